@@ -1,0 +1,245 @@
+// Package engine applies a treaty's counting rules and limits to parties'
+// declarations on a date, under one reading of the rules.
+//
+// Evaluate is a pure function of its inputs: the same treaty, date,
+// reading and declarations always give the same Result.
+package engine
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"accord/internal/declaration"
+	"accord/internal/treaty"
+)
+
+// Verdicts on one limit.
+const (
+	Met              = "met"                 // the value is within the ceiling
+	Exceeded         = "exceeded"            // the value is above the ceiling
+	NotInForce       = "not_in_force"        // the limit does not apply yet, or any more
+	TreatyNotInForce = "treaty_not_in_force" // the treaty is not in force on the date
+	NoData           = "no_data"             // no value (or, for a freeze, no baseline) was declared
+)
+
+// A Result is the engine's finding for every party on one date.
+type Result struct {
+	Treaty  string        `json:"treaty"`
+	AsOf    treaty.Date   `json:"as_of"`
+	Reading string        `json:"reading"`
+	InForce bool          `json:"treaty_in_force"`
+	Phase   string        `json:"phase"`
+	Parties []PartyResult `json:"parties"`
+}
+
+// A PartyResult is one party's limits.
+type PartyResult struct {
+	Party string `json:"party"`
+	// Declared is the date of the declaration counted (empty if undated).
+	Declared  treaty.Date   `json:"declared,omitzero"`
+	Suspended bool          `json:"suspended,omitempty"`
+	Limits    []LimitResult `json:"limits"`
+}
+
+// A LimitResult is the value of one limit for one party and its verdict.
+type LimitResult struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Value    int    `json:"value"`
+	Limit    int    `json:"limit"`
+	Margin   int    `json:"margin"`
+	InForce  bool   `json:"in_force"`
+	Binding  string `json:"binding"`
+	Verdict  string `json:"verdict"`
+	Cite     string `json:"cite"`
+	Baseline string `json:"baseline,omitempty"` // for a freeze: the date its ceiling was declared
+	// Terms break the value down by rule, category, status and type.
+	Terms []Term `json:"terms,omitempty"`
+}
+
+// A Term is what one counting rule took from items of one type.
+type Term struct {
+	Category string `json:"category"`
+	Status   string `json:"status"`
+	Type     string `json:"type,omitempty"`
+	Items    int    `json:"items"`
+	Measure  string `json:"measure"`
+	Counted  int    `json:"counted"`
+	Cite     string `json:"cite,omitempty"`
+}
+
+// Exceeded reports whether any limit in r is exceeded.
+func (r Result) Exceeded() bool {
+	for _, p := range r.Parties {
+		for _, l := range p.Limits {
+			if l.Verdict == Exceeded {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Evaluate counts every party's declaration in force on d (the latest on
+// or before d, see declaration.Latest) against t's limits under reading.
+// Parties that declared nothing on or before d are left out.
+func Evaluate(t *treaty.Treaty, d treaty.Date, reading string, decls []*declaration.Declaration) (Result, error) {
+	if reading == "" {
+		reading = treaty.DefaultReading
+	}
+	if !slices.Contains(t.ReadingIDs(), reading) {
+		return Result{}, fmt.Errorf("treaty %s has no reading %q (readings: %v)", t.ID, reading, t.ReadingIDs())
+	}
+	res := Result{Treaty: t.ID, AsOf: d, Reading: reading, InForce: t.InForce(d), Phase: t.Phase(d)}
+	e := &evaluator{t: t, reading: reading, d: d, all: decls, tallies: map[*declaration.Declaration]tally{}}
+	for _, p := range t.Parties {
+		decl := declaration.Latest(decls, p.ID, d)
+		if decl == nil {
+			continue
+		}
+		pr := PartyResult{Party: p.ID, Declared: decl.AsOf, Suspended: t.Suspended(p.ID, d)}
+		for _, l := range t.Limits {
+			if !l.Binds(p.ID) {
+				continue
+			}
+			lr, err := e.limit(l, decl)
+			if err != nil {
+				return Result{}, err
+			}
+			pr.Limits = append(pr.Limits, lr)
+		}
+		res.Parties = append(res.Parties, pr)
+	}
+	return res, nil
+}
+
+// An evaluator holds one evaluation's inputs and tallies each declaration
+// once, however many limits count it.
+type evaluator struct {
+	t       *treaty.Treaty
+	reading string
+	d       treaty.Date
+	all     []*declaration.Declaration
+	tallies map[*declaration.Declaration]tally
+}
+
+func (e *evaluator) tally(decl *declaration.Declaration) tally {
+	t, ok := e.tallies[decl]
+	if !ok {
+		t = tallyOf(decl)
+		e.tallies[decl] = t
+	}
+	return t
+}
+
+func (e *evaluator) limit(l treaty.Limit, decl *declaration.Declaration) (LimitResult, error) {
+	rules, err := e.t.Rules(l, e.reading)
+	if err != nil {
+		return LimitResult{}, err
+	}
+	lr := LimitResult{ID: l.ID, Name: l.Name, InForce: l.InForce(e.d), Binding: l.Binding, Cite: l.Cite}
+	value, terms, known := count(rules, decl, l.ID, e.tally)
+	lr.Value, lr.Terms = value, terms
+	ceiling, haveCeiling := 0, true
+	if l.Ceiling != nil {
+		ceiling = *l.Ceiling
+	} else {
+		ceiling, haveCeiling = e.baseline(l, rules, decl.Party)
+		lr.Baseline = l.Baseline.String()
+	}
+	lr.Limit = ceiling
+	lr.Margin = ceiling - value
+	lr.Verdict = verdict(e.t, e.d, lr.InForce, known && haveCeiling, value, ceiling)
+	return lr, nil
+}
+
+func verdict(t *treaty.Treaty, d treaty.Date, inForce, known bool, value, ceiling int) string {
+	switch {
+	case !t.InForce(d):
+		return TreatyNotInForce
+	case !inForce:
+		return NotInForce
+	case !known:
+		return NoData
+	case value > ceiling:
+		return Exceeded
+	}
+	return Met
+}
+
+// baseline returns a freeze's ceiling for party: its value, under the same
+// rules, in its declaration in force on the baseline date.
+func (e *evaluator) baseline(l treaty.Limit, rules []treaty.Rule, party string) (int, bool) {
+	b := declaration.Latest(e.all, party, l.Baseline)
+	if b == nil || b.AsOf.IsZero() {
+		return 0, false
+	}
+	v, _, known := count(rules, b, l.ID, e.tally)
+	return v, known
+}
+
+// count applies rules to a declaration and returns the value, its terms
+// (one per rule, category, status and type, in rule order) and whether the
+// value is known. A pre-counted aggregate gives the value of limit
+// directly; it is unknown when the aggregate leaves that limit out.
+func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tallyOf func(*declaration.Declaration) tally) (int, []Term, bool) {
+	if a := decl.Aggregate; a != nil {
+		v, ok := a.Values[limit]
+		return v, []Term{{Category: "aggregate", Status: "pre-counted", Items: v, Measure: "declared", Counted: v, Cite: a.Source}}, ok
+	}
+	tally := tallyOf(decl)
+	var terms []Term
+	total := 0
+	for _, r := range rules {
+		for _, k := range tally.keys {
+			if !r.Matches(k.category, k.status) {
+				continue
+			}
+			c := tally.counts[k]
+			n := c.items * r.Weight
+			if r.Measure == treaty.MeasureWarheads {
+				n = c.warheads
+			}
+			total += n
+			terms = append(terms, Term{Category: k.category, Status: k.status, Type: k.typ, Items: c.items, Measure: r.Measure, Counted: n, Cite: r.Cite})
+		}
+	}
+	return total, terms, true
+}
+
+type tallyKey struct{ category, status, typ string }
+
+type tallyCount struct{ items, warheads int }
+
+// A tally is the number of items and warheads per category, status and
+// type, with its keys sorted.
+type tally struct {
+	keys   []tallyKey
+	counts map[tallyKey]tallyCount
+}
+
+// tallyOf adds up a declaration's items and type counts.
+func tallyOf(decl *declaration.Declaration) tally {
+	t := tally{counts: map[tallyKey]tallyCount{}}
+	add := func(k tallyKey, items, warheads int) {
+		c := t.counts[k]
+		c.items += items
+		c.warheads += warheads
+		t.counts[k] = c
+	}
+	for i := range decl.Items {
+		it := &decl.Items[i]
+		add(tallyKey{it.Category, it.Status, it.Type}, 1, it.Warheads)
+	}
+	for _, tc := range decl.Types {
+		add(tallyKey{tc.Category, tc.Status, tc.Type}, tc.Count, tc.Warheads)
+	}
+	for k := range t.counts {
+		t.keys = append(t.keys, k)
+	}
+	slices.SortFunc(t.keys, func(a, b tallyKey) int {
+		return cmp.Or(cmp.Compare(a.category, b.category), cmp.Compare(a.status, b.status), cmp.Compare(a.typ, b.typ))
+	})
+	return t
+}

@@ -1,0 +1,162 @@
+package treaty
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DateLayout is the one date format accord reads and writes: ISO 8601
+// calendar dates.
+const DateLayout = "2006-01-02"
+
+// A Date is a calendar day, held as midnight UTC. The zero Date means "not
+// set".
+type Date struct{ t time.Time }
+
+// ParseDate parses an ISO 8601 calendar date such as 2011-02-05.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(DateLayout, strings.TrimSpace(s))
+	if err != nil {
+		return Date{}, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
+	}
+	return Date{t}, nil
+}
+
+// MustDate is ParseDate for constants in code and tests.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// DateOf returns the calendar day of t in UTC.
+func DateOf(t time.Time) Date {
+	y, m, d := t.UTC().Date()
+	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+func (d Date) IsZero() bool       { return d.t.IsZero() }
+func (d Date) Time() time.Time    { return d.t }
+func (d Date) Before(e Date) bool { return d.t.Before(e.t) }
+func (d Date) After(e Date) bool  { return d.t.After(e.t) }
+func (d Date) Equal(e Date) bool  { return d.t.Equal(e.t) }
+func (d Date) AddDays(n int) Date { return Date{d.t.AddDate(0, 0, n)} }
+func (d Date) Add(p Period) Date  { return DateOf(p.AddTo(d.t)) }
+func (d Date) Year() int          { return d.t.Year() }
+func (d Date) Compare(e Date) int { return d.t.Compare(e.t) }
+func (d Date) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return []byte{}, nil
+	}
+	return []byte(d.String()), nil
+}
+
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.t.Format(DateLayout)
+}
+
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// A Period is a length of calendar time such as 10y, 3mo, 45d or 24h.
+// Years and months follow the calendar (time.AddDate).
+type Period struct {
+	Years, Months, Days, Hours int
+}
+
+// ParsePeriod parses a period written as one or more number–unit pairs:
+// y (years), mo (months), w (weeks), d (days), h (hours); e.g. "10y",
+// "45d", "1y6mo".
+func ParsePeriod(s string) (Period, error) {
+	var p Period
+	rest := strings.TrimSpace(s)
+	if rest == "" {
+		return p, fmt.Errorf("empty period: want e.g. 30d, 24h, 3mo or 10y")
+	}
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		j := i
+		for j < len(rest) && rest[j] >= 'a' && rest[j] <= 'z' {
+			j++
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if i == 0 || err != nil || n > 1000 {
+			return Period{}, fmt.Errorf("invalid period %q: want e.g. 30d, 24h, 3mo or 10y", s)
+		}
+		switch rest[i:j] {
+		case "y":
+			p.Years += n
+		case "mo":
+			p.Months += n
+		case "w":
+			p.Days += 7 * n
+		case "d":
+			p.Days += n
+		case "h":
+			p.Hours += n
+		default:
+			return Period{}, fmt.Errorf("invalid period %q: unit must be y, mo, w, d or h", s)
+		}
+		rest = rest[j:]
+	}
+	return p, nil
+}
+
+// AddTo returns t moved forward by p.
+func (p Period) AddTo(t time.Time) time.Time {
+	return t.AddDate(p.Years, p.Months, p.Days).Add(time.Duration(p.Hours) * time.Hour)
+}
+
+// SubFrom returns t moved back by p.
+func (p Period) SubFrom(t time.Time) time.Time {
+	return t.AddDate(-p.Years, -p.Months, -p.Days).Add(-time.Duration(p.Hours) * time.Hour)
+}
+
+func (p Period) IsZero() bool { return p == Period{} }
+
+func (p Period) String() string {
+	var b strings.Builder
+	for _, u := range []struct {
+		n    int
+		unit string
+	}{{p.Years, "y"}, {p.Months, "mo"}, {p.Days, "d"}, {p.Hours, "h"}} {
+		if u.n != 0 {
+			fmt.Fprintf(&b, "%d%s", u.n, u.unit)
+		}
+	}
+	if b.Len() == 0 {
+		return "0d"
+	}
+	return b.String()
+}
+
+func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+func (p *Period) UnmarshalText(b []byte) error {
+	v, err := ParsePeriod(string(b))
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
