@@ -1,0 +1,73 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/transparency-dev/tessera"
+
+	"accord/entry"
+)
+
+// Appended describes an entry once it is in the log.
+type Appended struct {
+	Index      uint64   // the entry's index in the log
+	LeafHash   [32]byte // the Merkle leaf hash of Entry
+	Entry      []byte   // the encoded, signed entry
+	Checkpoint []byte   // a published signed checkpoint that covers it
+}
+
+// Append validates e, signs it with the log key and appends it. e.Treaty
+// and e.Party must be the log's, or empty to mean the log's; a zero
+// e.Created is set from the log's clock, truncated to the millisecond.
+// e.Body must already be canonical ([entry.CanonicalJSON]).
+//
+// Append returns only when the entry is durably sequenced and covered by a
+// published checkpoint. If it fails before the entry is queued (bad input,
+// oversized entry, wrong log), nothing is appended. If ctx ends after
+// that, the entry may still appear in the log.
+func (l *Log) Append(ctx context.Context, e entry.Entry) (Appended, error) {
+	b, err := l.sign(&e)
+	if err != nil {
+		return Appended{}, err
+	}
+	f := l.queue(ctx, b)
+	idx, cp, err := l.awaiter.Await(ctx, f)
+	if err != nil {
+		return Appended{}, fmt.Errorf("appending %s entry: %w", e.Kind, err)
+	}
+	a := Appended{Index: idx.Index, LeafHash: entry.LeafHash(b), Entry: b, Checkpoint: cp}
+	l.logger.DebugContext(ctx, "appended entry", "index", a.Index, "kind", e.Kind)
+	return a, nil
+}
+
+// queue hands b to Tessera under l.mu, which fixes its place in the order.
+func (l *Log) queue(ctx context.Context, b []byte) tessera.IndexFuture {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.add(ctx, tessera.NewEntry(b))
+}
+
+// sign completes, validates and signs e.
+func (l *Log) sign(e *entry.Entry) ([]byte, error) {
+	if e.Treaty == "" && e.Party == "" {
+		e.Treaty, e.Party = l.treaty, l.party
+	}
+	if e.Treaty != l.treaty || e.Party != l.party {
+		return nil, fmt.Errorf("%w: entry of %s, log of %s", ErrWrongLog, e.Origin(), l.Origin())
+	}
+	if e.Created.IsZero() {
+		e.Created = l.clock().UTC().Truncate(time.Millisecond)
+	}
+	if l.check != nil {
+		if err := l.check(e); err != nil {
+			return nil, fmt.Errorf("refusing %s entry: %w", e.Kind, err)
+		}
+	}
+	b, err := entry.Sign(e, l.signer)
+	if err != nil {
+		return nil, fmt.Errorf("refusing %s entry: %w", e.Kind, err)
+	}
+	return b, nil
+}

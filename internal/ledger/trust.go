@@ -1,0 +1,126 @@
+package ledger
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// TrustStore remembers, for each log this machine has verified, the last
+// checkpoint it saw, so that a later rollback or fork is caught. It is a
+// directory of files named "<escaped origin>.<key hash>.checkpoint", each
+// holding a signed checkpoint verbatim.
+//
+// A TrustStore is trusted by its machine: whoever can write to it can make
+// this machine accept a rollback. It holds no secrets. Concurrent
+// verifications of one log on one machine may each keep their own view;
+// the store only ever moves forward.
+type TrustStore struct {
+	Dir string
+}
+
+// DefaultTrustStore returns the trust store in the user's configuration
+// directory: $XDG_CONFIG_HOME/accord/trust on Linux.
+func DefaultTrustStore() (*TrustStore, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return nil, fmt.Errorf("trust store: %w", err)
+	}
+	return &TrustStore{Dir: filepath.Join(dir, "accord", "trust")}, nil
+}
+
+// InconsistencyError reports a log that does not extend the checkpoint a
+// trust store held for it: a rollback (a smaller tree) or a fork (a tree
+// whose prefix differs). The two signed checkpoints are the evidence:
+// anyone holding the log key can check both signatures offline.
+type InconsistencyError struct {
+	Origin   string
+	Old, New []byte // signed checkpoints: the one seen before, the one now served
+	OldSize  uint64
+	NewSize  uint64
+}
+
+func (e *InconsistencyError) Error() string {
+	if e.NewSize < e.OldSize {
+		return fmt.Sprintf("log %s rolled back: checkpoint of size %d, but size %d was seen before", e.Origin, e.NewSize, e.OldSize)
+	}
+	return fmt.Sprintf("log %s forked: its first %d entries differ from the checkpoint seen before", e.Origin, e.OldSize)
+}
+
+func (s *TrustStore) path(v note.Verifier) string {
+	return filepath.Join(s.Dir, fmt.Sprintf("%s.%08x.checkpoint", url.PathEscape(v.Name()), v.KeyHash()))
+}
+
+// Latest returns the last checkpoint the store holds for v's log, or nil
+// if it holds none.
+func (s *TrustStore) Latest(v note.Verifier) (*log.Checkpoint, []byte, error) {
+	b, err := os.ReadFile(s.path(v))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("trust store: %w", err)
+	}
+	cp, _, _, err := log.ParseCheckpoint(b, v.Name(), v)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trust store %s: %w", s.path(v), err)
+	}
+	return cp, b, nil
+}
+
+// Advance checks that the verified checkpoint cp (signed) of a log whose
+// leaf hashes are leaves extends the checkpoint the store holds for the
+// log, and then records it. It returns the size of the previous checkpoint.
+func (s *TrustStore) Advance(v note.Verifier, signed []byte, cp *log.Checkpoint, leaves [][]byte) (uint64, error) {
+	old, oldSigned, err := s.Latest(v)
+	if err != nil {
+		return 0, err
+	}
+	if old != nil {
+		inc := &InconsistencyError{Origin: cp.Origin, Old: oldSigned, New: signed, OldSize: old.Size, NewSize: cp.Size}
+		if old.Size > cp.Size || !bytes.Equal(rootOf(leaves[:old.Size]), old.Hash) {
+			return old.Size, inc
+		}
+		if old.Size == cp.Size {
+			return old.Size, nil
+		}
+	}
+	if err := writeAtomic(s.path(v), signed); err != nil {
+		return 0, fmt.Errorf("trust store: %w", err)
+	}
+	if old == nil {
+		return 0, nil
+	}
+	return old.Size, nil
+}
+
+// writeAtomic replaces the file at path with b, durably.
+func writeAtomic(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
