@@ -74,6 +74,12 @@ func runCheck(w io.Writer, f checkFlags, files []string) error {
 	if err != nil {
 		return err
 	}
+	var asOf treaty.Date
+	if f.asOf != "" {
+		if asOf, err = checkDate(t, f.asOf); err != nil {
+			return err
+		}
+	}
 	set := &declaration.Set{}
 	for _, name := range files {
 		s, err := declaration.LoadFile(t, name)
@@ -86,7 +92,7 @@ func runCheck(w io.Writer, f checkFlags, files []string) error {
 	if f.allReadings {
 		readings = t.ReadingIDs()
 	}
-	results, err := evaluate(t, set, f.asOf, readings)
+	results, err := evaluate(t, set, asOf, readings)
 	if err != nil {
 		return err
 	}
@@ -106,21 +112,17 @@ func runCheck(w io.Writer, f checkFlags, files []string) error {
 	return nil
 }
 
-// evaluate checks the set on asOf, or on every date it declares, under
-// each reading.
-func evaluate(t *treaty.Treaty, set *declaration.Set, asOf string, readings []string) ([]engine.Result, error) {
+// evaluate checks the set on asOf, or (if it is zero) on every date it
+// declares, under each reading.
+func evaluate(t *treaty.Treaty, set *declaration.Set, asOf treaty.Date, readings []string) ([]engine.Result, error) {
 	decls := set.Declarations(t)
 	type run struct {
 		d     treaty.Date
 		decls []*declaration.Declaration
 	}
 	var runs []run
-	if asOf != "" {
-		d, err := checkDate(t, asOf)
-		if err != nil {
-			return nil, err
-		}
-		runs = append(runs, run{d, decls})
+	if !asOf.IsZero() {
+		runs = append(runs, run{asOf, decls})
 	} else {
 		dates := set.Dates()
 		if len(dates) == 0 {

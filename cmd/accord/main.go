@@ -30,6 +30,10 @@ type failure struct{ err error }
 func (f failure) Error() string { return f.err.Error() }
 func (f failure) Unwrap() error { return f.err }
 
+// errReported reports bad input whose explanation was already printed on
+// stderr.
+var errReported = errors.New("bad input reported")
+
 // errExceeded reports that a check printed its result and found a limit
 // exceeded; nothing more is printed on stderr.
 var errExceeded = errors.New("a limit in force is exceeded")
@@ -74,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, errExceeded):
 		return exitFailed
+	case errors.Is(err, errReported):
+		return exitBadInput
 	}
 	fmt.Fprintf(stderr, "accord: %v\n", err)
 	var f failure

@@ -90,12 +90,12 @@ func (f *csvFile) level(t *treaty.Treaty) (string, error) {
 	}
 	for i, h := range f.names {
 		if !slices.Contains(cols.required, h) && !slices.Contains(cols.optional, h) {
-			return "", f.headerError(i, "unknown column %q for a %s declaration (columns: %s)", h, level, strings.Join(append(slices.Clone(cols.required), cols.optional...), ", "))
+			return "", f.headerError(i, "unknown column %q in a declaration of %s (columns: %s)", h, level, strings.Join(append(slices.Clone(cols.required), cols.optional...), ", "))
 		}
 	}
 	for _, req := range cols.required {
 		if !f.has(req) {
-			return "", &Error{File: f.name, Line: 1, Field: req, Msg: fmt.Sprintf("missing column %q for a %s declaration", req, level)}
+			return "", &Error{File: f.name, Line: 1, Field: req, Msg: fmt.Sprintf("missing column %q in a declaration of %s", req, level)}
 		}
 	}
 	return level, nil

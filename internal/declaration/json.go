@@ -132,7 +132,7 @@ func (f *jsonFile) array(field string, each func(row, []byte) error) error {
 		}
 		start := off + int64(bytes.IndexByte(f.data[off:], '{'))
 		e := f.errAt(start, "", "")
-		r := row{file: f.name, line: e.Line}
+		r := row{file: f.name, line: e.Line, column: func(string) int { return e.Column }}
 		if err := each(r, raw); err != nil {
 			return err
 		}

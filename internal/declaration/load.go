@@ -78,9 +78,9 @@ type row struct {
 }
 
 func (r row) errorf(field, format string, args ...any) *Error {
-	col := 0
+	col := 1
 	if r.column != nil {
-		col = r.column(field)
+		col = max(1, r.column(field))
 	}
 	return &Error{File: r.file, Line: r.line, Column: col, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
