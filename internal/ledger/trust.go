@@ -75,30 +75,32 @@ func (s *TrustStore) Latest(v note.Verifier) (*log.Checkpoint, []byte, error) {
 	return cp, b, nil
 }
 
-// Advance checks that the verified checkpoint cp (signed) of a log whose
-// leaf hashes are leaves extends the checkpoint the store holds for the
-// log, and then records it. It returns the size of the previous checkpoint.
-func (s *TrustStore) Advance(v note.Verifier, signed []byte, cp *log.Checkpoint, leaves [][]byte) (uint64, error) {
+// Check checks that the log res verified extends the checkpoint the store
+// holds for it. It returns the size of that checkpoint and whether there
+// was one.
+func (s *TrustStore) Check(v note.Verifier, res *Verified) (uint64, bool, error) {
 	old, oldSigned, err := s.Latest(v)
-	if err != nil {
-		return 0, err
+	if err != nil || old == nil {
+		return 0, false, err
 	}
-	if old != nil {
-		inc := &InconsistencyError{Origin: cp.Origin, Old: oldSigned, New: signed, OldSize: old.Size, NewSize: cp.Size}
-		if old.Size > cp.Size || !bytes.Equal(rootOf(leaves[:old.Size]), old.Hash) {
-			return old.Size, inc
-		}
-		if old.Size == cp.Size {
-			return old.Size, nil
-		}
+	cp := res.Checkpoint
+	if old.Size > cp.Size || !bytes.Equal(rootOf(res.leaves[:old.Size]), old.Hash) {
+		return old.Size, true, &InconsistencyError{Origin: cp.Origin, Old: oldSigned, New: res.Signed, OldSize: old.Size, NewSize: cp.Size}
 	}
-	if err := writeAtomic(s.path(v), signed); err != nil {
-		return 0, fmt.Errorf("trust store: %w", err)
+	return old.Size, true, nil
+}
+
+// Advance checks the log res verified like [TrustStore.Check], then records
+// its checkpoint as the last one seen.
+func (s *TrustStore) Advance(v note.Verifier, res *Verified) (uint64, bool, error) {
+	prev, seen, err := s.Check(v, res)
+	if err != nil || (seen && prev == res.Checkpoint.Size) {
+		return prev, seen, err
 	}
-	if old == nil {
-		return 0, nil
+	if err := writeAtomic(s.path(v), res.Signed); err != nil {
+		return prev, seen, fmt.Errorf("trust store: %w", err)
 	}
-	return old.Size, nil
+	return prev, seen, nil
 }
 
 // writeAtomic replaces the file at path with b, durably.

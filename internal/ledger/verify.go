@@ -28,8 +28,11 @@ type Record struct {
 type Verified struct {
 	Checkpoint *log.Checkpoint // the log's verified checkpoint
 	Signed     []byte          // the checkpoint as signed
-	Previous   uint64          // size of the checkpoint the trust store held before, if any
+	Previous   uint64          // size of the checkpoint the trust store held before
+	Seen       bool            // whether the trust store held one
 	Kinds      map[entry.Kind]int
+
+	leaves [][]byte // the leaf hashes of the checkpoint's tree
 }
 
 // ReadCheckpoint reads the log's checkpoint and checks its signature by v
@@ -73,8 +76,9 @@ func Verify(ctx context.Context, src Source, v note.Verifier, ts *TrustStore) (*
 	if !bytes.Equal(rootOf(leaves), cp.Hash) {
 		return nil, fmt.Errorf("checkpoint: root hash does not match the %d entries", cp.Size)
 	}
+	res.leaves = leaves
 	if ts != nil {
-		if res.Previous, err = ts.Advance(v, signed, cp, leaves); err != nil {
+		if res.Previous, res.Seen, err = ts.Advance(v, res); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"accord/internal/node"
+)
+
+func init() { register(newFsckCmd) }
+
+func newFsckCmd() *cobra.Command {
+	var dir, trust string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "fsck --data DIR [--trust-store DIR] [--json]",
+		Short: "Check a node's files offline and explain anything wrong",
+		Long: `Check a node's files offline and explain anything wrong.
+
+fsck checks the configuration, the keys and the private key's file mode,
+the log (checkpoint signature, every entry, every hash tile, the root
+hash) and that the log extends the checkpoint this machine's trust store
+holds for it. It changes nothing.
+
+Exit status: 0 when all is well, 1 when a problem is found.
+
+Examples:
+  accord fsck --data usa
+  accord fsck --data usa --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			ts, err := openTrustStore(trust)
+			if err != nil {
+				return err
+			}
+			probs, res := node.Fsck(c.Context(), dir, ts)
+			w := c.OutOrStdout()
+			if asJSON {
+				json.NewEncoder(w).Encode(map[string]any{"ok": len(probs) == 0, "problems": probs})
+			} else {
+				for _, p := range probs {
+					fmt.Fprintln(w, p)
+				}
+			}
+			if len(probs) > 0 {
+				return failure{fmt.Errorf("fsck: %d problem(s) in %s", len(probs), dir)}
+			}
+			if !asJSON {
+				fmt.Fprintf(w, "ok: %s, %d entries, checkpoint, tiles, keys and configuration valid\n",
+					res.Checkpoint.Origin, res.Checkpoint.Size)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
+	c.Flags().StringVar(&trust, "trust-store", "", "trust store directory (default: $XDG_CONFIG_HOME/accord/trust)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the problems as JSON")
+	c.MarkFlagRequired("data")
+	return c
+}

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
+
+	"accord/entry"
+	"accord/internal/declaration"
+	"accord/internal/ledger"
+	"accord/internal/node"
+	"accord/internal/treaty"
+)
+
+func init() { register(newLogCmd) }
+
+func newLogCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "log",
+		Short: "Append to, list, verify and prove a party's signed log",
+		Long: `Append to, list, verify and prove a party's signed log.
+
+Examples:
+  accord log append --data usa declarations.csv
+  accord log show --data usa
+  accord log verify usa
+  accord log verify http://localhost:7380/log/ --vkey usa.vkey
+  accord log proof --data usa --index 0 > entry0.tlog-proof
+  accord log verify-proof entry0.tlog-proof --vkey usa.vkey`,
+	}
+	c.AddCommand(newLogAppendCmd(), newLogShowCmd(), newLogVerifyCmd(), newLogProofCmd(), newLogVerifyProofCmd())
+	return c
+}
+
+func newLogAppendCmd() *cobra.Command {
+	var dir, effective string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "append --data DIR [--effective DATE] FILE",
+		Short: "Validate, sign and append a declaration to the node's log",
+		Long: `Validate, sign and append a declaration to the node's log.
+
+FILE is a declaration in any format accord check reads. It must declare
+only the node's party. The entry's effective date is the date the file
+declares, or --effective when it declares several or none. append
+returns once the entry is durably in the log and covered by a published
+checkpoint, and prints its index and leaf hash.
+
+Examples:
+  accord log append --data usa us-2020-09-01.csv
+  accord log append --data usa --effective 2020-09-01 --json us.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runLogAppend(c, dir, effective, args[0], asJSON)
+		},
+	}
+	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
+	c.Flags().StringVar(&effective, "effective", "", "effective date, YYYY-MM-DD (default: the date FILE declares)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	c.MarkFlagRequired("data")
+	return c
+}
+
+func runLogAppend(c *cobra.Command, dir, effective, file string, asJSON bool) error {
+	ctx := c.Context()
+	n, err := node.Open(ctx, dir, nil)
+	if err != nil {
+		return err
+	}
+	e, err := declarationEntry(n, file, effective)
+	if err != nil {
+		return err
+	}
+	l, err := n.OpenLog(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := l.Append(ctx, e)
+	if cerr := l.Close(ctx); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	leaf := hex.EncodeToString(a.LeafHash[:])
+	if asJSON {
+		return json.NewEncoder(c.OutOrStdout()).Encode(map[string]any{"origin": n.Origin(), "index": a.Index, "leaf_hash": leaf})
+	}
+	fmt.Fprintf(c.OutOrStdout(), "appended entry %d to %s, leaf hash %s\n", a.Index, n.Origin(), leaf)
+	return nil
+}
+
+// declarationEntry reads a declaration file into an unsigned entry.
+func declarationEntry(n *node.Node, file, effective string) (entry.Entry, error) {
+	t, err := treaty.Builtin(n.Config.Treaty)
+	if err != nil {
+		return entry.Entry{}, err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return entry.Entry{}, err
+	}
+	defer f.Close()
+	set, err := declaration.Load(t, file, f)
+	if err != nil {
+		return entry.Entry{}, err
+	}
+	eff, err := effectiveDate(t, set, n.Config.Party, effective)
+	if err != nil {
+		return entry.Entry{}, fmt.Errorf("%s: %w", file, err)
+	}
+	raw, err := json.Marshal(set)
+	if err != nil {
+		return entry.Entry{}, err
+	}
+	body, err := entry.CanonicalJSON(raw)
+	if err != nil {
+		return entry.Entry{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return entry.Entry{Kind: entry.Declaration, Effective: eff, Body: body}, nil
+}
+
+// effectiveDate checks that set declares only party and picks the date.
+func effectiveDate(t *treaty.Treaty, set *declaration.Set, party, flag string) (time.Time, error) {
+	for _, d := range set.Declarations(t) {
+		if d.Party != party {
+			return time.Time{}, fmt.Errorf("declares party %s, but this is %s's node", d.Party, party)
+		}
+	}
+	if flag == "" {
+		dates := set.Dates()
+		if len(dates) != 1 {
+			return time.Time{}, fmt.Errorf("declares %d dates: give --effective", len(dates))
+		}
+		flag = dates[0].String()
+	}
+	d, err := time.Parse(time.DateOnly, flag)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("effective date %q is not YYYY-MM-DD", flag)
+	}
+	return d, nil
+}
+
+func newLogShowCmd() *cobra.Command {
+	var dir string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "show --data DIR [--json]",
+		Short: "List the entries of the node's log",
+		Long: `List the entries of the node's log, up to its checkpoint, checking each
+entry's signature.
+
+Examples:
+  accord log show --data usa
+  accord log show --data usa --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			n, err := node.Open(c.Context(), dir, nil)
+			if err != nil {
+				return err
+			}
+			cp, _, err := ledger.ReadCheckpoint(c.Context(), n.Source(), n.Verifier)
+			if err != nil {
+				return failure{err}
+			}
+			var recs []ledger.Record
+			err = ledger.Entries(c.Context(), n.Source(), n.Verifier, cp.Size, func(r ledger.Record) error {
+				recs = append(recs, r)
+				return nil
+			})
+			if err != nil {
+				return failure{err}
+			}
+			return printRecords(c.OutOrStdout(), recs, asJSON)
+		},
+	}
+	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per entry, a line each")
+	c.MarkFlagRequired("data")
+	return c
+}
+
+type recordJSON struct {
+	Index     uint64          `json:"index"`
+	Kind      entry.Kind      `json:"kind"`
+	Effective string          `json:"effective"`
+	Created   time.Time       `json:"created"`
+	LeafHash  string          `json:"leaf_hash"`
+	Body      json.RawMessage `json:"body"`
+}
+
+func printRecords(w io.Writer, recs []ledger.Record, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		for _, r := range recs {
+			enc.Encode(recordJSON{r.Index, r.Entry.Kind, r.Entry.Effective.Format(time.DateOnly),
+				r.Entry.Created, hex.EncodeToString(r.LeafHash[:]), r.Entry.Body})
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "INDEX\tKIND\tEFFECTIVE\tCREATED\tBYTES\tLEAF HASH")
+	for _, r := range recs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.16s\n", r.Index, r.Entry.Kind, r.Entry.Effective.Format(time.DateOnly),
+			r.Entry.Created.Format(time.RFC3339), len(r.Encoded), hex.EncodeToString(r.LeafHash[:]))
+	}
+	return tw.Flush()
+}
+
+func newLogVerifyCmd() *cobra.Command {
+	var vkey, trust string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "verify DIR|URL [--vkey FILE] [--trust-store DIR] [--json]",
+		Short: "Check a log end to end, offline or remote",
+		Long: `Check a log end to end, offline or remote.
+
+verify checks the checkpoint's signature, every entry's signature and
+canonical encoding, every hash tile, the root hash recomputed from all
+entries, and that the log extends the last checkpoint this machine saw
+for it (kept in the trust store), so a rollback or fork is caught. The
+argument is a node's data directory (its log.vkey is used unless --vkey
+is given), a log directory, or the URL of a served log.
+
+Exit status: 0 when the log verifies, 1 when it does not, 2 on bad input.
+
+Examples:
+  accord log verify usa
+  accord log verify http://localhost:7380/log/ --vkey usa.vkey
+  accord log verify --trust-store /tmp/trust --json usa`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			src, v, err := openLog(args[0], vkey)
+			if err != nil {
+				return err
+			}
+			ts, err := openTrustStore(trust)
+			if err != nil {
+				return err
+			}
+			res, err := ledger.Verify(c.Context(), src, v, ts)
+			if err != nil {
+				return failure{fmt.Errorf("%s: %w", args[0], err)}
+			}
+			return printVerified(c.OutOrStdout(), res, asJSON)
+		},
+	}
+	c.Flags().StringVar(&vkey, "vkey", "", "the log's verifier key file (default: DIR/log.vkey)")
+	c.Flags().StringVar(&trust, "trust-store", "", "trust store directory (default: $XDG_CONFIG_HOME/accord/trust)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+func printVerified(w io.Writer, res *ledger.Verified, asJSON bool) error {
+	cp := res.Checkpoint
+	root := base64.StdEncoding.EncodeToString(cp.Hash)
+	if asJSON {
+		return json.NewEncoder(w).Encode(map[string]any{"origin": cp.Origin, "size": cp.Size,
+			"root": root, "seen_before": res.Seen, "previous_size": res.Previous, "kinds": res.Kinds})
+	}
+	fmt.Fprintf(w, "%s: %d entries verified, root %s\n", cp.Origin, cp.Size, root)
+	if res.Seen {
+		fmt.Fprintf(w, "consistent with the checkpoint of size %d seen before\n", res.Previous)
+	} else {
+		fmt.Fprintf(w, "first checkpoint of this log seen here: remembered\n")
+	}
+	return nil
+}
+
+// openLog resolves a DIR|URL argument and a --vkey flag.
+func openLog(loc, vkey string) (ledger.Source, note.Verifier, error) {
+	if node.IsNode(loc) {
+		if vkey == "" {
+			vkey = filepath.Join(loc, node.VKeyFile)
+		}
+		loc = filepath.Join(loc, node.LogDir)
+	}
+	if vkey == "" {
+		return nil, nil, errors.New("--vkey is required unless the argument is a node's data directory")
+	}
+	v, err := node.ReadVerifier(vkey)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := ledger.OpenSource(loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src, v, nil
+}
+
+func openTrustStore(dir string) (*ledger.TrustStore, error) {
+	if dir != "" {
+		return &ledger.TrustStore{Dir: dir}, nil
+	}
+	return ledger.DefaultTrustStore()
+}
+
+func vkeyString(n *node.Node) string {
+	b, _ := os.ReadFile(filepath.Join(n.Dir, node.VKeyFile))
+	return strings.TrimSpace(string(b))
+}
+
+func newLogProofCmd() *cobra.Command {
+	var dir, index string
+	c := &cobra.Command{
+		Use:   "proof --data DIR --index N",
+		Short: "Print an offline receipt that an entry is in the log",
+		Long: `Print an offline receipt that an entry is in the log: the entry, its
+inclusion proof and the signed checkpoint, in the c2sp.org/tlog-proof@v1
+format. Anyone with the log's verifier key can check it offline with
+accord log verify-proof.
+
+Examples:
+  accord log proof --data usa --index 0 > entry0.tlog-proof`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			i, err := strconv.ParseUint(index, 10, 64)
+			if err != nil {
+				return fmt.Errorf("--index %q is not an entry index", index)
+			}
+			n, err := node.Open(c.Context(), dir, nil)
+			if err != nil {
+				return err
+			}
+			r, err := ledger.Prove(c.Context(), n.Source(), n.Verifier, i)
+			if err != nil {
+				return err
+			}
+			_, err = c.OutOrStdout().Write(r.Marshal())
+			return err
+		},
+	}
+	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
+	c.Flags().StringVar(&index, "index", "", "the entry's index (required)")
+	c.MarkFlagRequired("data")
+	c.MarkFlagRequired("index")
+	return c
+}
+
+func newLogVerifyProofCmd() *cobra.Command {
+	var vkey, entryFile string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "verify-proof RECEIPT --vkey FILE [--entry FILE] [--json]",
+		Short: "Check an offline receipt",
+		Long: `Check an offline receipt (c2sp.org/tlog-proof@v1): the checkpoint's
+signature by the log key, the inclusion proof, and the entry's signature
+and encoding. The entry is the one the receipt carries, or --entry.
+
+Exit status: 0 when the receipt proves the entry is in the log, 1 when
+it does not, 2 on bad input.
+
+Examples:
+  accord log verify-proof entry0.tlog-proof --vkey usa.vkey`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runVerifyProof(c.OutOrStdout(), args[0], vkey, entryFile, asJSON)
+		},
+	}
+	c.Flags().StringVar(&vkey, "vkey", "", "the log's verifier key file (required)")
+	c.Flags().StringVar(&entryFile, "entry", "", "the encoded entry, if the receipt does not carry it")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	c.MarkFlagRequired("vkey")
+	return c
+}
+
+func runVerifyProof(w io.Writer, file, vkey, entryFile string, asJSON bool) error {
+	v, err := node.ReadVerifier(vkey)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var enc []byte
+	if entryFile != "" {
+		if enc, err = os.ReadFile(entryFile); err != nil {
+			return err
+		}
+	}
+	r, err := entry.ParseReceipt(b)
+	if err != nil {
+		return failure{fmt.Errorf("%s: %w", file, err)}
+	}
+	e, cp, err := entry.CheckReceipt(r, v, enc)
+	if err != nil {
+		return failure{fmt.Errorf("%s: %w", file, err)}
+	}
+	if asJSON {
+		return json.NewEncoder(w).Encode(map[string]any{"origin": cp.Origin, "index": r.Index, "size": cp.Size,
+			"kind": e.Kind, "effective": e.Effective.Format(time.DateOnly), "created": e.Created})
+	}
+	fmt.Fprintf(w, "entry %d of %s is in the log of %d entries: %s effective %s, created %s\n",
+		r.Index, cp.Origin, cp.Size, e.Kind, e.Effective.Format(time.DateOnly), e.Created.Format(time.RFC3339))
+	return nil
+}

@@ -1,0 +1,62 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"accord/internal/ledger"
+)
+
+// Problem is one thing wrong with a data directory, with a hint at what to
+// do about it.
+type Problem struct {
+	File string `json:"file"` // the file at fault, relative to the data directory
+	Err  string `json:"error"`
+	Hint string `json:"hint,omitempty"`
+}
+
+func (p Problem) String() string {
+	s := p.File + ": " + p.Err
+	if p.Hint != "" {
+		s += " (" + p.Hint + ")"
+	}
+	return s
+}
+
+// Fsck checks the data directory dir offline and returns every problem it
+// finds: the configuration, the keys and their file modes, the log
+// (checkpoint signature, every entry, every tile, the root) and, if ts is
+// not nil, that the log extends the checkpoint ts holds for it. It
+// changes nothing. The returned Verified is nil if the log could not be
+// checked.
+func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]Problem, *ledger.Verified) {
+	var probs []Problem
+	add := func(file string, err error, hint string) {
+		probs = append(probs, Problem{File: file, Err: err.Error(), Hint: hint})
+	}
+	cfg, err := LoadConfig(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		add(ConfigFile, err, "fix the file; docs/log.md documents every field")
+		return probs, nil
+	}
+	n := &Node{Dir: dir, Config: cfg}
+	if err := checkKeyMode(filepath.Join(dir, KeyFile)); err != nil {
+		add(KeyFile, err, "the key may have leaked: consider a new node")
+	}
+	if err := n.loadKeys(); err != nil {
+		add(VKeyFile+", "+KeyFile, err, "restore the keys from a backup")
+		return probs, nil
+	}
+	res, err := ledger.Verify(ctx, n.Source(), n.Verifier, nil)
+	if err != nil {
+		add(LogDir, err, "the log is damaged: restore it from a backup or a peer's copy")
+		return probs, nil
+	}
+	if ts != nil {
+		if _, _, err := ts.Check(n.Verifier, res); err != nil {
+			add(LogDir, err, fmt.Sprintf("this machine saw another history of the log; keep %s as evidence", ts.Dir))
+		}
+	}
+	return probs, res
+}

@@ -1,0 +1,99 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"accord/entry"
+)
+
+// Init creates a node for party in the built-in treaty in dir, which must
+// not exist or be empty: a new log key, its verifier key, a documented
+// configuration and an empty log with a signed checkpoint. It refuses to
+// touch an existing node. On failure it removes what it created.
+func Init(ctx context.Context, dir, treatyID, party string) (n *Node, err error) {
+	cfg := &Config{Treaty: treatyID, Party: party}
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := makeEmptyDir(dir); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+	}()
+	if err := writeFiles(dir, cfg); err != nil {
+		return nil, err
+	}
+	if n, err = Open(ctx, dir, nil); err != nil {
+		return nil, err
+	}
+	l, err := n.OpenLog(ctx) // creates the empty log and its checkpoint
+	if err != nil {
+		return nil, err
+	}
+	return n, l.Close(ctx)
+}
+
+// makeEmptyDir creates dir, or accepts it if it exists and is empty.
+func makeEmptyDir(dir string) error {
+	des, err := os.ReadDir(dir)
+	switch {
+	case notExist(err):
+		return os.MkdirAll(dir, 0o755)
+	case err != nil:
+		return err
+	case IsNode(dir):
+		return fmt.Errorf("%w in %s", ErrExists, dir)
+	case len(des) > 0:
+		return fmt.Errorf("%s is not empty", dir)
+	}
+	return nil
+}
+
+func writeFiles(dir string, cfg *Config) error {
+	skey, vkey, err := note.GenerateKey(rand.Reader, entry.Origin(cfg.Treaty, cfg.Party))
+	if err != nil {
+		return err
+	}
+	files := []struct {
+		name string
+		data []byte
+		mode os.FileMode
+	}{
+		{KeyFile, []byte(skey + "\n"), 0o600},
+		{VKeyFile, []byte(vkey + "\n"), 0o644},
+		{ConfigFile, cfg.Marshal(), 0o644},
+	}
+	for _, f := range files {
+		if err := writeNew(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeNew creates a file that must not exist, durably.
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,144 @@
+// Package node is a party's accord node: a data directory holding the
+// node's configuration, its log key and its log, and the server that
+// publishes the log to the other parties.
+//
+// A data directory DIR holds:
+//
+//	DIR/accord.yaml  the configuration (Config), documented field by field
+//	DIR/log.key      the log's private signing key, mode 0600, never printed
+//	DIR/log.vkey     the log's public verifier key, given to the other parties
+//	DIR/log/         the log: checkpoint and tiles (c2sp.org/tlog-tiles)
+//
+// Trust model: DIR/log.key is trusted: whoever reads it can sign entries
+// and checkpoints in the party's name. DIR/accord.yaml is trusted by the
+// node. The other parties trust only DIR/log.vkey, received out of band.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"accord/entry"
+	"accord/internal/ledger"
+)
+
+// Names of the files in a data directory.
+const (
+	KeyFile  = "log.key"
+	VKeyFile = "log.vkey"
+	LogDir   = "log"
+)
+
+// ErrExists reports that accord init was pointed at an existing node.
+var ErrExists = errors.New("a node already exists")
+
+// Node is an opened data directory.
+type Node struct {
+	Dir      string
+	Config   *Config
+	Verifier note.Verifier // the log's public key
+	Logger   *slog.Logger
+
+	signer note.Signer
+}
+
+// Origin returns the origin of the node's log, accord/<treaty>/<party>.
+func (n *Node) Origin() string { return n.Verifier.Name() }
+
+// Open opens the node in dir: it reads and validates the configuration
+// and the keys. It does not open the log for appending; see [Node.OpenLog].
+func Open(ctx context.Context, dir string, logger *slog.Logger) (*Node, error) {
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	cfg, err := LoadConfig(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return nil, fmt.Errorf("opening node: %w", err)
+	}
+	n := &Node{Dir: dir, Config: cfg, Logger: logger}
+	if err := n.loadKeys(); err != nil {
+		return nil, fmt.Errorf("opening node in %s: %w", dir, err)
+	}
+	return n, nil
+}
+
+func (n *Node) loadKeys() error {
+	origin := entry.Origin(n.Config.Treaty, n.Config.Party)
+	v, err := ReadVerifier(filepath.Join(n.Dir, VKeyFile))
+	if err != nil {
+		return err
+	}
+	if v.Name() != origin {
+		return fmt.Errorf("%s: key of log %s, but accord.yaml names log %s", VKeyFile, v.Name(), origin)
+	}
+	if err := checkKeyMode(filepath.Join(n.Dir, KeyFile)); err != nil {
+		return err
+	}
+	skey, err := os.ReadFile(filepath.Join(n.Dir, KeyFile))
+	if err != nil {
+		return err
+	}
+	s, err := note.NewSigner(strings.TrimSpace(string(skey)))
+	if err != nil || s.Name() != origin || s.KeyHash() != v.KeyHash() {
+		return fmt.Errorf("%s: not the private key of %s", KeyFile, VKeyFile)
+	}
+	n.Verifier, n.signer = v, s
+	return nil
+}
+
+// checkKeyMode refuses a private key file that others can read.
+func checkKeyMode(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s: mode %v lets others read the private key (chmod 600 it)", filepath.Base(path), fi.Mode().Perm())
+	}
+	return nil
+}
+
+// ReadVerifier reads a signed-note verifier key file such as log.vkey.
+func ReadVerifier(path string) (note.Verifier, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a verifier key: %w", filepath.Base(path), err)
+	}
+	return v, nil
+}
+
+// OpenLog opens the node's log for appending. Close the log when done.
+func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
+	return ledger.Open(ctx, ledger.Options{
+		Dir:                filepath.Join(n.Dir, LogDir),
+		Signer:             n.signer,
+		Logger:             n.Logger,
+		CheckpointInterval: n.Config.Log.CheckpointInterval,
+		BatchMaxAge:        n.Config.Log.BatchMaxAge,
+	})
+}
+
+// Source returns the node's log for reading.
+func (n *Node) Source() ledger.Source { return ledger.DirSource(filepath.Join(n.Dir, LogDir)) }
+
+// IsNode reports whether dir holds a node's configuration.
+func IsNode(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, ConfigFile))
+	return err == nil
+}
+
+// notExist reports whether err means a file is missing.
+func notExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -1,0 +1,135 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/transparency-dev/tessera/api/layout"
+	"golang.org/x/sync/errgroup"
+)
+
+// Server timeouts.
+const (
+	// readHeaderTimeout bounds how long a client may take to send its
+	// request headers, so idle connections cannot pile up (slowloris).
+	readHeaderTimeout = 5 * time.Second
+	// writeTimeout bounds a response; the largest, an entry bundle, is
+	// at most 16 MiB.
+	writeTimeout = time.Minute
+	// idleTimeout closes keep-alive connections nobody uses.
+	idleTimeout = 2 * time.Minute
+	// shutdownTimeout is how long in-flight requests get to finish when
+	// the server stops.
+	shutdownTimeout = 5 * time.Second
+)
+
+// Cache-Control values, as c2sp.org/tlog-tiles asks.
+const (
+	// The checkpoint changes as the log grows.
+	cacheCheckpoint = "no-cache"
+	// A full tile or bundle never changes.
+	cacheFull = "public, max-age=31536000, immutable"
+	// A partial tile or bundle never changes either, but is deleted once
+	// the full one exists, so caches keep it only briefly.
+	cachePartial = "public, max-age=60"
+)
+
+// Handler returns the node's HTTP API. Today it serves the log read-only
+// under /log/, per c2sp.org/tlog-tiles; peers, witnessing and the operator
+// API will join it.
+func (n *Node) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /log/checkpoint", n.serveCheckpoint)
+	mux.HandleFunc("GET /log/tile/entries/{index...}", n.serveBundle)
+	mux.HandleFunc("GET /log/tile/{level}/{index...}", n.serveTile)
+	return mux
+}
+
+func (n *Node) serveCheckpoint(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", cacheCheckpoint)
+	n.serveFile(w, r, layout.CheckpointPath, "text/plain; charset=utf-8")
+}
+
+func (n *Node) serveBundle(w http.ResponseWriter, r *http.Request) {
+	index, p, err := layout.ParseTileIndexPartial(r.PathValue("index"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	setTileCache(w, p)
+	n.serveFile(w, r, layout.EntriesPath(index, p), "application/octet-stream")
+}
+
+func (n *Node) serveTile(w http.ResponseWriter, r *http.Request) {
+	level, index, p, err := layout.ParseTileLevelIndexPartial(r.PathValue("level"), r.PathValue("index"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	setTileCache(w, p)
+	n.serveFile(w, r, layout.TilePath(level, index, p), "application/octet-stream")
+}
+
+func setTileCache(w http.ResponseWriter, p uint8) {
+	if p == 0 {
+		w.Header().Set("Cache-Control", cacheFull)
+	} else {
+		w.Header().Set("Cache-Control", cachePartial)
+	}
+}
+
+// serveFile serves the log file at the clean relative path p, which the
+// handlers build from parsed numbers, never from the request itself.
+func (n *Node) serveFile(w http.ResponseWriter, r *http.Request, p, contentType string) {
+	b, err := os.ReadFile(filepath.Join(n.Dir, LogDir, filepath.FromSlash(p)))
+	switch {
+	case notExist(err):
+		w.Header().Del("Cache-Control")
+		http.NotFound(w, r)
+		return
+	case err != nil:
+		n.Logger.ErrorContext(r.Context(), "reading log file", "path", p, "err", err)
+		w.Header().Del("Cache-Control")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Write(b)
+}
+
+// Serve serves the node's API on ln until ctx is done, then shuts down
+// gracefully.
+func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           n.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	n.Logger.InfoContext(ctx, "serving log", "origin", n.Origin(), "url", "http://"+ln.Addr().String()+"/log/")
+	return g.Wait()
+}
+
+// LogURL returns the URL prefix of the log served on addr.
+func LogURL(addr string) string {
+	return "http://" + strings.TrimPrefix(addr, "http://") + "/log/"
+}
