@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"accord/internal/ledger"
 )
@@ -37,7 +39,9 @@ func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]Problem, *l
 	}
 	cfg, err := LoadConfig(filepath.Join(dir, ConfigFile))
 	if err != nil {
-		add(ConfigFile, err, "fix the file; docs/log.md documents every field")
+		for _, line := range strings.Split(err.Error(), "\n") {
+			add(ConfigFile, errors.New(line), "fix the file; docs/log.md documents every field")
+		}
 		return probs, nil
 	}
 	n := &Node{Dir: dir, Config: cfg}
