@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"accord/internal/treaty"
 )
@@ -136,6 +138,12 @@ func (c *checker) item(r row, it Item) error {
 	if it.UID == "" {
 		return r.errorf("uid", "uid is empty")
 	}
+	if err := text(r, "uid", it.UID); err != nil {
+		return err
+	}
+	if err := text(r, "facility", it.Facility); err != nil {
+		return err
+	}
 	if it.Warheads < 0 {
 		return r.errorf("warheads", "warheads %d is negative", it.Warheads)
 	}
@@ -172,6 +180,9 @@ func (c *checker) common(r row, party string, d treaty.Date, typ, category, stat
 	if err := c.party(r, party); err != nil {
 		return err
 	}
+	if err := text(r, "type", typ); err != nil {
+		return err
+	}
 	if err := c.date(r, d); err != nil {
 		return err
 	}
@@ -187,6 +198,12 @@ func (c *checker) aggregate(r row, a Aggregate) error {
 	}
 	if a.AsOf.IsZero() {
 		return r.errorf("as_of", "an aggregate row needs its as_of date")
+	}
+	if err := text(r, "source", a.Source); err != nil {
+		return err
+	}
+	if err := text(r, "note", a.Note); err != nil {
+		return err
 	}
 	if err := c.date(r, a.AsOf); err != nil {
 		return err
@@ -227,6 +244,18 @@ func mapsKeys(m map[string]int) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// text refuses a value that is not valid UTF-8 or holds control
+// characters: such a value could not be shown or signed unambiguously.
+func text(r row, field, s string) error {
+	if !utf8.ValidString(s) {
+		return r.errorf(field, "%s is not valid UTF-8", field)
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return r.errorf(field, "%s %q holds a control character", field, s)
+	}
+	return nil
 }
 
 func atoi(r row, field, s string) (int, error) {

@@ -15,11 +15,24 @@ const DateLayout = "2006-01-02"
 // set".
 type Date struct{ t time.Time }
 
+// A valueError is a scalar that does not parse. It carries the text, so
+// that Load can find where in the file it stands.
+type valueError struct {
+	value string
+	msg   string
+}
+
+func (e *valueError) Error() string { return e.msg }
+
+func badValue(value, format string, args ...any) error {
+	return &valueError{value: value, msg: fmt.Sprintf(format, args...)}
+}
+
 // ParseDate parses an ISO 8601 calendar date such as 2011-02-05.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, strings.TrimSpace(s))
 	if err != nil {
-		return Date{}, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
+		return Date{}, badValue(s, "invalid date %q: want YYYY-MM-DD", s)
 	}
 	return Date{t}, nil
 }
@@ -88,7 +101,7 @@ func ParsePeriod(s string) (Period, error) {
 	var p Period
 	rest := strings.TrimSpace(s)
 	if rest == "" {
-		return p, fmt.Errorf("empty period: want e.g. 30d, 24h, 3mo or 10y")
+		return p, badValue(s, "empty period: want e.g. 30d, 24h, 3mo or 10y")
 	}
 	for rest != "" {
 		i := 0
@@ -101,7 +114,7 @@ func ParsePeriod(s string) (Period, error) {
 		}
 		n, err := strconv.Atoi(rest[:i])
 		if i == 0 || err != nil || n > 1000 {
-			return Period{}, fmt.Errorf("invalid period %q: want e.g. 30d, 24h, 3mo or 10y", s)
+			return Period{}, badValue(s, "invalid period %q: want e.g. 30d, 24h, 3mo or 10y", s)
 		}
 		switch rest[i:j] {
 		case "y":
@@ -115,7 +128,7 @@ func ParsePeriod(s string) (Period, error) {
 		case "h":
 			p.Hours += n
 		default:
-			return Period{}, fmt.Errorf("invalid period %q: unit must be y, mo, w, d or h", s)
+			return Period{}, badValue(s, "invalid period %q: unit must be y, mo, w, d or h", s)
 		}
 		rest = rest[j:]
 	}

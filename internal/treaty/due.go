@@ -1,7 +1,6 @@
 package treaty
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -26,14 +25,14 @@ type DueRule struct {
 func ParseDueRule(s string) (DueRule, error) {
 	f := strings.Fields(s)
 	if len(f) != 3 || (f[1] != "+" && f[1] != "-") {
-		return DueRule{}, fmt.Errorf("invalid deadline %q: want ANCHOR + PERIOD or ANCHOR - PERIOD, e.g. \"effective + 5d\"", s)
+		return DueRule{}, badValue(s, "invalid deadline %q: want ANCHOR + PERIOD or ANCHOR - PERIOD, e.g. \"effective + 5d\"", s)
 	}
 	if !slices.Contains(Anchors, f[0]) {
-		return DueRule{}, fmt.Errorf("invalid deadline %q: anchor must be one of %s", s, strings.Join(Anchors, ", "))
+		return DueRule{}, badValue(s, "invalid deadline %q: anchor must be one of %s", s, strings.Join(Anchors, ", "))
 	}
 	p, err := ParsePeriod(f[2])
 	if err != nil {
-		return DueRule{}, fmt.Errorf("invalid deadline %q: %w", s, err)
+		return DueRule{}, badValue(s, "invalid deadline %q: %v", s, err)
 	}
 	return DueRule{Anchor: f[0], Before: f[1] == "-", Period: p}, nil
 }

@@ -1,6 +1,7 @@
 package treaty
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -72,17 +73,28 @@ func Load(name string, data []byte) (*Treaty, error) {
 	return load(name, data, bases)
 }
 
-func load(name string, data []byte, bases map[string]*Treaty) (*Treaty, error) {
+func load(name string, data []byte, bases map[string]*Treaty) (t *Treaty, err error) {
+	// The YAML decoder can panic on some malformed documents (found by
+	// FuzzLoad); such a document is bad input like any other.
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, ErrorList{{File: name, Msg: fmt.Sprintf("malformed YAML: the decoder failed (%v)", r)}}
+		}
+	}()
+	return decode(name, data, bases)
+}
+
+func decode(name string, data []byte, bases map[string]*Treaty) (*Treaty, error) {
 	if len(data) > MaxSize {
 		return nil, ErrorList{{File: name, Msg: fmt.Sprintf("file is %d bytes, more than the %d allowed", len(data), MaxSize)}}
 	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, ErrorList{yamlError(name, err)}
+		return nil, ErrorList{yamlError(name, data, err)}
 	}
 	var t Treaty
 	if err := yaml.UnmarshalWithOptions(data, &t, yaml.DisallowUnknownField()); err != nil {
-		return nil, ErrorList{yamlError(name, err)}
+		return nil, ErrorList{yamlError(name, data, err)}
 	}
 	if t.Base != "" {
 		merged, err := inherit(&t, data, bases)
@@ -100,7 +112,11 @@ func load(name string, data []byte, bases map[string]*Treaty) (*Treaty, error) {
 	return &t, nil
 }
 
-func yamlError(name string, err error) *Error {
+func yamlError(name string, data []byte, err error) *Error {
+	var ve *valueError
+	if errors.As(err, &ve) {
+		return locateValue(name, data, ve)
+	}
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		e := &Error{File: name, Msg: strings.ToLower(ye.GetMessage()[:1]) + ye.GetMessage()[1:]}
@@ -110,6 +126,17 @@ func yamlError(name string, err error) *Error {
 		return e
 	}
 	return &Error{File: name, Msg: err.Error()}
+}
+
+// locateValue finds a scalar that failed to parse in the source: the
+// decoder reports such errors without a position.
+func locateValue(name string, data []byte, ve *valueError) *Error {
+	e := &Error{File: name, Msg: ve.msg}
+	if i := bytes.Index(data, []byte(ve.value)); i >= 0 && ve.value != "" {
+		e.Line = 1 + bytes.Count(data[:i], []byte("\n"))
+		e.Column = i - bytes.LastIndexByte(data[:i], '\n')
+	}
+	return e
 }
 
 // normalize fills in defaults once the definition is known to be valid.

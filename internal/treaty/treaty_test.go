@@ -1,6 +1,8 @@
 package treaty
 
 import (
+	"errors"
+	"strings"
 	"testing"
 )
 
@@ -14,4 +16,109 @@ func TestBuiltins(t *testing.T) {
 			t.Errorf("Builtin(%q).ID = %q", id, tr.ID)
 		}
 	}
+}
+
+// TestLoadErrors checks that each kind of bad definition is refused with
+// the file, line, column and field of the problem.
+func TestLoadErrors(t *testing.T) {
+	const head = "id: x\nversion: 1\ntitle: X\nbinding: legal\nparties: [{id: AAA, name: A}]\ndates: {signature: 2020-01-01, entry_into_force: 2020-02-01}\ncategories: [{id: icbm, name: ICBM}]\nstatuses: [{id: deployed, name: D}]\n"
+	limit := func(body string) string {
+		return head + "limits:\n  - id: l\n    effective: 2020-02-01\n" + body
+	}
+	tests := []struct {
+		name, in string
+		line     int
+		field    string
+		text     string
+	}{
+		{"unknown category", limit("    ceiling: 1\n    count: [{category: silo, status: [deployed]}]\n"), 13, "limits[0].count[0].category", `unknown category "silo"`},
+		{"unknown status", limit("    ceiling: 1\n    count: [{category: icbm, status: [gone]}]\n"), 13, "limits[0].count[0].status[0]", `unknown status "gone"`},
+		{"negative ceiling", limit("    ceiling: -1\n    count: [{category: icbm, status: [deployed]}]\n"), 12, "limits[0].ceiling", "negative"},
+		{"no ceiling", limit("    count: [{category: icbm, status: [deployed]}]\n"), 10, "limits[0]", "needs a ceiling or a baseline"},
+		{"both", limit("    ceiling: 1\n    baseline: 2020-02-01\n    count: [{category: icbm, status: [deployed]}]\n"), 13, "limits[0].baseline", "both a ceiling and a baseline"},
+		{"no rules", limit("    ceiling: 1\n"), 10, "limits[0].count", "counts nothing"},
+		{"party", limit("    ceiling: 1\n    parties: [ZZZ]\n    count: [{category: icbm, status: [deployed]}]\n"), 13, "limits[0].parties[0]", `unknown party "ZZZ"`},
+		{"measure", limit("    ceiling: 1\n    count: [{category: icbm, status: [deployed], measure: tons}]\n"), 13, "limits[0].count[0].measure", "measure must be"},
+		{"duplicate limit", head + "limits:\n  - {id: l, ceiling: 1, effective: 2020-02-01, count: [{category: icbm, status: [deployed]}]}\n  - {id: l, ceiling: 1, effective: 2020-02-01, count: [{category: icbm, status: [deployed]}]}\n", 11, "limits[1].id", "duplicate limit"},
+		{"bad date", "id: x\nversion: 1\ndates: {signature: 2020-13-01}\n", 3, "", "invalid date"},
+		{"bad period", "id: x\nversion: 1\ndates: {duration: 10 years}\n", 3, "", "invalid period"},
+		{"bad deadline", head + "notifications: [{id: n, due: tomorrow, effect: event}]\n", 9, "", "invalid deadline"},
+		{"unknown field", head + "limitz: []\n", 9, "", `unknown field "limitz"`},
+		{"eif before signature", "id: x\nversion: 1\ntitle: X\nbinding: legal\nparties: [{id: AAA, name: A}]\ndates: {signature: 2020-01-01, entry_into_force: 2019-02-01}\ncategories: [{id: icbm, name: ICBM}]\nstatuses: [{id: deployed, name: D}]\n", 6, "dates.entry_into_force", "before signature"},
+		{"unknown base", "base: nosuch\n" + head, 1, "base", "unknown base treaty"},
+		{"syntax", "id: [x\n", 1, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := Load("t.yaml", []byte(tc.in))
+			if tr != nil {
+				t.Error("Load returned a treaty with its error")
+			}
+			var list ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error %v is not an ErrorList", err)
+			}
+			e := list[0]
+			if e.File != "t.yaml" || e.Line != tc.line || e.Column == 0 || e.Field != tc.field || !strings.Contains(e.Msg, tc.text) {
+				t.Errorf("got %q (line %d col %d field %q), want line %d field %q text %q", e, e.Line, e.Column, e.Field, tc.line, tc.field, tc.text)
+			}
+		})
+	}
+}
+
+// TestBuiltinDates pins the dates the engine depends on.
+func TestBuiltinDates(t *testing.T) {
+	tests := []struct {
+		id, expiry string
+	}{
+		{"newstart", "2026-02-05"},
+		{"newstart-freeze-2020", "2022-02-05"},
+		{"trilateral-draft", "2026-02-05"},
+	}
+	for _, tc := range tests {
+		tr, err := Builtin(tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.Expiry().String(); got != tc.expiry {
+			t.Errorf("%s expires %s, want %s", tc.id, got, tc.expiry)
+		}
+	}
+	ns, _ := Builtin("newstart")
+	if !ns.Suspended("RUS", MustDate("2023-02-28")) || ns.Suspended("RUS", MustDate("2023-02-27")) || ns.Suspended("USA", MustDate("2024-01-01")) {
+		t.Error("Russia's suspension of 28 February 2023 not applied exactly")
+	}
+	if got := ns.TreatyYearOf(MustDate("2020-02-04")); got != MustDate("2019-02-05") {
+		t.Errorf("treaty year of 2020-02-04 starts %s", got)
+	}
+	if !ns.CanChange("non_deployed", "deployed") || ns.CanChange("eliminated", "deployed") {
+		t.Error("lifecycle transitions wrong")
+	}
+}
+
+// FuzzLoad checks that Load never panics and that what it accepts is
+// valid enough to evaluate: every rule names a known category and status.
+func FuzzLoad(f *testing.F) {
+	entries, _ := builtinFS.ReadDir("treaties")
+	for _, e := range entries {
+		data, _ := builtinFS.ReadFile("treaties/" + e.Name())
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr, err := Load("fuzz.yaml", data)
+		if err != nil {
+			var list ErrorList
+			if !errors.As(err, &list) || tr != nil {
+				t.Fatalf("error %v: not an ErrorList, or a treaty returned with it", err)
+			}
+			return
+		}
+		for _, l := range tr.Limits {
+			for _, r := range l.Count {
+				if !tr.HasCategory(r.Category) || !tr.HasStatus(r.Statuses[0]) {
+					t.Fatalf("accepted a rule with unknown names: %+v", r)
+				}
+			}
+		}
+	})
 }

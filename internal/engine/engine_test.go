@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"accord/internal/declaration"
+	"accord/internal/treaty"
+)
+
+func newstart(t testing.TB) *treaty.Treaty {
+	t.Helper()
+	tr, err := treaty.Builtin("newstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func load(t testing.TB, tr *treaty.Treaty, path string) []*declaration.Declaration {
+	t.Helper()
+	s, err := declaration.LoadFile(tr, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Declarations(tr)
+}
+
+// TestPublishedAggregates replays every published data exchange: each
+// figure on or after 5 February 2018 is met, each before is not yet in
+// force (not a violation), and after expiry the treaty is not in force.
+func TestPublishedAggregates(t *testing.T) {
+	tr := newstart(t)
+	decls := load(t, tr, filepath.Join("..", "..", "testdata", "newstart-aggregates.csv"))
+	if len(decls) != 43 {
+		t.Fatalf("got %d declarations, want the 43 published rows", len(decls))
+	}
+	limitsFrom := treaty.MustDate("2018-02-05")
+	for _, d := range decls {
+		res, err := Evaluate(tr, d.AsOf, "", []*declaration.Declaration{d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Met
+		if d.AsOf.Before(limitsFrom) {
+			want = NotInForce
+		}
+		for _, l := range res.Parties[0].Limits {
+			if l.Verdict != want {
+				t.Errorf("%s %s %s = %d: verdict %s, want %s", d.AsOf, d.Party, l.ID, l.Value, l.Verdict, want)
+			}
+			if l.Value != d.Aggregate.Values[l.ID] {
+				t.Errorf("%s %s %s: value %d, want the published %d", d.AsOf, d.Party, l.ID, l.Value, d.Aggregate.Values[l.ID])
+			}
+		}
+	}
+	// The United States' 882 deployed delivery vehicles on entry into force.
+	res, err := Evaluate(tr, treaty.MustDate("2011-02-05"), "", decls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := res.Parties[0].Limits[0]; res.Parties[0].Party != "USA" || l.Value != 882 || l.Verdict != NotInForce || l.Margin != -182 {
+		t.Errorf("US on 2011-02-05: %+v", l)
+	}
+	if res.Exceeded() {
+		t.Error("figures before the limits took effect reported as exceeded")
+	}
+	// After expiry, the last declarations stand but the treaty is over.
+	res, err = Evaluate(tr, treaty.MustDate("2026-02-05"), "", decls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Parties {
+		for _, l := range p.Limits {
+			if l.Verdict != TreatyNotInForce {
+				t.Errorf("after expiry %s %s: verdict %s", p.Party, l.ID, l.Verdict)
+			}
+		}
+	}
+}
+
+// TestFactSheetPerType rebuilds the published 1 September 2020 US
+// aggregates from per-type figures, and the contested reading adds the 56
+// converted Trident launchers, 41 converted B-52H and 4 training silos.
+func TestFactSheetPerType(t *testing.T) {
+	tr := newstart(t)
+	decls := load(t, tr, filepath.Join("..", "..", "testdata", "us-2020-09-01-types.csv"))
+	d := treaty.MustDate("2020-09-01")
+	want := map[string]map[string]int{
+		treaty.DefaultReading: {"deployed_delivery_vehicles": 675, "warheads": 1457, "launchers": 800},
+		"rus-2022":            {"deployed_delivery_vehicles": 675, "warheads": 1457, "launchers": 800 + 56 + 41 + 4},
+	}
+	for reading, w := range want {
+		res, err := Evaluate(tr, d, reading, decls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range res.Parties[0].Limits {
+			if l.Value != w[l.ID] {
+				t.Errorf("reading %s, %s = %d, want %d", reading, l.ID, l.Value, w[l.ID])
+			}
+		}
+	}
+}
+
+// TestCountingRules checks each counting rule of New START on one item at
+// a time.
+func TestCountingRules(t *testing.T) {
+	tr := newstart(t)
+	tests := []struct {
+		category, status string
+		warheads         int
+		reading          string
+		want             [3]int // deployed_delivery_vehicles, warheads, launchers
+	}{
+		{"icbm", "deployed", 1, "", [3]int{1, 1, 0}},
+		{"icbm", "deployed", 3, "", [3]int{1, 3, 0}},
+		{"icbm", "non_deployed", 0, "", [3]int{0, 0, 0}},
+		{"slbm", "deployed", 4, "", [3]int{1, 4, 0}},
+		{"slbm", "non_deployed", 0, "", [3]int{0, 0, 0}},
+		{"heavy_bomber", "deployed", 20, "", [3]int{1, 1, 1}}, // one warhead per bomber, whatever it carries
+		{"heavy_bomber", "non_deployed", 0, "", [3]int{0, 0, 1}},
+		{"heavy_bomber", "test", 0, "", [3]int{0, 0, 0}},
+		{"heavy_bomber", "converted", 0, "", [3]int{0, 0, 0}},
+		{"heavy_bomber", "converted", 0, "rus-2022", [3]int{0, 0, 1}},
+		{"heavy_bomber", "eliminated", 0, "rus-2022", [3]int{0, 0, 0}},
+		{"icbm_launcher", "deployed", 0, "", [3]int{0, 0, 1}},
+		{"icbm_launcher", "non_deployed", 0, "", [3]int{0, 0, 1}},
+		{"icbm_launcher", "test", 0, "", [3]int{0, 0, 0}},
+		{"icbm_launcher", "test", 0, "rus-2022", [3]int{0, 0, 0}},
+		{"icbm_launcher", "training", 0, "", [3]int{0, 0, 0}},
+		{"icbm_launcher", "training", 0, "rus-2022", [3]int{0, 0, 1}},
+		{"slbm_launcher", "deployed", 0, "", [3]int{0, 0, 1}},
+		{"slbm_launcher", "converted", 0, "", [3]int{0, 0, 0}},
+		{"slbm_launcher", "converted", 0, "rus-2022", [3]int{0, 0, 1}},
+		{"slbm_launcher", "eliminated", 0, "", [3]int{0, 0, 0}},
+		{"warhead", "non_deployed", 0, "", [3]int{0, 0, 0}},
+	}
+	for _, tc := range tests {
+		name := fmt.Sprintf("%s/%s/%d/%s", tc.category, tc.status, tc.warheads, tc.reading)
+		t.Run(name, func(t *testing.T) {
+			d := &declaration.Declaration{Party: "USA", Items: []declaration.Item{{Party: "USA", UID: "X", Type: "T", Category: tc.category, Status: tc.status, Warheads: tc.warheads}}}
+			res, err := Evaluate(tr, treaty.MustDate("2020-01-01"), tc.reading, []*declaration.Declaration{d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got [3]int
+			for i, l := range res.Parties[0].Limits {
+				got[i] = l.Value
+			}
+			if got != tc.want {
+				t.Errorf("counted %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestVerdicts covers each verdict at the edges of the treaty's dates.
+func TestVerdicts(t *testing.T) {
+	tr := newstart(t)
+	decl := func(launchers int) []*declaration.Declaration {
+		return []*declaration.Declaration{{Party: "RUS", Aggregate: &declaration.Aggregate{Party: "RUS", Values: map[string]int{"launchers": launchers}}}}
+	}
+	tests := []struct {
+		date      string
+		launchers int
+		want      string
+	}{
+		{"2018-02-04", 900, NotInForce},
+		{"2018-02-05", 800, Met},
+		{"2018-02-05", 801, Exceeded},
+		{"2026-02-04", 801, Exceeded},
+		{"2026-02-05", 801, TreatyNotInForce},
+		{"2011-02-04", 801, TreatyNotInForce},
+	}
+	for _, tc := range tests {
+		res, err := Evaluate(tr, treaty.MustDate(tc.date), "", decl(tc.launchers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, l := range res.Parties[0].Limits {
+			got[l.ID] = l.Verdict
+		}
+		if got["launchers"] != tc.want {
+			t.Errorf("%s with %d launchers: %s, want %s", tc.date, tc.launchers, got["launchers"], tc.want)
+		}
+		if tc.want != TreatyNotInForce && tc.want != NotInForce && got["warheads"] != NoData {
+			t.Errorf("%s: warheads not declared, verdict %s, want %s", tc.date, got["warheads"], NoData)
+		}
+	}
+}
+
+// TestFreeze checks that a freeze's ceiling is each party's own value on
+// the baseline date, and that parties without a baseline get no verdict.
+func TestFreeze(t *testing.T) {
+	tr, err := treaty.Builtin("trilateral-draft")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := "as_of,party,type,category,status,count,warheads\n" +
+		"2021-02-05,CHN,DF-41,warhead,non_deployed,350,0\n" +
+		"2023-01-01,CHN,DF-41,warhead,non_deployed,410,0\n" +
+		"2023-01-01,USA,W87,warhead,non_deployed,3700,0\n"
+	s, err := declaration.Load(tr, "freeze.csv", strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Evaluate(tr, treaty.MustDate("2023-01-01"), "", s.Declarations(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Parties {
+		var ids []string
+		for _, l := range p.Limits {
+			ids = append(ids, l.ID)
+		}
+		switch p.Party {
+		case "CHN":
+			l := p.Limits[0]
+			if len(p.Limits) != 1 || l.ID != "total_warheads" || l.Value != 410 || l.Limit != 350 || l.Verdict != Exceeded {
+				t.Errorf("CHN: %v %+v", ids, l)
+			}
+		case "USA":
+			if l := p.Limits[3]; l.Verdict != NoData {
+				t.Errorf("USA without a baseline declaration: %+v", l)
+			}
+		}
+	}
+}
+
+// BenchmarkEvaluateItems counts a declaration of 1,000,000 items.
+func BenchmarkEvaluateItems(b *testing.B) {
+	tr := newstart(b)
+	decl := syntheticItems(1_000_000)
+	decls := []*declaration.Declaration{decl}
+	d := treaty.MustDate("2020-09-01")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Evaluate(tr, d, "rus-2022", decls); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(decl.Items))*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+}
+
+func syntheticItems(n int) *declaration.Declaration {
+	kinds := []struct{ typ, category, status string }{
+		{"Minuteman III", "icbm", "deployed"}, {"Minuteman III", "icbm_launcher", "deployed"},
+		{"Trident II", "slbm", "deployed"}, {"Trident II", "slbm_launcher", "converted"},
+		{"B-52H", "heavy_bomber", "deployed"}, {"B-52H", "heavy_bomber", "converted"},
+		{"W88", "warhead", "non_deployed"}, {"Minuteman III", "icbm", "non_deployed"},
+	}
+	d := &declaration.Declaration{Party: "USA", Items: make([]declaration.Item, n)}
+	for i := range d.Items {
+		k := kinds[i%len(kinds)]
+		d.Items[i] = declaration.Item{Party: "USA", UID: fmt.Sprintf("U%07d", i), Type: k.typ, Category: k.category, Status: k.status, Warheads: i % 4}
+	}
+	return d
+}
