@@ -50,7 +50,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Long: `accord is a verifiable ledger for arms-control treaties.
 
 Examples:
-  accord demo
+  accord init --party USA --treaty newstart --data usa
+  accord log append --data usa declarations.csv
   accord check --treaty newstart --as-of 2020-09-01 declarations.csv
   accord treaty list
   accord treaty show newstart --as-of 2023-03-01`,
