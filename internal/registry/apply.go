@@ -1,0 +1,191 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"accord/entry"
+)
+
+// Apply ingests records, each the next entry of its log, in one
+// transaction: all of them or, on error, none.
+//
+// A record already ingested with the same leaf hash is skipped, so a
+// caller resuming after a crash may replay from any index at or before
+// NextIndex. A record past NextIndex fails with ErrGap, one already
+// ingested with another leaf hash with ErrConflict.
+//
+// A record that breaks a rule is kept, marked refused with its reason,
+// and has no other effect; Findings reports it.
+func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	s, err := r.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer s.end()
+	next := map[string]uint64{}
+	for i := range recs {
+		if err := r.apply(s, next, &recs[i]); err != nil {
+			return err
+		}
+	}
+	for origin, n := range next {
+		if err := s.exec(`INSERT INTO logs(origin, party, next_index) VALUES (?, ?, ?)
+			ON CONFLICT(origin) DO UPDATE SET next_index = excluded.next_index`, origin, r.partyOf(origin), n); err != nil {
+			return fmt.Errorf("updating log cursor: %w", err)
+		}
+	}
+	if err := s.tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// NextIndex returns the index of the next entry Apply expects from the log
+// with the given origin: the number of its entries ingested.
+func (r *Registry) NextIndex(ctx context.Context, origin string) (uint64, error) {
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return 0, err
+	}
+	defer s.end()
+	return s.nextIndex(origin)
+}
+
+func (s *session) nextIndex(origin string) (uint64, error) {
+	var n uint64
+	_, err := s.row(`SELECT next_index FROM logs WHERE origin = ?`, []any{origin}, &n)
+	return n, err
+}
+
+func (r *Registry) apply(s *session, next map[string]uint64, rec *Record) error {
+	if err := r.checkOrigin(rec); err != nil {
+		return err
+	}
+	n, ok := next[rec.Origin]
+	if !ok {
+		var err error
+		if n, err = s.nextIndex(rec.Origin); err != nil {
+			return err
+		}
+	}
+	switch {
+	case rec.Index > n:
+		return fmt.Errorf("%w: %s#%d, expected #%d", ErrGap, rec.Origin, rec.Index, n)
+	case rec.Index < n:
+		return s.same(rec)
+	}
+	p, err := r.validate(s, rec)
+	if ref, ok := errRefusal(err); ok {
+		r.log.Info("refused entry", "origin", rec.Origin, "index", rec.Index, "reason", ref.Error())
+		err = s.writeEntry(&plan{rec: rec}, ref.Error())
+	} else if err == nil {
+		err = s.write(p)
+	}
+	if err != nil {
+		return fmt.Errorf("applying %s#%d: %w", rec.Origin, rec.Index, err)
+	}
+	next[rec.Origin] = n + 1
+	return nil
+}
+
+// same checks that rec was already ingested with the same leaf hash.
+func (s *session) same(rec *Record) error {
+	var h []byte
+	if _, err := s.row(`SELECT leaf_hash FROM entries WHERE origin = ? AND idx = ?`, []any{rec.Origin, rec.Index}, &h); err != nil {
+		return err
+	}
+	if !bytes.Equal(h, rec.LeafHash[:]) {
+		return fmt.Errorf("%w: %s#%d has leaf hash %s, already ingested with %s", ErrConflict, rec.Origin, rec.Index, rec.LeafHash, Hash(h))
+	}
+	return nil
+}
+
+// write inserts everything a valid record states.
+func (s *session) write(p *plan) error {
+	if err := s.writeEntry(p, ""); err != nil {
+		return err
+	}
+	rec := p.rec
+	if p.corrects != nil {
+		if err := s.exec(`INSERT INTO corrections(origin, idx, by_idx, recorded) VALUES (?, ?, ?, ?)`,
+			rec.Origin, *p.corrects, rec.Index, fmtTime(rec.Recorded)); err != nil {
+			return err
+		}
+	}
+	for _, uid := range p.newUIDs {
+		if err := s.exec(`INSERT INTO items(party, uid, origin, idx) VALUES (?, ?, ?, ?)`, rec.Party, uid, rec.Origin, rec.Index); err != nil {
+			return err
+		}
+	}
+	for _, f := range p.facilities {
+		if err := s.exec(`INSERT OR IGNORE INTO facilities(party, id, origin, idx) VALUES (?, ?, ?, ?)`, rec.Party, f, rec.Origin, rec.Index); err != nil {
+			return err
+		}
+	}
+	for i := range p.facts {
+		if err := s.writeFact(rec.Party, &p.facts[i]); err != nil {
+			return err
+		}
+	}
+	return s.writeExtras(p)
+}
+
+func (s *session) writeFact(party string, f *fact) error {
+	var moved any
+	if f.movedFrom != "" {
+		moved = f.movedFrom
+	}
+	return s.exec(`INSERT INTO item_history(party, uid, effective, idx, origin, recorded, type, category, status, facility, warheads, moved_from)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		party, f.uid, f.effective, f.idx, f.origin, f.recorded, f.typ, f.category, f.status, f.facility, f.warheads, moved)
+}
+
+func (s *session) writeExtras(p *plan) error {
+	rec := p.rec
+	if a := p.ack; a != nil {
+		if err := s.exec(`INSERT INTO acks(origin, idx, party, recorded, target_origin, target_idx, target_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			rec.Origin, rec.Index, rec.Party, fmtTime(rec.Recorded), a.Entry.Origin, a.Entry.Index, a.Entry.LeafHash[:]); err != nil {
+			return err
+		}
+	}
+	if in := p.insp; in != nil {
+		if err := s.exec(`INSERT INTO inspections(origin, idx, party, type, inspected, effective, recorded) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			rec.Origin, rec.Index, rec.Party, in.Type, in.Inspected, rec.Effective.String(), fmtTime(rec.Recorded)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeEntry inserts the entry row; refused, if not empty, is why the
+// entry was refused.
+func (s *session) writeEntry(p *plan, refused string) error {
+	rec := p.rec
+	var due, corrects, answersOrigin, answersIdx, why any
+	if p.due != "" {
+		due = p.due
+	}
+	if p.corrects != nil {
+		corrects = *p.corrects
+	}
+	if a := p.answers; a != nil {
+		answersOrigin, answersIdx = a.Origin, a.Index
+	}
+	if refused != "" {
+		why = refused
+	}
+	typ := p.typ
+	if refused != "" && rec.Kind == entry.Notification {
+		if n, err := ParseNotification(rec.Body); err == nil {
+			typ = n.Type
+		}
+	}
+	return s.exec(`INSERT INTO entries(origin, idx, leaf_hash, party, kind, type, effect, effective, recorded, due, corrects, answers_origin, answers_idx, refused, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.Origin, rec.Index, rec.LeafHash[:], rec.Party, string(rec.Kind), typ, p.effect, rec.Effective.String(),
+		fmtTime(rec.Recorded), due, corrects, answersOrigin, answersIdx, why, rec.Body)
+}

@@ -1,0 +1,295 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+
+	"accord/entry"
+)
+
+// ErrMalformed reports a body that is not the canonical encoding of a
+// valid notification, acknowledgement or inspection record.
+var ErrMalformed = errors.New("malformed body")
+
+// Bounds on what a body may hold. An entry is at most [entry.MaxSize]
+// bytes, so a body is too; the other bounds keep every row printable.
+const (
+	maxItems      = 4096 // items in one notification
+	maxFields     = 32   // free fields in one notification
+	maxFieldValue = 1024 // bytes in one free field's value
+)
+
+// ident is the syntax of UIDs, item types, facilities, categories,
+// statuses, notification types and free-field names.
+var ident = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$`)
+
+// originPattern is the syntax of a log origin, "accord/<treaty>/<party>",
+// with treaty and party ids as package entry spells them.
+var originPattern = regexp.MustCompile(`^accord/[A-Za-z0-9][A-Za-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// A Hash is an RFC 6962 leaf hash, written in JSON as standard base64
+// (as tlog-tiles writes hashes).
+type Hash [32]byte
+
+func (h Hash) MarshalText() ([]byte, error) {
+	return []byte(base64.StdEncoding.EncodeToString(h[:])), nil
+}
+
+func (h *Hash) UnmarshalText(b []byte) error {
+	raw, err := base64.StdEncoding.Strict().DecodeString(string(b))
+	if err != nil || len(raw) != len(h) {
+		return fmt.Errorf("leaf hash %q is not 32 bytes in standard base64", b)
+	}
+	copy(h[:], raw)
+	return nil
+}
+
+func (h Hash) String() string { t, _ := h.MarshalText(); return string(t) }
+
+// A Ref names one entry of one log: its origin, its index in the log and
+// its leaf hash, which pins the exact bytes.
+type Ref struct {
+	Origin   string `json:"origin"`
+	Index    uint64 `json:"index"`
+	LeafHash Hash   `json:"leaf_hash"`
+}
+
+func (r Ref) String() string { return fmt.Sprintf("%s#%d", r.Origin, r.Index) }
+
+// A Notification is the body of an entry of kind "notification": one
+// typed message from the party whose log holds it. The entry's effective
+// date is the date the notified facts take effect (for a data update, the
+// date the data is as of), and its created time is when it was sent.
+//
+// Encoding: the canonical JSON of [entry.CanonicalJSON] (compact, members
+// sorted by key); [ParseNotification] accepts nothing else, so one
+// notification has exactly one encoding. Compatibility: a member may be
+// added only as an optional one that old readers reject, never misread;
+// a member's meaning never changes.
+type Notification struct {
+	// Type is the id of one of the treaty's notification types.
+	Type string `json:"type"`
+	// Items are the items the notification states, changes, moves or
+	// names, when its type lists the "items" field.
+	Items []Item `json:"items,omitempty"`
+	// From and To are the facilities items move between, for a type
+	// whose effect is "move".
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Fields holds the other fields the type requires, by name.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Corrects names the earlier entry of the same log, of the same type,
+	// that this notification corrects. The corrected entry stays in the
+	// log and in the database; from this entry's created time on, its
+	// facts are read as this entry states them.
+	Corrects *Ref `json:"corrects,omitempty"`
+	// Answers names the entry, in another party's log, this notification
+	// replies to; its deadline may run from that entry's receipt.
+	Answers *Ref `json:"answers,omitempty"`
+}
+
+// An Item is one item as a notification states it. In a full statement
+// of holdings (effect "data") or for a new item, UID, Type, Category and
+// Status are required and a missing Warheads means none. In a change, an
+// omitted member keeps its value. In a move or an event, only UID is
+// given.
+type Item struct {
+	UID      string `json:"uid"`
+	Type     string `json:"type,omitempty"`
+	Category string `json:"category,omitempty"`
+	Status   string `json:"status,omitempty"`
+	Facility string `json:"facility,omitempty"`
+	Warheads *int   `json:"warheads,omitempty"`
+}
+
+// An Acknowledgement is the body of an entry of kind "acknowledgement":
+// the receiving party's statement, in its own log, that it received
+// Entry. Encoding and compatibility as for [Notification].
+type Acknowledgement struct {
+	Entry Ref `json:"entry"`
+}
+
+// An InspectionRecord is what the registry reads from the body of an
+// entry of kind "inspection" in the inspecting party's log: the
+// inspection type (counted against that party's quota in the treaty year
+// of the entry's effective date) and the party inspected. Other members
+// of an inspection body are kept in the log but not read here.
+type InspectionRecord struct {
+	Type      string `json:"inspection_type"`
+	Inspected string `json:"inspected,omitempty"`
+}
+
+// ParseNotification decodes a notification body. It fails unless b is
+// exactly the encoding [Notification.Encode] gives for the value it
+// decodes to, and every member is well formed (not yet checked against a
+// treaty: see [Registry.Check]).
+func ParseNotification(b []byte) (*Notification, error) {
+	var n Notification
+	if err := decodeCanonical(b, &n); err != nil {
+		return nil, err
+	}
+	if err := n.wellFormed(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return &n, nil
+}
+
+// Encode returns the canonical encoding of n.
+func (n *Notification) Encode() ([]byte, error) {
+	if err := n.wellFormed(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return encodeCanonical(n)
+}
+
+// ParseAcknowledgement decodes an acknowledgement body, canonical only.
+func ParseAcknowledgement(b []byte) (*Acknowledgement, error) {
+	var a Acknowledgement
+	if err := decodeCanonical(b, &a); err != nil {
+		return nil, err
+	}
+	if err := a.Entry.wellFormed(); err != nil {
+		return nil, fmt.Errorf("%w: entry: %w", ErrMalformed, err)
+	}
+	return &a, nil
+}
+
+// Encode returns the canonical encoding of a.
+func (a *Acknowledgement) Encode() ([]byte, error) {
+	if err := a.Entry.wellFormed(); err != nil {
+		return nil, fmt.Errorf("%w: entry: %w", ErrMalformed, err)
+	}
+	return encodeCanonical(a)
+}
+
+// ParseInspection reads the members the registry needs from an
+// inspection body, ignoring any others.
+func ParseInspection(b []byte) (*InspectionRecord, error) {
+	if len(b) > entry.MaxSize {
+		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(b), entry.MaxSize)
+	}
+	var r InspectionRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if !ident.MatchString(r.Type) {
+		return nil, fmt.Errorf("%w: inspection_type %q is not an id", ErrMalformed, r.Type)
+	}
+	return &r, nil
+}
+
+// decodeCanonical strictly decodes b into v and requires b to be v's
+// canonical encoding, so that unknown, duplicate, misspelt or reordered
+// members and non-canonical numbers are all refused.
+func decodeCanonical(b []byte, v any) error {
+	if len(b) > entry.MaxSize {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(b), entry.MaxSize)
+	}
+	if !utf8.Valid(b) {
+		return fmt.Errorf("%w: not valid UTF-8", ErrMalformed)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if d.More() {
+		return fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+	}
+	c, err := encodeCanonical(v)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(c, b) {
+		return fmt.Errorf("%w: not canonical JSON (want %.200s)", ErrMalformed, c)
+	}
+	return nil
+}
+
+func encodeCanonical(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	e := json.NewEncoder(&buf)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	c, err := entry.CanonicalJSON(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return c, nil
+}
+
+func (n *Notification) wellFormed() error {
+	if !ident.MatchString(n.Type) {
+		return fmt.Errorf("type %q is not an id", n.Type)
+	}
+	if len(n.Items) > maxItems {
+		return fmt.Errorf("%d items, at most %d", len(n.Items), maxItems)
+	}
+	for i := range n.Items {
+		if err := n.Items[i].wellFormed(); err != nil {
+			return fmt.Errorf("items[%d]: %w", i, err)
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"from", n.From}, {"to", n.To}} {
+		if f.v != "" && !ident.MatchString(f.v) {
+			return fmt.Errorf("%s %q is not a facility id", f.name, f.v)
+		}
+	}
+	if err := wellFormedFields(n.Fields); err != nil {
+		return err
+	}
+	for _, r := range []*Ref{n.Corrects, n.Answers} {
+		if r != nil {
+			if err := r.wellFormed(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func wellFormedFields(fields map[string]string) error {
+	if len(fields) > maxFields {
+		return fmt.Errorf("%d fields, at most %d", len(fields), maxFields)
+	}
+	for k, v := range fields {
+		if !ident.MatchString(k) {
+			return fmt.Errorf("field name %q is not an id", k)
+		}
+		if v == "" || len(v) > maxFieldValue {
+			return fmt.Errorf("field %s: value must be 1 to %d bytes", k, maxFieldValue)
+		}
+	}
+	return nil
+}
+
+func (it *Item) wellFormed() error {
+	if !ident.MatchString(it.UID) {
+		return fmt.Errorf("uid %q is not an id", it.UID)
+	}
+	for _, f := range []struct{ name, v string }{
+		{"type", it.Type}, {"category", it.Category}, {"status", it.Status}, {"facility", it.Facility},
+	} {
+		if f.v != "" && !ident.MatchString(f.v) {
+			return fmt.Errorf("item %s: %s %q is not an id", it.UID, f.name, f.v)
+		}
+	}
+	return nil
+}
+
+func (r *Ref) wellFormed() error {
+	if !originPattern.MatchString(r.Origin) {
+		return fmt.Errorf("origin %q is not accord/<treaty>/<party>", r.Origin)
+	}
+	if r.Index > 1<<62 {
+		return fmt.Errorf("index %d out of range", r.Index)
+	}
+	return nil
+}

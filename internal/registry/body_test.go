@@ -1,0 +1,133 @@
+package registry
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\ngot  %s\nwant %s", name, got, want)
+	}
+}
+
+func sampleNotification() *Notification {
+	return &Notification{
+		Type: "change_in_data",
+		Items: []Item{
+			item("MM3-0001", "MM-III", "icbm", "deployed", "malmstrom", 1),
+			{UID: "B52-0007", Status: "converted"},
+		},
+		Fields:   map[string]string{"note": "café ☢ <&>"},
+		Corrects: &Ref{Origin: "accord/newstart/USA", Index: 41, LeafHash: Hash{1, 2, 3}},
+	}
+}
+
+// TestNotificationGolden pins the canonical encoding byte for byte.
+func TestNotificationGolden(t *testing.T) {
+	b, err := sampleNotification().Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "notification-v1.golden", append(b, '\n'))
+	a, err := (&Acknowledgement{Entry: Ref{Origin: "accord/newstart/RUS", Index: 7, LeafHash: Hash{0xff}}}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "acknowledgement-v1.golden", append(a, '\n'))
+}
+
+func TestParseRoundTrip(t *testing.T) {
+	b, _ := sampleNotification().Encode()
+	n, err := ParseNotification(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := n.Encode()
+	if !bytes.Equal(b, c) {
+		t.Fatalf("round trip changed the body:\n%s\n%s", b, c)
+	}
+}
+
+// TestParseRefuses shows that only the canonical encoding is accepted.
+func TestParseRefuses(t *testing.T) {
+	for _, body := range []string{
+		``,
+		`[]`,
+		`{}`,
+		`{"type":"movement"} `,
+		` {"type":"movement"}`,
+		`{"type":"movement","type":"launch"}`,
+		`{"Type":"movement"}`,
+		`{"type":"movement","extra":1}`,
+		`{"items":[],"type":"movement"}`,
+		`{"type":"movement","items":[{"uid":"A"}]}`,
+		`{"items":[{"uid":"A","warheads":1.0}],"type":"movement"}`,
+		`{"items":[{"uid":"A","warheads":1e0}],"type":"movement"}`,
+		`{"items":[{"uid":""}],"type":"movement"}`,
+		`{"items":[{"uid":"has space"}],"type":"movement"}`,
+		`{"fields":{"x":""},"type":"launch"}`,
+		`{"corrects":{"index":1,"leaf_hash":"AAAA","origin":"accord/newstart/USA"},"type":"movement"}`,
+		`{"corrects":{"index":1,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","origin":"elsewhere"},"type":"movement"}`,
+		`{"type":"move\u00e9ment"}`,
+		"{\"type\":\"movement\"}\x00",
+		`{"type":"movement"}{"type":"movement"}`,
+	} {
+		if _, err := ParseNotification([]byte(body)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseNotification(%s) = %v, want ErrMalformed", body, err)
+		}
+	}
+}
+
+func FuzzParseNotification(f *testing.F) {
+	b, _ := sampleNotification().Encode()
+	f.Add(b)
+	f.Add([]byte(`{"from":"a","items":[{"uid":"X"}],"to":"b","type":"movement"}`))
+	f.Add([]byte(`{"answers":{"index":0,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","origin":"accord/newstart/RUS"},"fields":{"launch":"L1"},"type":"telemetry_reply"}`))
+	f.Add([]byte(`{"type":"x","items":[{"uid":"A","warheads":-1}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := ParseNotification(b)
+		if err != nil {
+			return
+		}
+		c, err := n.Encode()
+		if err != nil {
+			t.Fatalf("parsed body does not encode: %v", err)
+		}
+		if !bytes.Equal(b, c) {
+			t.Fatalf("parse→encode is not the identity:\n%q\n%q", b, c)
+		}
+	})
+}
+
+func FuzzParseAcknowledgement(f *testing.F) {
+	a, _ := (&Acknowledgement{Entry: Ref{Origin: "accord/newstart/RUS", Index: 7}}).Encode()
+	f.Add(a)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := ParseAcknowledgement(b)
+		if err != nil {
+			return
+		}
+		c, err := v.Encode()
+		if err != nil || !bytes.Equal(b, c) {
+			t.Fatalf("parse→encode is not the identity: %q %q %v", b, c, err)
+		}
+	})
+}

@@ -1,0 +1,211 @@
+package registry
+
+import (
+	"fmt"
+	"slices"
+)
+
+// items checks what n states about items and adds its facts to p. except
+// is the entry n corrects, or -1.
+func (r *Registry) items(s *session, p *plan, n *Notification, except int64) error {
+	seen := map[string]bool{}
+	for _, it := range n.Items {
+		if seen[it.UID] {
+			return refuseItem(ErrFields, it.UID, "listed twice")
+		}
+		seen[it.UID] = true
+	}
+	if p.effect == "event" {
+		return r.events(s, p, n)
+	}
+	initial := false
+	if p.effect == "data" {
+		has, err := s.hasData(p.rec.Party, except)
+		if err != nil {
+			return err
+		}
+		initial = !has
+	}
+	for _, it := range n.Items {
+		f, err := r.factOf(p, n, it)
+		if err != nil {
+			return err
+		}
+		if err := r.place(s, p, f, except, initial); err != nil {
+			return err
+		}
+		p.facts = append(p.facts, f)
+	}
+	p.facilities = facilitiesOf(n)
+	return nil
+}
+
+// factOf turns an item of n into a fact, checking what it names exists
+// in the treaty.
+func (r *Registry) factOf(p *plan, n *Notification, it Item) (fact, error) {
+	f := fact{uid: it.UID, effective: p.rec.Effective.String(), idx: p.rec.Index, origin: p.rec.Origin, recorded: fmtTime(p.rec.Recorded)}
+	if p.effect == "move" {
+		if it.Type != "" || it.Category != "" || it.Status != "" || it.Facility != "" || it.Warheads != nil {
+			return f, refuseItem(ErrFields, it.UID, "a move names items by uid only; it changes their facility to %q", n.To)
+		}
+		f.facility, f.movedFrom = &n.To, n.From
+		return f, nil
+	}
+	if it.Category != "" && !r.t.HasCategory(it.Category) {
+		return f, refuseItem(ErrFields, it.UID, "%s has no item category %q", r.t.ID, it.Category)
+	}
+	if it.Status != "" && !r.t.HasStatus(it.Status) {
+		return f, refuseItem(ErrFields, it.UID, "%s has no status %q", r.t.ID, it.Status)
+	}
+	if it.Warheads != nil && *it.Warheads < 0 {
+		return f, refuseItem(ErrNegative, it.UID, "warheads %d: a count is never negative", *it.Warheads)
+	}
+	f.typ, f.category, f.status, f.facility = opt(it.Type), opt(it.Category), opt(it.Status), opt(it.Facility)
+	if it.Warheads != nil {
+		w := int64(*it.Warheads)
+		f.warheads = &w
+	}
+	if p.effect == "data" {
+		if f.typ == nil || f.category == nil || f.status == nil {
+			return f, refuseItem(ErrFields, it.UID, "a full statement of holdings gives every item's type, category and status")
+		}
+		if f.warheads == nil {
+			var none int64
+			f.warheads = &none
+		}
+	}
+	return f, nil
+}
+
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// place checks that f fits in its item's history as known now: the facts
+// before it allow it, and it allows the facts after it.
+func (r *Registry) place(s *session, p *plan, f fact, except int64, initial bool) error {
+	chain, err := s.chain(p.rec.Party, f.uid, except)
+	if err != nil {
+		return err
+	}
+	all, pos := insert(chain, f)
+	prior, ref := fold(r.t, all[:pos])
+	if ref != nil {
+		return ref
+	}
+	if prior == nil && f.movedFrom == "" {
+		if err := r.fresh(s, p, f, all[pos+1:], except, initial); err != nil {
+			return err
+		}
+	}
+	st := prior
+	for i := pos; i < len(all); i++ {
+		next, ref := lifecycle(r.t, st, &all[i])
+		if ref != nil {
+			if i > pos {
+				ref.Reason = fmt.Sprintf("it would break the later history: %s", ref.Reason)
+			}
+			return ref
+		}
+		st = next
+	}
+	return nil
+}
+
+// fresh checks a fact about an item that does not exist before it.
+func (r *Registry) fresh(s *session, p *plan, f fact, later []fact, except int64, initial bool) error {
+	if len(later) > 0 {
+		return refuseItem(ErrNoSuchItem, f.uid, "it does not exist on %s: it is first declared %s", f.effective, later[0].where())
+	}
+	first, found, err := s.firstDeclared(p.rec.Party, f.uid)
+	if err != nil {
+		return err
+	}
+	if found && int64(first) != except {
+		return refuseItem(ErrUIDReused, f.uid, "uid already declared by entry %s#%d; a UID is never reused", p.rec.Origin, first)
+	}
+	if f.status != nil && !initial && !r.entry[*f.status] && !isFinal(r.t, *f.status) {
+		return refuseItem(ErrNoSuchItem, f.uid, "it does not exist before %s, so it cannot be %s: a new item is declared %s first", f.effective, *f.status, r.entryList())
+	}
+	if !found {
+		p.newUIDs = append(p.newUIDs, f.uid)
+	}
+	return nil
+}
+
+func (r *Registry) entryList() string {
+	var ids []string
+	for _, st := range r.t.Statuses {
+		if r.entry[st.ID] {
+			ids = append(ids, st.ID)
+		}
+	}
+	if len(ids) == 1 {
+		return ids[0]
+	}
+	return fmt.Sprintf("one of %v", ids)
+}
+
+// events checks that the items an event names exist on its date.
+func (r *Registry) events(s *session, p *plan, n *Notification) error {
+	uids := make([]string, 0, len(n.Items)+1)
+	for _, it := range n.Items {
+		if it.Type != "" || it.Category != "" || it.Status != "" || it.Facility != "" || it.Warheads != nil {
+			return refuseItem(ErrFields, it.UID, "a %s names items by uid only; it changes nothing", p.typ)
+		}
+		uids = append(uids, it.UID)
+	}
+	if uid, ok := n.Fields["uid"]; ok {
+		uids = append(uids, uid)
+	}
+	for _, uid := range uids {
+		if err := r.exists(s, p, uid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Registry) exists(s *session, p *plan, uid string) error {
+	chain, err := s.chain(p.rec.Party, uid, -1)
+	if err != nil {
+		return err
+	}
+	d := p.rec.Effective.String()
+	i := slices.IndexFunc(chain, func(f fact) bool { return f.effective > d })
+	if i >= 0 {
+		chain = chain[:i]
+	}
+	st, ref := fold(r.t, chain)
+	switch {
+	case ref != nil:
+		return ref
+	case st == nil:
+		return refuseItem(ErrNoSuchItem, uid, "it does not exist on %s", d)
+	case isFinal(r.t, st.Status):
+		return refuseItem(ErrEliminated, uid, "it is %s on %s", st.Status, d)
+	}
+	return nil
+}
+
+func facilitiesOf(n *Notification) []string {
+	var out []string
+	for _, f := range append([]string{n.From, n.To}, itemFacilities(n)...) {
+		if f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func itemFacilities(n *Notification) []string {
+	var out []string
+	for _, it := range n.Items {
+		out = append(out, it.Facility)
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"accord/internal/declaration"
+	"accord/internal/treaty"
+)
+
+// Inventory returns party's items on asOf as known at knownAt: every fact
+// effective on or before asOf, stated by an entry created at or before
+// knownAt and not corrected by an entry created at or before knownAt,
+// applied in effective-date and log order. Items in a final status
+// (eliminated) are left out. Items are sorted by UID; each has AsOf and
+// Party set.
+func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.Item, error) {
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	k := fmtTime(knownAt)
+	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h
+		WHERE party = ? AND effective <= ? AND recorded <= ?
+		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = h.origin AND c.idx = h.idx AND c.recorded <= ?)
+		ORDER BY uid, effective, idx`, party, asOf.String(), k, k)
+	if err != nil {
+		return nil, fmt.Errorf("reading inventory: %w", err)
+	}
+	defer rows.Close()
+	var out []declaration.Item
+	var cur []fact
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		if st, ref := fold(r.t, cur); ref == nil && st != nil && !isFinal(r.t, st.Status) {
+			out = append(out, declaration.Item{AsOf: asOf, Party: party, UID: cur[0].uid, Type: st.Type,
+				Category: st.Category, Status: st.Status, Facility: st.Facility, Warheads: st.Warheads})
+		}
+		cur = cur[:0]
+	}
+	for rows.Next() {
+		f, err := scanFact(rows)
+		if err != nil {
+			return nil, err
+		}
+		if len(cur) > 0 && cur[0].uid != f.uid {
+			flush()
+		}
+		cur = append(cur, f)
+	}
+	flush()
+	return out, rows.Err()
+}
+
+// Declaration returns party's inventory on asOf as known at knownAt as a
+// declaration, ready for engine.Evaluate.
+func (r *Registry) Declaration(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) (*declaration.Declaration, error) {
+	items, err := r.Inventory(ctx, party, asOf, knownAt)
+	if err != nil {
+		return nil, err
+	}
+	return &declaration.Declaration{Party: party, AsOf: asOf, Items: items}, nil
+}
+
+// A Fact is one row of an item's history: what one entry stated about it.
+// Empty members were left unchanged by the entry.
+type Fact struct {
+	UID       string      `json:"uid"`
+	Effective treaty.Date `json:"effective"`
+	Recorded  time.Time   `json:"recorded"`
+	Entry     Ref         `json:"entry"`
+	Type      string      `json:"type,omitempty"`
+	Category  string      `json:"category,omitempty"`
+	Status    string      `json:"status,omitempty"`
+	Facility  string      `json:"facility,omitempty"`
+	Warheads  *int        `json:"warheads,omitempty"`
+	MovedFrom string      `json:"moved_from,omitempty"`
+	// CorrectedBy is the index of the entry, in the same log, that
+	// corrected this fact's entry, and CorrectedAt when; zero if none.
+	CorrectedBy *uint64   `json:"corrected_by,omitempty"`
+	CorrectedAt time.Time `json:"corrected_at,omitzero"`
+}
+
+// History returns every fact ever stated about party's item uid, corrected
+// ones included, in effective-date and log order.
+func (r *Registry) History(ctx context.Context, party, uid string) ([]Fact, error) {
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	rows, err := s.query(`SELECT h.uid, h.effective, h.recorded, h.origin, h.idx, e.leaf_hash, h.type, h.category, h.status, h.facility, h.warheads, h.moved_from,
+		(SELECT min(by_idx) FROM corrections c WHERE c.origin = h.origin AND c.idx = h.idx),
+		(SELECT min(recorded) FROM corrections c WHERE c.origin = h.origin AND c.idx = h.idx)
+		FROM item_history h JOIN entries e ON e.origin = h.origin AND e.idx = h.idx
+		WHERE h.party = ? AND h.uid = ? ORDER BY h.effective, h.idx`, party, uid)
+	if err != nil {
+		return nil, fmt.Errorf("reading history of %s: %w", uid, err)
+	}
+	defer rows.Close()
+	var out []Fact
+	for rows.Next() {
+		f, err := scanHistory(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+func scanHistory(rows *sql.Rows) (Fact, error) {
+	var f Fact
+	var eff, rec string
+	var hash []byte
+	var typ, cat, st, fac, moved, corrAt sql.NullString
+	var w, corrBy sql.NullInt64
+	if err := rows.Scan(&f.UID, &eff, &rec, &f.Entry.Origin, &f.Entry.Index, &hash, &typ, &cat, &st, &fac, &w, &moved, &corrBy, &corrAt); err != nil {
+		return f, err
+	}
+	f.Effective, f.Recorded = parseDate(eff), parseTime(rec)
+	copy(f.Entry.LeafHash[:], hash)
+	f.Type, f.Category, f.Status, f.Facility, f.MovedFrom = typ.String, cat.String, st.String, fac.String, moved.String
+	if w.Valid {
+		n := int(w.Int64)
+		f.Warheads = &n
+	}
+	if corrBy.Valid {
+		by := uint64(corrBy.Int64)
+		f.CorrectedBy, f.CorrectedAt = &by, parseTime(corrAt.String)
+	}
+	return f, nil
+}
+
+func scanFact(rows *sql.Rows) (fact, error) {
+	var f fact
+	var moved sql.NullString
+	err := rows.Scan(&f.uid, &f.effective, &f.idx, &f.origin, &f.recorded,
+		&f.typ, &f.category, &f.status, &f.facility, &f.warheads, &moved)
+	f.movedFrom = moved.String
+	return f, err
+}
+
+// A Facility is a site a party's notifications named.
+type Facility struct {
+	ID string `json:"id"`
+	// First is the entry that first named it.
+	First uint64 `json:"first_entry"`
+}
+
+// Facilities returns the facilities party's notifications named, by id.
+func (r *Registry) Facilities(ctx context.Context, party string) ([]Facility, error) {
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	rows, err := s.query(`SELECT id, idx FROM facilities WHERE party = ? ORDER BY id`, party)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Facility
+	for rows.Next() {
+		var f Facility
+		if err := rows.Scan(&f.ID, &f.First); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

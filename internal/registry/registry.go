@@ -1,0 +1,222 @@
+// Package registry is the treaty database: a projection of every log a
+// node holds into an embedded SQLite store of parties, facilities, items
+// with their full history, notifications with their deadlines, and
+// acknowledgements.
+//
+// The logs are the only source of truth. [Registry.Apply] ingests
+// already-verified entries in log order, one log at a time or interleaved;
+// the database it builds is a pure function of the logs, so a registry
+// rebuilt from the same logs answers every query with byte-identical
+// results. [Registry.Check] validates a notification against the treaty
+// and the sending party's current database without writing anything: a
+// node calls it before it signs and appends.
+//
+// Time is bitemporal. Every item fact has an effective date (when it
+// took effect) and a recorded time (the created time of the entry that
+// stated it). Corrections add facts and never overwrite: [Registry.Inventory]
+// answers "what P declared, as known at TIME, about DATE".
+//
+// docs/database.md describes the database and its rules,
+// docs/notifications.md the notification and acknowledgement bodies.
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"accord/entry"
+	"accord/internal/treaty"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// schemaVersion is raised on every change to the schema; a database of
+// another version is rebuilt from the logs, never migrated.
+const schemaVersion = "1"
+
+// DefaultAckWindow is how long a receiving party has to acknowledge a
+// notification when the registry's Config does not say.
+const DefaultAckWindow = 24 * time.Hour
+
+// Errors callers branch on.
+var (
+	// ErrGap reports a record whose index is past the next one the
+	// registry expects from its log: an entry would be skipped.
+	ErrGap = errors.New("gap in log")
+	// ErrConflict reports a record whose index was already ingested with
+	// another leaf hash: two different histories of one log.
+	ErrConflict = errors.New("conflicting entry")
+	// ErrWrongLog reports a record whose origin is not the log of its
+	// party in the registry's treaty.
+	ErrWrongLog = errors.New("record of another log")
+	// ErrSchema reports a database made by another schema version or for
+	// another treaty; rebuild it from the logs.
+	ErrSchema = errors.New("database of another schema or treaty")
+)
+
+// Config configures a Registry.
+type Config struct {
+	// Treaty is the treaty every log of the registry belongs to.
+	Treaty *treaty.Treaty
+	// Path is the SQLite database file; it is created if missing.
+	Path string
+	// AckWindow is how long after a notification is sent the receiving
+	// parties have to acknowledge it; zero means DefaultAckWindow.
+	AckWindow time.Duration
+	// EntryStatuses are the statuses a new item may first be declared
+	// in by anything but the party's first full statement of holdings
+	// (for New START, a newly produced missile is non-deployed). Empty
+	// means the treaty's non-final statuses with the most allowed
+	// transitions (New START: non_deployed).
+	EntryStatuses []string
+	// Logger receives one line per refused record; nil discards.
+	Logger *slog.Logger
+}
+
+// A Registry is the treaty database of one treaty.
+//
+// Concurrency: all methods are safe for concurrent use. Apply calls are
+// serialised; queries and Check read the last committed state and never
+// block Apply.
+//
+// Durability: each Apply call is one SQLite transaction: its records are
+// all ingested or none is. A committed Apply survives a crash of the
+// process; after a power loss the last Apply calls may be lost, and the
+// caller resumes from NextIndex (nothing is lost or ingested twice).
+//
+// Errors: Check returns a *Refusal for a notification that breaks a rule.
+// Apply never fails on the content of a verified entry: a refused entry is
+// kept, marked refused and reported as a finding, and its facts are left
+// out. Apply fails only on ErrGap, ErrConflict, ErrWrongLog or a storage
+// error, and then changes nothing.
+type Registry struct {
+	t       *treaty.Treaty
+	db      *sql.DB
+	window  time.Duration
+	entry   map[string]bool // statuses new items may enter in
+	log     *slog.Logger
+	applyMu sync.Mutex
+}
+
+// Open opens (creating if needed) the registry database at cfg.Path.
+func Open(ctx context.Context, cfg Config) (*Registry, error) {
+	if cfg.Treaty == nil {
+		return nil, errors.New("registry: no treaty")
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+cfg.Path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, err)
+	}
+	r := &Registry{t: cfg.Treaty, db: db, window: cfg.AckWindow, log: cfg.Logger}
+	if r.window <= 0 {
+		r.window = DefaultAckWindow
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	r.entry = entryStatuses(cfg.Treaty, cfg.EntryStatuses)
+	if err := r.init(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, err)
+	}
+	return r, nil
+}
+
+// Close closes the database.
+func (r *Registry) Close() error { return r.db.Close() }
+
+// Treaty returns the registry's treaty.
+func (r *Registry) Treaty() *treaty.Treaty { return r.t }
+
+func (r *Registry) init(ctx context.Context) error {
+	if _, err := r.db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("creating schema: %w", err)
+	}
+	want := map[string]string{"schema": schemaVersion, "treaty": r.t.ID}
+	for k, v := range want {
+		if _, err := r.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)`, k, v); err != nil {
+			return err
+		}
+		var got string
+		if err := r.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, k).Scan(&got); err != nil {
+			return err
+		}
+		if got != v {
+			return fmt.Errorf("%w: %s is %q, want %q", ErrSchema, k, got, v)
+		}
+	}
+	return nil
+}
+
+// entryStatuses returns the statuses new items may be declared in.
+func entryStatuses(t *treaty.Treaty, given []string) map[string]bool {
+	m := map[string]bool{}
+	for _, s := range given {
+		m[s] = true
+	}
+	if len(m) > 0 {
+		return m
+	}
+	most := 0
+	for _, s := range t.Statuses {
+		most = max(most, len(s.To))
+	}
+	for _, s := range t.Statuses {
+		if len(s.To) == most && most > 0 {
+			m[s.ID] = true
+		}
+	}
+	return m
+}
+
+// A Record is one verified log entry, as the registry ingests it.
+type Record struct {
+	Origin    string      // the log's origin, "accord/<treaty>/<party>"
+	Party     string      // the party whose log it is
+	Index     uint64      // the entry's index in the log
+	LeafHash  Hash        // the entry's RFC 6962 leaf hash
+	Kind      entry.Kind  // what the entry records
+	Effective treaty.Date // the entry's effective date
+	Recorded  time.Time   // the entry's created time
+	Body      []byte      // the entry's canonical JSON body
+}
+
+// RecordOf returns the record of e, the entry at index of its log, whose
+// encoding (signature included) is encoded.
+func RecordOf(e *entry.Entry, index uint64, encoded []byte) Record {
+	return Record{
+		Origin: e.Origin(), Party: e.Party, Index: index, LeafHash: entry.LeafHash(encoded),
+		Kind: e.Kind, Effective: treaty.DateOf(e.Effective), Recorded: e.Created.UTC(), Body: e.Body,
+	}
+}
+
+// Ref returns the reference to the record's entry.
+func (rec *Record) Ref() Ref {
+	return Ref{Origin: rec.Origin, Index: rec.Index, LeafHash: rec.LeafHash}
+}
+
+// origin returns the origin of party's log.
+func (r *Registry) origin(party string) string { return entry.Origin(r.t.ID, party) }
+
+func (r *Registry) checkOrigin(rec *Record) error {
+	if _, ok := r.t.Party(rec.Party); !ok {
+		return fmt.Errorf("%w: %s is not a party to %s", ErrWrongLog, rec.Party, r.t.ID)
+	}
+	if want := entry.Origin(r.t.ID, rec.Party); rec.Origin != want {
+		return fmt.Errorf("%w: origin %q, want %q", ErrWrongLog, rec.Origin, want)
+	}
+	if rec.Effective.IsZero() || rec.Recorded.IsZero() {
+		return fmt.Errorf("%w: record %s#%d has no effective date or recorded time", ErrWrongLog, rec.Origin, rec.Index)
+	}
+	return nil
+}

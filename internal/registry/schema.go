@@ -1,0 +1,132 @@
+package registry
+
+import (
+	"time"
+
+	"accord/internal/treaty"
+)
+
+// timeLayout is how recorded times and deadlines are stored: fixed width,
+// so that text order is time order for years 0001 to 9999.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+func parseDate(s string) treaty.Date {
+	d, _ := treaty.ParseDate(s)
+	return d
+}
+
+// schema is the registry's database. Tables hold what the logs say and
+// are only ever inserted into, except logs.next_index, the ingestion
+// cursor. Dates are stored as YYYY-MM-DD, times in timeLayout.
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- one row per log ingested: the index of the next entry expected.
+CREATE TABLE IF NOT EXISTS logs (
+	origin     TEXT PRIMARY KEY,
+	party      TEXT NOT NULL,
+	next_index INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- every entry ingested, refused ones included.
+CREATE TABLE IF NOT EXISTS entries (
+	origin    TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	leaf_hash BLOB NOT NULL,
+	party     TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	type      TEXT NOT NULL,    -- notification type, '' for other kinds
+	effect    TEXT NOT NULL,    -- the type's effect, '' for other kinds
+	effective TEXT NOT NULL,
+	recorded  TEXT NOT NULL,
+	due       TEXT,             -- deadline, NULL if none or measured from receipt
+	corrects  INTEGER,          -- index of the corrected entry of the same log
+	answers_origin TEXT,
+	answers_idx    INTEGER,
+	refused   TEXT,             -- NULL if applied, else the reason
+	body      BLOB NOT NULL,
+	PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entries_by_type ON entries (party, kind, type, effective);
+
+-- an index of the corrections: origin, idx is the corrected entry.
+CREATE TABLE IF NOT EXISTS corrections (
+	origin   TEXT NOT NULL,
+	idx      INTEGER NOT NULL,
+	by_idx   INTEGER NOT NULL,
+	recorded TEXT NOT NULL,
+	PRIMARY KEY (origin, idx, by_idx)
+) WITHOUT ROWID;
+
+-- every UID ever declared, and the entry that first declared it.
+CREATE TABLE IF NOT EXISTS items (
+	party  TEXT NOT NULL,
+	uid    TEXT NOT NULL,
+	origin TEXT NOT NULL,
+	idx    INTEGER NOT NULL,
+	PRIMARY KEY (party, uid)
+) WITHOUT ROWID;
+
+-- every facility named, and the entry that first named it.
+CREATE TABLE IF NOT EXISTS facilities (
+	party  TEXT NOT NULL,
+	id     TEXT NOT NULL,
+	origin TEXT NOT NULL,
+	idx    INTEGER NOT NULL,
+	PRIMARY KEY (party, id)
+) WITHOUT ROWID;
+
+-- item facts: one row per item per entry. A NULL column leaves the
+-- item's value unchanged; moved_from is set on a move.
+CREATE TABLE IF NOT EXISTS item_history (
+	party      TEXT NOT NULL,
+	uid        TEXT NOT NULL,
+	effective  TEXT NOT NULL,
+	idx        INTEGER NOT NULL,
+	origin     TEXT NOT NULL,
+	recorded   TEXT NOT NULL,
+	type       TEXT,
+	category   TEXT,
+	status     TEXT,
+	facility   TEXT,
+	warheads   INTEGER,
+	moved_from TEXT,
+	PRIMARY KEY (party, uid, effective, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS item_history_by_entry ON item_history (origin, idx);
+
+-- acknowledgements: origin, idx is the acknowledging entry.
+CREATE TABLE IF NOT EXISTS acks (
+	origin        TEXT NOT NULL,
+	idx           INTEGER NOT NULL,
+	party         TEXT NOT NULL,
+	recorded      TEXT NOT NULL,
+	target_origin TEXT NOT NULL,
+	target_idx    INTEGER NOT NULL,
+	target_hash   BLOB NOT NULL,
+	PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS acks_by_target ON acks (target_origin, target_idx);
+
+-- inspections conducted, from the inspecting party's log.
+CREATE TABLE IF NOT EXISTS inspections (
+	origin    TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	party     TEXT NOT NULL,
+	type      TEXT NOT NULL,
+	inspected TEXT NOT NULL,
+	effective TEXT NOT NULL,
+	recorded  TEXT NOT NULL,
+	PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
+`

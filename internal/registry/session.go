@@ -1,0 +1,164 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// A session is one transaction with its prepared statements. Validation
+// reads through a session, so that within an Apply batch each record sees
+// the records before it.
+type session struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {
+	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	if err != nil {
+		return nil, fmt.Errorf("beginning transaction: %w", err)
+	}
+	return &session{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// end rolls the transaction back unless it was committed; it closes the
+// statements either way.
+func (s *session) end() {
+	s.tx.Rollback()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+}
+
+func (s *session) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.tx.PrepareContext(s.ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("preparing %q: %w", query, err)
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+func (s *session) exec(query string, args ...any) error {
+	st, err := s.stmt(query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(s.ctx, args...)
+	return err
+}
+
+// row runs a query expected to return at most one row, scanning it into
+// dest; found is false if there was none.
+func (s *session) row(query string, args []any, dest ...any) (found bool, err error) {
+	st, err := s.stmt(query)
+	if err != nil {
+		return false, err
+	}
+	err = st.QueryRowContext(s.ctx, args...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *session) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(s.ctx, args...)
+}
+
+// A stored is what validation needs of an ingested entry.
+type stored struct {
+	leafHash    []byte
+	kind, typ   string
+	effect      string
+	effective   string
+	refused     bool
+	correctedBy []uint64
+}
+
+func (s *session) entry(origin string, idx uint64) (*stored, error) {
+	var e stored
+	var refused sql.NullString
+	ok, err := s.row(`SELECT leaf_hash, kind, type, effect, effective, refused FROM entries WHERE origin = ? AND idx = ?`,
+		[]any{origin, idx}, &e.leafHash, &e.kind, &e.typ, &e.effect, &e.effective, &refused)
+	if err != nil || !ok {
+		return nil, err
+	}
+	e.refused = refused.Valid
+	rows, err := s.query(`SELECT by_idx FROM corrections WHERE origin = ? AND idx = ? ORDER BY by_idx`, origin, idx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var by uint64
+		if err := rows.Scan(&by); err != nil {
+			return nil, err
+		}
+		e.correctedBy = append(e.correctedBy, by)
+	}
+	return &e, rows.Err()
+}
+
+// firstDeclared returns the index of the entry that first declared uid.
+func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err error) {
+	found, err = s.row(`SELECT idx FROM items WHERE party = ? AND uid = ?`, []any{party, uid}, &idx)
+	return idx, found, err
+}
+
+// hasData reports whether party has an applied, uncorrected full
+// statement of holdings other than entry except.
+func (s *session) hasData(party string, except int64) (bool, error) {
+	var n int
+	_, err := s.row(`SELECT count(*) FROM entries e WHERE party = ? AND kind = 'notification' AND effect = 'data'
+		AND refused IS NULL AND idx <> ?
+		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = e.origin AND c.idx = e.idx)`,
+		[]any{party, except}, &n)
+	return n > 0, err
+}
+
+// chain returns the facts about uid as known now (leaving out corrected
+// entries and entry except), in effective-date and log order.
+func (s *session) chain(party, uid string, except int64) ([]fact, error) {
+	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h WHERE party = ? AND uid = ? AND idx <> ?
+		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = h.origin AND c.idx = h.idx)
+		ORDER BY effective, idx`, party, uid, except)
+	if err != nil {
+		return nil, err
+	}
+	return scanFacts(rows)
+}
+
+// factsOf returns the facts entry origin, idx stated.
+func (s *session) factsOf(origin string, idx uint64) ([]fact, error) {
+	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h WHERE origin = ? AND idx = ? ORDER BY uid`, origin, idx)
+	if err != nil {
+		return nil, err
+	}
+	return scanFacts(rows)
+}
+
+const factColumns = `uid, effective, idx, origin, recorded, type, category, status, facility, warheads, moved_from`
+
+func scanFacts(rows *sql.Rows) ([]fact, error) {
+	defer rows.Close()
+	var out []fact
+	for rows.Next() {
+		f, err := scanFact(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,200 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"accord/entry"
+	"accord/internal/treaty"
+)
+
+// A testNode is a registry fed by in-memory, really signed logs of every
+// party. send behaves as `accord notify` will: Check, then sign and
+// append, then Apply; a refused notification is never appended.
+type testNode struct {
+	t      testing.TB
+	ctx    context.Context
+	tr     *treaty.Treaty
+	reg    *Registry
+	logs   map[string][]Record // by party
+	keys   map[string]note.Signer
+	checks bool // re-check invariants after every step
+}
+
+func newTestNode(t testing.TB) *testNode {
+	t.Helper()
+	tr, err := treaty.Builtin("newstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &testNode{t: t, ctx: context.Background(), tr: tr, logs: map[string][]Record{}, keys: map[string]note.Signer{}, checks: true}
+	n.reg = n.open(filepath.Join(t.TempDir(), "registry.db"))
+	// Deterministic keys make leaf hashes, and so goldens, reproducible.
+	seed := rand.NewChaCha8([32]byte{'a', 'c', 'c', 'o', 'r', 'd'})
+	for _, p := range tr.Parties {
+		skey, _, err := note.GenerateKey(seed, entry.Origin(tr.ID, p.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.keys[p.ID], err = note.NewSigner(skey); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
+}
+
+func (n *testNode) open(path string) *Registry {
+	n.t.Helper()
+	reg, err := Open(n.ctx, Config{Treaty: n.tr, Path: path, AckWindow: 24 * time.Hour})
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	n.t.Cleanup(func() { reg.Close() })
+	return reg
+}
+
+// record signs a new entry for party's log and returns it as a record,
+// without appending it.
+func (n *testNode) record(party string, kind entry.Kind, eff, recorded string, body []byte) Record {
+	n.t.Helper()
+	e := &entry.Entry{Treaty: n.tr.ID, Party: party, Kind: kind, Effective: treaty.MustDate(eff).Time(), Created: mustTime(recorded), Body: body}
+	b, err := entry.Sign(e, n.keys[party])
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return RecordOf(e, uint64(len(n.logs[party])), b)
+}
+
+// send checks a notification and, if it is valid, appends and applies it.
+func (n *testNode) send(party, eff, recorded string, body *Notification) (Record, error) {
+	n.t.Helper()
+	b, err := body.Encode()
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return n.sendRaw(party, entry.Notification, eff, recorded, b)
+}
+
+func (n *testNode) sendRaw(party string, kind entry.Kind, eff, recorded string, b []byte) (Record, error) {
+	n.t.Helper()
+	rec := n.record(party, kind, eff, recorded, b)
+	if err := n.reg.Check(n.ctx, rec); err != nil {
+		return rec, err
+	}
+	n.logs[party] = append(n.logs[party], rec)
+	if err := n.reg.Apply(n.ctx, rec); err != nil {
+		n.t.Fatalf("applying %s#%d: %v", rec.Origin, rec.Index, err)
+	}
+	n.invariants()
+	return rec, nil
+}
+
+func (n *testNode) mustSend(party, eff, recorded string, body *Notification) Record {
+	n.t.Helper()
+	rec, err := n.send(party, eff, recorded, body)
+	if err != nil {
+		n.t.Fatalf("%s %s effective %s: %v", party, body.Type, eff, err)
+	}
+	return rec
+}
+
+// ack appends to party's log an acknowledgement of rec.
+func (n *testNode) ack(party string, rec Record, recorded string) Record {
+	n.t.Helper()
+	b, err := (&Acknowledgement{Entry: rec.Ref()}).Encode()
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	out, err := n.sendRaw(party, entry.Acknowledgement, recorded[:10], recorded, b)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return out
+}
+
+// invariants checks, after every step, that every log is ingested to its
+// end and that NextIndex agrees.
+func (n *testNode) invariants() {
+	n.t.Helper()
+	if !n.checks {
+		return
+	}
+	for party, log := range n.logs {
+		next, err := n.reg.NextIndex(n.ctx, entry.Origin(n.tr.ID, party))
+		if err != nil || next != uint64(len(log)) {
+			n.t.Fatalf("log of %s: NextIndex %d, %v; want %d", party, next, err, len(log))
+		}
+	}
+}
+
+// dump returns every row of every table, in primary-key order.
+func dump(t testing.TB, r *Registry) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range []string{"meta", "logs", "entries", "corrections", "items", "facilities", "item_history", "acks", "inspections"} {
+		rows, err := r.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %q\n", table, vals)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+func mustTime(s string) time.Time {
+	if len(s) == len(time.DateOnly) {
+		s += "T12:00:00Z"
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func wh(n int) *int { return &n }
+
+// item returns a fully stated item.
+func item(uid, typ, category, status, facility string, warheads int) Item {
+	return Item{UID: uid, Type: typ, Category: category, Status: status, Facility: facility, Warheads: &warheads}
+}
+
+func uids(uids ...string) []Item {
+	out := make([]Item, len(uids))
+	for i, u := range uids {
+		out[i] = Item{UID: u}
+	}
+	return out
+}
+
+var _ = sql.ErrNoRows
