@@ -20,7 +20,11 @@ func (r *Registry) items(s *session, p *plan, n *Notification, except int64) err
 	}
 	initial := false
 	if p.effect == "data" {
-		has, err := s.hasData(p.rec.Party, except)
+		before := p.rec.Index
+		if p.corrects != nil {
+			before = *p.corrects
+		}
+		has, err := s.hasData(p.rec.Party, before)
 		if err != nil {
 			return err
 		}
@@ -117,14 +121,15 @@ func (r *Registry) place(s *session, p *plan, f fact, except int64, initial bool
 
 // fresh checks a fact about an item that does not exist before it.
 func (r *Registry) fresh(s *session, p *plan, f fact, later []fact, except int64, initial bool) error {
-	if len(later) > 0 {
-		return refuseItem(ErrNoSuchItem, f.uid, "it does not exist on %s: it is first declared %s", f.effective, later[0].where())
-	}
 	first, found, err := s.firstDeclared(p.rec.Party, f.uid)
 	if err != nil {
 		return err
 	}
-	if found && int64(first) != except {
+	redeclared := found && int64(first) == except // by the correction of its declaration
+	if len(later) > 0 && !redeclared {
+		return refuseItem(ErrNoSuchItem, f.uid, "it does not exist on %s: it is first declared %s", f.effective, later[0].where())
+	}
+	if found && !redeclared {
 		return refuseItem(ErrUIDReused, f.uid, "uid already declared by entry %s#%d; a UID is never reused", p.rec.Origin, first)
 	}
 	if f.status != nil && !initial && !r.entry[*f.status] && !isFinal(r.t, *f.status) {

@@ -117,13 +117,13 @@ func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err 
 }
 
 // hasData reports whether party has an applied, uncorrected full
-// statement of holdings other than entry except.
-func (s *session) hasData(party string, except int64) (bool, error) {
+// statement of holdings in its log before index before.
+func (s *session) hasData(party string, before uint64) (bool, error) {
 	var n int
 	_, err := s.row(`SELECT count(*) FROM entries e WHERE party = ? AND kind = 'notification' AND effect = 'data'
-		AND refused IS NULL AND idx <> ?
+		AND refused IS NULL AND idx < ?
 		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = e.origin AND c.idx = e.idx)`,
-		[]any{party, except}, &n)
+		[]any{party, before}, &n)
 	return n > 0, err
 }
 

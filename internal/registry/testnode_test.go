@@ -141,7 +141,7 @@ func dump(t testing.TB, r *Registry) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"meta", "logs", "entries", "corrections", "items", "facilities", "item_history", "acks", "inspections"} {
-		rows, err := r.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
+		rows, err := r.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2`)
 		if err != nil {
 			t.Fatal(err)
 		}
