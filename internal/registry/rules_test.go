@@ -52,7 +52,9 @@ func TestRules(t *testing.T) {
 			},
 			rule: ErrFields, why: "listed twice"},
 		{name: "must exist before it moves", eff: "2011-07-01",
-			body: func(Record) *Notification { return &Notification{Type: "movement", From: "hill", To: "malmstrom", Items: uids("M9")} },
+			body: func(Record) *Notification {
+				return &Notification{Type: "movement", From: "hill", To: "malmstrom", Items: uids("M9")}
+			},
 			rule: ErrNoSuchItem, why: "declare it first"},
 		{name: "must exist before it deploys", eff: "2011-07-01",
 			body: func(Record) *Notification {
@@ -78,7 +80,9 @@ func TestRules(t *testing.T) {
 			},
 			rule: ErrEliminated, why: "became eliminated"},
 		{name: "eliminated item cannot move", eff: "2011-07-01",
-			body: func(Record) *Notification { return &Notification{Type: "movement", From: "barksdale", To: "minot", Items: uids("B1")} },
+			body: func(Record) *Notification {
+				return &Notification{Type: "movement", From: "barksdale", To: "minot", Items: uids("B1")}
+			},
 			rule: ErrEliminated, why: "cannot come back"},
 		{name: "eliminated item has no events", eff: "2011-07-01",
 			body: func(Record) *Notification {
@@ -106,7 +110,9 @@ func TestRules(t *testing.T) {
 			},
 			rule: ErrNegative, why: "warheads -1"},
 		{name: "an item moves from where it is", eff: "2011-07-01",
-			body: func(Record) *Notification { return &Notification{Type: "movement", From: "hill", To: "minot", Items: uids("M1")} },
+			body: func(Record) *Notification {
+				return &Notification{Type: "movement", From: "hill", To: "minot", Items: uids("M1")}
+			},
 			rule: ErrFacility, why: `it is at "malmstrom", not at "hill"`},
 		{name: "identity cannot change", eff: "2011-07-01",
 			body: func(Record) *Notification {
