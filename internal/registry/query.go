@@ -13,8 +13,10 @@ import (
 // Inventory returns party's items on asOf as known at knownAt: every fact
 // effective on or before asOf, stated by an entry created at or before
 // knownAt and not corrected by an entry created at or before knownAt,
-// applied in effective-date and log order. Items in a final status
-// (eliminated) are left out. Items are sorted by UID; each has AsOf and
+// applied in effective-date and log order. The lifecycle rules were
+// checked when each fact was ingested, against everything known then;
+// here facts are only merged. Items in a final status (eliminated), and
+// items whose declaration was not yet known at knownAt, are left out. Items are sorted by UID; each has AsOf and
 // Party set.
 func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.Item, error) {
 	s, err := r.begin(ctx, true)
@@ -37,7 +39,7 @@ func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date
 		if len(cur) == 0 {
 			return
 		}
-		if st, ref := fold(r.t, cur); ref == nil && st != nil && !isFinal(r.t, st.Status) {
+		if st := merge(cur); st.Category != "" && st.Status != "" && !isFinal(r.t, st.Status) {
 			out = append(out, declaration.Item{AsOf: asOf, Party: party, UID: cur[0].uid, Type: st.Type,
 				Category: st.Category, Status: st.Status, Facility: st.Facility, Warheads: st.Warheads})
 		}
@@ -174,4 +176,16 @@ func (r *Registry) Facilities(ctx context.Context, party string) ([]Facility, er
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// merge applies facts in order, each setting the values it states.
+func merge(facts []fact) itemState {
+	var s itemState
+	for _, f := range facts {
+		s.Type, s.Category, s.Status, s.Facility = deref(f.typ, s.Type), deref(f.category, s.Category), deref(f.status, s.Status), deref(f.facility, s.Facility)
+		if f.warheads != nil {
+			s.Warheads = int(*f.warheads)
+		}
+	}
+	return s
 }
