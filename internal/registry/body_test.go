@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"accord/entry"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -96,6 +98,24 @@ func TestParseRefuses(t *testing.T) {
 	}
 }
 
+// TestEncodeIsCanonical checks that encoding/json writes the bodies in the
+// canonical form, members in key order.
+func TestEncodeIsCanonical(t *testing.T) {
+	n := sampleNotification()
+	n.Answers, n.From, n.To = &Ref{Origin: "accord/newstart/RUS"}, "a", "b"
+	n.Fields["a\u2028"] = "x\u2029\x01\"\\"
+	for _, v := range []any{n, &Acknowledgement{}} {
+		c, err := encodeCanonical(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		canon, err := entry.CanonicalJSON(c)
+		if err != nil || !bytes.Equal(canon, c) {
+			t.Errorf("encoding is not canonical:\n%s\n%s %v", c, canon, err)
+		}
+	}
+}
+
 func FuzzParseNotification(f *testing.F) {
 	b, _ := sampleNotification().Encode()
 	f.Add(b)
@@ -114,6 +134,9 @@ func FuzzParseNotification(f *testing.F) {
 		if !bytes.Equal(b, c) {
 			t.Fatalf("parse→encode is not the identity:\n%q\n%q", b, c)
 		}
+		if canon, err := entry.CanonicalJSON(c); err != nil || !bytes.Equal(canon, c) {
+			t.Fatalf("encoding is not canonical: %q (%v)", c, err)
+		}
 	})
 }
 
@@ -126,7 +149,7 @@ func FuzzParseAcknowledgement(f *testing.F) {
 			return
 		}
 		c, err := v.Encode()
-		if err != nil || !bytes.Equal(b, c) {
+		if canon, _ := entry.CanonicalJSON(c); err != nil || !bytes.Equal(b, c) || !bytes.Equal(canon, c) {
 			t.Fatalf("parse→encode is not the identity: %q %q %v", b, c, err)
 		}
 	})

@@ -1,0 +1,177 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"accord/entry"
+	"accord/internal/treaty"
+)
+
+var benchN = flag.Int("registry.n", 1_000_000, "notifications BenchmarkReplay replays")
+
+// A stream generates a long valid history for one party, a batch at a
+// time, so that its own memory stays small.
+type stream struct {
+	tr     *treaty.Treaty
+	rnd    *rand.Rand
+	origin string
+	index  uint64
+	items  []streamItem
+}
+
+type streamItem struct {
+	uid      string
+	deployed bool
+	facility int
+}
+
+func newStream(tr *treaty.Treaty) *stream {
+	return &stream{tr: tr, rnd: rand.New(rand.NewPCG(1, 2)), origin: entry.Origin(tr.ID, "USA")}
+}
+
+// next returns the next k records.
+func (s *stream) next(tb testing.TB, k int) []Record {
+	out := make([]Record, 0, k)
+	for range k {
+		out = append(out, s.record(tb, s.notification()))
+	}
+	return out
+}
+
+func (s *stream) notification() *Notification {
+	if s.index == 0 {
+		n := &Notification{Type: "initial_data"}
+		for range 400 {
+			n.Items = append(n.Items, s.add())
+		}
+		return n
+	}
+	switch k := s.rnd.IntN(10); {
+	case k < 1:
+		return &Notification{Type: "change_in_data", Items: []Item{s.add()}}
+	case k < 6:
+		it := &s.items[s.rnd.IntN(len(s.items))]
+		it.deployed = !it.deployed
+		st, w := "non_deployed", 0
+		if it.deployed {
+			st, w = "deployed", 1+s.rnd.IntN(3)
+		}
+		return &Notification{Type: "change_in_data", Items: []Item{{UID: it.uid, Status: st, Warheads: wh(w)}}}
+	case k < 9:
+		it := &s.items[s.rnd.IntN(len(s.items))]
+		from := it.facility
+		it.facility = (from + 1) % len(genFacilities)
+		return &Notification{Type: "movement", From: genFacilities[from], To: genFacilities[it.facility], Items: uids(it.uid)}
+	}
+	return &Notification{Type: "conversion_start", Items: uids(s.items[s.rnd.IntN(len(s.items))].uid)}
+}
+
+func (s *stream) add() Item {
+	it := streamItem{uid: fmt.Sprintf("MM3-%07d", len(s.items)), facility: s.rnd.IntN(len(genFacilities))}
+	s.items = append(s.items, it)
+	return item(it.uid, "MM-III", "icbm", "non_deployed", genFacilities[it.facility], 0)
+}
+
+func (s *stream) record(tb testing.TB, n *Notification) Record {
+	b, err := n.Encode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eff := s.tr.Dates.EntryIntoForce.AddDays(int(s.index / 500))
+	var h Hash
+	binary.BigEndian.PutUint64(h[:], s.index)
+	h = sha256.Sum256(h[:])
+	rec := Record{Origin: s.origin, Party: "USA", Index: s.index, LeafHash: h, Kind: entry.Notification,
+		Effective: eff, Recorded: eff.Time().Add(time.Duration(s.index%500) * time.Minute), Body: b}
+	s.index++
+	return rec
+}
+
+// replay ingests n notifications into a new registry in batches of 1,000
+// and returns it with the time Apply took.
+func replay(tb testing.TB, n int) (*Registry, time.Duration) {
+	tr, err := treaty.Builtin("newstart")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	reg, err := Open(context.Background(), Config{Treaty: tr, Path: filepath.Join(tb.TempDir(), "bench.db")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { reg.Close() })
+	s := newStream(tr)
+	var spent time.Duration
+	for done := 0; done < n; {
+		batch := s.next(tb, min(1000, n-done))
+		start := time.Now()
+		if err := reg.Apply(context.Background(), batch...); err != nil {
+			tb.Fatal(err)
+		}
+		spent += time.Since(start)
+		done += len(batch)
+	}
+	return reg, spent
+}
+
+// TestReplay is BenchmarkReplay at a small size: every generated
+// notification is accepted, and the counts match the generator's.
+func TestReplay(t *testing.T) {
+	const n = 5000
+	reg, _ := replay(t, n)
+	fs, err := reg.Findings(t.Context(), "USA", mustTime("2011-02-20"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if f.Kind == FindingRefused {
+			t.Fatalf("generated notification refused: %s", f.Reason)
+		}
+	}
+	s := newStream(reg.t)
+	s.next(t, n)
+	deployed := 0
+	for _, it := range s.items {
+		if it.deployed {
+			deployed++
+		}
+	}
+	items, err := reg.Inventory(t.Context(), "USA", treaty.MustDate("2030-01-01"), mustTime("2030-01-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, it := range items {
+		if it.Status == "deployed" {
+			got++
+		}
+	}
+	if len(items) != len(s.items) || got != deployed {
+		t.Errorf("inventory has %d items, %d deployed; generator %d, %d", len(items), got, len(s.items), deployed)
+	}
+}
+
+// BenchmarkReplay replays -registry.n notifications (default 1,000,000)
+// into a new database per iteration. Run it once:
+//
+//	go test -run '^$' -bench Replay -benchtime 1x -benchmem ./internal/registry
+func BenchmarkReplay(b *testing.B) {
+	var spent time.Duration
+	for b.Loop() {
+		reg, d := replay(b, *benchN)
+		spent += d
+		if fi, err := os.Stat(filepath.Join(b.TempDir(), "x")); err == nil {
+			_ = fi
+		}
+		_ = reg
+	}
+	b.ReportMetric(float64(*benchN*b.N)/spent.Seconds(), "entries/s")
+}
