@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS entries (
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_type ON entries (party, kind, type, effective);
+CREATE INDEX IF NOT EXISTS entries_by_effect ON entries (party, effect, idx);
 
 -- an index of the corrections: origin, idx is the corrected entry.
 CREATE TABLE IF NOT EXISTS corrections (

@@ -119,12 +119,11 @@ func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err 
 // hasData reports whether party has an applied, uncorrected full
 // statement of holdings in its log before index before.
 func (s *session) hasData(party string, before uint64) (bool, error) {
-	var n int
-	_, err := s.row(`SELECT count(*) FROM entries e WHERE party = ? AND kind = 'notification' AND effect = 'data'
-		AND refused IS NULL AND idx < ?
-		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = e.origin AND c.idx = e.idx)`,
-		[]any{party, before}, &n)
-	return n > 0, err
+	var has bool
+	_, err := s.row(`SELECT EXISTS (SELECT 1 FROM entries e WHERE party = ? AND effect = 'data' AND idx < ? AND refused IS NULL
+		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = e.origin AND c.idx = e.idx))`,
+		[]any{party, before}, &has)
+	return has, err
 }
 
 // chain returns the facts about uid as known now (leaving out corrected
