@@ -8,9 +8,9 @@ import (
 	"accord/internal/treaty"
 )
 
-// A Required is a notification the treaty requires of every party: one
+// An obligation is a notification the treaty requires of every party: one
 // anchored to entry into force (initial data), or a periodic data update.
-type Required struct {
+type obligation struct {
 	Type      string      `json:"type"`
 	Effective treaty.Date `json:"effective"` // the date it states data as of
 	Due       time.Time   `json:"due"`
@@ -19,19 +19,19 @@ type Required struct {
 // required returns the notifications due on or before horizon, in due
 // order. Periodic updates start with the first as-of date after the
 // deadline of the initial data, and stop when the treaty expires.
-func (r *Registry) required(horizon time.Time) []Required {
+func (r *Registry) required(horizon time.Time) []obligation {
 	t := r.t
 	eif := t.Dates.EntryIntoForce
 	if eif.IsZero() {
 		return nil
 	}
-	var out []Required
+	var out []obligation
 	start := eif.Time()
 	for _, nt := range t.Notifications {
 		if nt.Due.Anchor == "entry_into_force" {
 			due := nt.Due.Due(eif.Time())
 			if !due.After(horizon) {
-				out = append(out, Required{Type: nt.ID, Effective: eif, Due: due})
+				out = append(out, obligation{Type: nt.ID, Effective: eif, Due: due})
 			}
 			if nt.Effect == "data" && due.After(start) {
 				start = due
@@ -39,13 +39,13 @@ func (r *Registry) required(horizon time.Time) []Required {
 		}
 	}
 	out = append(out, r.updates(start, horizon)...)
-	slices.SortStableFunc(out, func(a, b Required) int { return a.Due.Compare(b.Due) })
+	slices.SortStableFunc(out, func(a, b obligation) int { return a.Due.Compare(b.Due) })
 	return out
 }
 
 // updates returns the data-exchange updates with an as-of date after start
 // and a deadline on or before horizon.
-func (r *Registry) updates(start, horizon time.Time) []Required {
+func (r *Registry) updates(start, horizon time.Time) []obligation {
 	x := r.t.DataExchange
 	if x == nil {
 		return nil
@@ -54,7 +54,7 @@ func (r *Registry) updates(start, horizon time.Time) []Required {
 	if !ok || nt.Due.Anchor != "effective" {
 		return nil
 	}
-	var out []Required
+	var out []obligation
 	for y := start.Year(); y <= horizon.Year(); y++ {
 		for _, md := range x.AsOf {
 			d, err := treaty.ParseDate(fmt.Sprintf("%04d-%s", y, md))
@@ -62,7 +62,7 @@ func (r *Registry) updates(start, horizon time.Time) []Required {
 				continue
 			}
 			if due := nt.Due.Due(d.Time()); !due.After(horizon) {
-				out = append(out, Required{Type: nt.ID, Effective: d, Due: due})
+				out = append(out, obligation{Type: nt.ID, Effective: d, Due: due})
 			}
 		}
 	}
@@ -72,7 +72,7 @@ func (r *Registry) updates(start, horizon time.Time) []Required {
 // sent returns when party first sent an applied notification of the
 // required type (for a periodic update, effective on its as-of date), as
 // known at now; ok is false if it has not.
-func (s *session) sent(party string, req Required, periodic bool, now time.Time) (at time.Time, ok bool, err error) {
+func (s *session) sent(party string, req obligation, periodic bool, now time.Time) (at time.Time, ok bool, err error) {
 	q := `SELECT min(recorded) FROM entries WHERE party = ? AND kind = 'notification' AND type = ? AND refused IS NULL AND recorded <= ?`
 	args := []any{party, req.Type, fmtTime(now)}
 	if periodic {
