@@ -1,0 +1,75 @@
+package sim
+
+import (
+	"time"
+
+	"accord/internal/declaration"
+	"accord/internal/treaty"
+)
+
+// An Event is one notification a party sends: a type from the treaty
+// definition, the date its facts take effect and the time it was sent.
+//
+// Items depend on the type's effect: for "data" and "change", each item's
+// whole state after the notification (status eliminated or converted
+// included); for "move" and "event", the items named, by UID only, with
+// From and To the facilities a move goes between.
+type Event struct {
+	Party     string      `json:"party"`
+	Type      string      `json:"type"`
+	Effective treaty.Date `json:"effective"`
+	Sent      time.Time   `json:"sent"`
+	// Due is the deadline of the type's Due rule; Late is set exactly
+	// when Sent is after it, and the simulation makes a few late on
+	// purpose.
+	Due    time.Time          `json:"due"`
+	Late   bool               `json:"late,omitempty"`
+	Items  []declaration.Item `json:"items,omitempty"`
+	From   string             `json:"from,omitempty"`
+	To     string             `json:"to,omitempty"`
+	Fields map[string]string  `json:"fields,omitempty"`
+	// Acks are the other parties' acknowledgements of this notification.
+	// A party that has suspended the treaty acknowledges nothing.
+	Acks []Ack `json:"acks,omitempty"`
+	// Note says in words what the notification is about.
+	Note string `json:"note,omitempty"`
+}
+
+// An Ack is one party's acknowledgement of a notification.
+type Ack struct {
+	Party string    `json:"party"`
+	Sent  time.Time `json:"sent"`
+}
+
+// UIDs returns the UIDs of the items the event names.
+func (e *Event) UIDs() []string {
+	out := make([]string, len(e.Items))
+	for i, it := range e.Items {
+		out[i] = it.UID
+	}
+	return out
+}
+
+// A step is a notification not yet dated: one group's actions are a
+// sequence of steps, dated when the period's sequences are interleaved.
+type step struct {
+	typ    string
+	items  []declaration.Item
+	from   string
+	to     string
+	fields map[string]string
+	note   string
+}
+
+func (s step) event(party string, d treaty.Date) Event {
+	return Event{Party: party, Type: s.typ, Effective: d, Items: s.items, From: s.from, To: s.to, Fields: s.fields, Note: s.note}
+}
+
+// named returns items naming each uid and nothing else.
+func named(party string, uids ...string) []declaration.Item {
+	out := make([]declaration.Item, len(uids))
+	for i, u := range uids {
+		out[i] = declaration.Item{Party: party, UID: u}
+	}
+	return out
+}

@@ -1,0 +1,95 @@
+package sim
+
+import (
+	"fmt"
+
+	"accord/internal/treaty"
+)
+
+// party generates one party's notifications from entry into force until
+// it falls silent, calibrated to its targets.
+func (b *builder) party(id string, groups []*group) ([]Event, []Target, error) {
+	pub, err := Published()
+	if err != nil {
+		return nil, nil, err
+	}
+	silent := Silent(b.t, id)
+	if silent.IsZero() {
+		silent = b.t.Expiry()
+	}
+	targets := schedule(b.t, pub, id, lastExchange(b.t, silent))
+	plans, err := planAll(groups, targets)
+	if err != nil {
+		return nil, nil, fmt.Errorf("calibrating: %w", err)
+	}
+	f := newForce(id, groups, b.rng("force/"+id))
+	eif := b.t.Dates.EntryIntoForce
+	evs := []Event{{Party: id, Type: initialData, Effective: eif, Items: f.initial(plans[0]), Note: "initial data on entry into force"}}
+	// Nothing changes before the initial data is due, so that no change
+	// reaches the other parties ahead of the items it changes.
+	from := eif.AddDays(46)
+	for _, p := range plans[1:] {
+		evs = append(evs, f.period(p, from)...)
+		from = p.target.Date.AddDays(1)
+		b.report(id, p.target.Date)
+	}
+	evs = append(evs, f.routine(from, silent.AddDays(-1))...)
+	return evs, targets, nil
+}
+
+func (b *builder) report(party string, d treaty.Date) {
+	b.done++
+	if b.progress != nil {
+		b.progress(party, d, b.done, 2*len(b.t.DataExchange.AsOf)*13)
+	}
+}
+
+// lastExchange returns the as-of date of the last data exchange due
+// before silent.
+func lastExchange(t *treaty.Treaty, silent treaty.Date) treaty.Date {
+	var last treaty.Date
+	for y := t.Dates.EntryIntoForce.Year(); y <= silent.Year(); y++ {
+		for _, md := range t.DataExchange.AsOf {
+			d := treaty.MustDate(fmt.Sprintf("%d-%s", y, md))
+			if d.Add(t.DataExchange.Within).Before(silent) {
+				last = d
+			}
+		}
+	}
+	return last
+}
+
+// period moves every group to plan p over the days from from to p's
+// date, and states the data on that date when it is a data exchange.
+func (f *force) period(p plan, from treaty.Date) []Event {
+	seqs := make([][]step, len(f.groups))
+	for gi, g := range f.groups {
+		_, _, wavg := g.estimate(p.target.Date)
+		seqs[gi] = f.steps(gi, p.quotas[gi], wavg)
+	}
+	evs := f.interleave(seqs, from, p.target.Date)
+	if p.target.Exchange == "" {
+		return evs
+	}
+	note := "data as of " + p.target.Date.String()
+	if p.target.Interpolated {
+		note += " (calibrated to interpolated aggregates: none published)"
+	}
+	return append(evs, Event{Party: f.party, Type: p.target.Exchange, Effective: p.target.Date, Items: f.holdings(), Note: note})
+}
+
+// routine carries on day-to-day business (rotations, launches,
+// departures) from from to to, holding the counts where they are.
+func (f *force) routine(from, to treaty.Date) []Event {
+	if to.Before(from) {
+		return nil
+	}
+	seqs := make([][]step, len(f.groups))
+	for gi, g := range f.groups {
+		c, d, w := f.count(gi)
+		q := quota{counted: c, deployed: d, warheads: w, converted: f.converted(gi)}
+		_, _, wavg := g.estimate(to)
+		seqs[gi] = f.steps(gi, q, wavg)
+	}
+	return f.interleave(seqs, from, to)
+}

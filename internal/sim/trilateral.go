@@ -1,0 +1,7 @@
+package sim
+
+import "errors"
+
+func (b *builder) trilateral(w *World) error {
+	return errors.New("trilateral scenario: not built yet")
+}
