@@ -80,13 +80,9 @@ func runCheck(w io.Writer, f checkFlags, files []string) error {
 			return err
 		}
 	}
-	set := &declaration.Set{}
-	for _, name := range files {
-		s, err := declaration.LoadFile(t, name)
-		if err != nil {
-			return err
-		}
-		set.Merge(s)
+	set, err := declaration.LoadFiles(t, files...)
+	if err != nil {
+		return err
 	}
 	readings := []string{f.reading}
 	if f.allReadings {
@@ -118,39 +114,47 @@ func evaluate(t *treaty.Treaty, set *declaration.Set, asOf treaty.Date, readings
 	decls := set.Declarations(t)
 	type run struct {
 		d     treaty.Date
-		decls []*declaration.Declaration
+		exact bool // --as-of: every party's latest declaration counts
 	}
 	var runs []run
 	if !asOf.IsZero() {
-		runs = append(runs, run{asOf, decls})
+		runs = append(runs, run{asOf, true})
 	} else {
 		dates := set.Dates()
 		if len(dates) == 0 {
 			return nil, fmt.Errorf("the declarations carry no as_of date: give --as-of DATE")
 		}
 		for _, d := range dates {
-			runs = append(runs, run{d, declaredOn(decls, d)})
+			runs = append(runs, run{d, false})
 		}
 	}
 	var out []engine.Result
 	for _, r := range runs {
 		for _, reading := range readings {
-			res, err := engine.Evaluate(t, r.d, reading, r.decls)
+			res, err := engine.Evaluate(t, r.d, reading, decls)
 			if err != nil {
 				return nil, err
+			}
+			if !r.exact {
+				res.Parties = declaredOn(res.Parties, r.d)
 			}
 			out = append(out, res)
 		}
 	}
+	if len(out[0].Parties) == 0 {
+		return nil, fmt.Errorf("no party declared anything on or before %s (the declarations start on %s)", asOf, set.Dates()[0])
+	}
 	return out, nil
 }
 
-// declaredOn keeps the declarations dated d, and the undated ones.
-func declaredOn(decls []*declaration.Declaration, d treaty.Date) []*declaration.Declaration {
-	var out []*declaration.Declaration
-	for _, g := range decls {
-		if g.AsOf.IsZero() || g.AsOf.Equal(d) {
-			out = append(out, g)
+// declaredOn keeps the results of parties whose declaration counted is
+// dated d or undated: without --as-of, each date shows who declared on it.
+// Earlier declarations still count as baselines of a freeze.
+func declaredOn(parties []engine.PartyResult, d treaty.Date) []engine.PartyResult {
+	var out []engine.PartyResult
+	for _, p := range parties {
+		if p.Declared.IsZero() || p.Declared.Equal(d) {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -211,7 +215,7 @@ func printCheck(w io.Writer, t *treaty.Treaty, results []engine.Result, explain 
 			for _, l := range t.Limits {
 				fmt.Fprintf(tw, "\t%s", cell(p, l.ID))
 			}
-			fmt.Fprintf(tw, "\t%s\n", summary(p))
+			fmt.Fprintf(tw, "\t%s%s\n", summary(p), suspended(p))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -309,4 +313,11 @@ func declared(r engine.Result, p engine.PartyResult) string {
 		return "(undated)"
 	}
 	return p.Declared.String()
+}
+
+func suspended(p engine.PartyResult) string {
+	if p.Suspended {
+		return " (" + p.Party + " had declared a suspension)"
+	}
+	return ""
 }

@@ -30,7 +30,7 @@ type csvFile struct {
 	names  []string
 }
 
-func loadCSV(t *treaty.Treaty, name string, in io.Reader) (*Set, error) {
+func loadCSV(c *checker, name string, in io.Reader) (*Set, error) {
 	f := &csvFile{name: name, r: csv.NewReader(in)}
 	f.r.Comment = '#'
 	f.r.ReuseRecord = true
@@ -48,11 +48,11 @@ func loadCSV(t *treaty.Treaty, name string, in io.Reader) (*Set, error) {
 		}
 		f.header[h] = i
 	}
-	level, err := f.level(t)
+	level, err := f.level(c.t)
 	if err != nil {
 		return nil, err
 	}
-	return f.rows(t, level)
+	return f.rows(c, level)
 }
 
 func (f *csvFile) readError(err error) error {
@@ -103,9 +103,8 @@ func (f *csvFile) level(t *treaty.Treaty) (string, error) {
 
 func (f *csvFile) has(col string) bool { _, ok := f.header[col]; return ok }
 
-func (f *csvFile) rows(t *treaty.Treaty, level string) (*Set, error) {
+func (f *csvFile) rows(c *checker, level string) (*Set, error) {
 	s := &Set{}
-	c := newChecker(t)
 	for n := 0; ; n++ {
 		rec, err := f.r.Read()
 		if err == io.EOF {
@@ -129,8 +128,8 @@ func (f *csvFile) rows(t *treaty.Treaty, level string) (*Set, error) {
 			return nil, err
 		}
 	}
-	if err := c.mixed(f.name, s); err != nil {
-		return nil, err
+	if n := len(s.Items) + len(s.Types) + len(s.Aggregates); n == 0 {
+		return nil, &Error{File: f.name, Line: 1, Column: 1, Msg: "no rows after the header"}
 	}
 	return s, nil
 }

@@ -72,10 +72,15 @@ func TestBadInput(t *testing.T) {
 		{"column", "as_of,party,silos\n", 1, "silos", "unknown column"},
 		{"missing column", "party,uid,type,status\n", 1, "category", "missing column"},
 		{"json key", `{"itemz": []}`, 1, "itemz", "unknown key"},
-		{"json field", "{\"items\": [\n{\"party\": \"USA\", \"uid\": \"A\", \"colour\": 1}]}", 2, "", "unknown field"},
+		{"json field", "{\"items\": [\n{\"party\": \"USA\", \"uid\": \"A\", \"colour\": 1}]}", 2, "colour", "unknown field"},
 		{"json type", "{\"types\": [\n{\"party\": \"USA\", \"count\": \"many\"}]}", 2, "count", "want int"},
 		{"json trailing", `{"items": []} {}`, 1, "", "after the top-level object"},
-		{"mixed", "{\"as_of\": \"2020-03-01\", \"types\": [{\"party\": \"USA\", \"type\": \"T\", \"category\": \"icbm\", \"status\": \"deployed\", \"count\": 1}],\n\"aggregates\": [{\"party\": \"USA\", \"values\": {\"warheads\": 1}}]}", 2, "as_of", "both item or type rows and a pre-counted aggregate"},
+		{"mixed", "{\"as_of\": \"2020-03-01\", \"types\": [{\"party\": \"USA\", \"type\": \"T\", \"category\": \"icbm\", \"status\": \"deployed\", \"count\": 1}],\n\"aggregates\": [{\"party\": \"USA\", \"values\": {\"warheads\": 1}}]}", 2, "as_of", "has a pre-counted aggregate and item or type rows (first on line 1)"},
+		{"json case", "{\"types\": [\n{\"PARTY\": \"USA\", \"type\": \"T\", \"category\": \"icbm\", \"status\": \"deployed\", \"count\": 5}]}", 2, "PARTY", "unknown field"},
+		{"json duplicate", "{\"types\": [\n{\"party\": \"USA\", \"type\": \"T\", \"category\": \"icbm\", \"status\": \"deployed\", \"count\": 5, \"count\": 900}]}", 2, "count", "duplicate field"},
+		{"huge", "party,type,category,status,count\nUSA,MM-III,icbm,deployed,9223372036854775807\n", 2, "count", "more than 1000000000"},
+		{"plus", "party,type,category,status,count\nUSA,MM-III,icbm,deployed,+5\n", 2, "count", "not a whole number"},
+		{"header only", "party,type,category,status,count\n", 1, "", "no rows"},
 		{"empty", "  \n", 0, "", "file is empty"},
 	}
 	for _, tc := range tests {
@@ -92,6 +97,35 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("got %q (line %d, field %q), want line %d, field %q, text %q", err, e.Line, e.Field, tc.line, tc.field, tc.text)
 			}
 		})
+	}
+}
+
+// TestAcrossFiles checks that rows are validated against each other
+// across the files of one check.
+func TestAcrossFiles(t *testing.T) {
+	tr := newstart(t)
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	types := write("types.csv", "as_of,party,type,category,status,count\n2020-03-01,USA,MM-III,icbm_launcher,deployed,900\n")
+	agg := write("agg.csv", "as_of,party,launchers\n2020-03-01,USA,100\n")
+	tests := []struct {
+		files []string
+		want  string
+	}{
+		{[]string{types, types}, "types.csv:2:16: type: duplicate row for USA MM-III icbm_launcher deployed (first on line 2)"},
+		{[]string{agg, types}, "agg.csv:2:1: as_of: USA on 2020-03-01 has a pre-counted aggregate and item or type rows (first at " + types + ":2): they cannot be added up"},
+	}
+	for _, tc := range tests {
+		s, err := LoadFiles(tr, tc.files...)
+		if s != nil || err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("LoadFiles(%v) = %v, want error ending %q", tc.files, err, tc.want)
+		}
 	}
 }
 

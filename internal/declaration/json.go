@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 
 	"accord/internal/treaty"
 )
@@ -20,18 +22,18 @@ type jsonFile struct {
 	asOf treaty.Date // the document's default as_of
 }
 
-func loadJSON(t *treaty.Treaty, name string, in io.Reader) (*Set, error) {
+func loadJSON(c *checker, name string, in io.Reader) (*Set, error) {
 	data, err := io.ReadAll(in)
 	if err != nil {
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
-	f := &jsonFile{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data)), c: newChecker(t)}
+	f := &jsonFile{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data)), c: c}
 	s := &Set{}
 	if err := f.object(s); err != nil {
 		return nil, err
 	}
-	if err := f.c.mixed(name, s); err != nil {
-		return nil, err
+	if len(s.Items)+len(s.Types)+len(s.Aggregates) == 0 {
+		return nil, &Error{File: name, Line: 1, Column: 1, Msg: "no rows: give items, types or aggregates"}
 	}
 	return s, nil
 }
@@ -141,6 +143,9 @@ func (f *jsonFile) array(field string, each func(row, []byte) error) error {
 }
 
 func (f *jsonFile) strict(r row, raw []byte, v any) error {
+	if err := exactKeys(r, raw, v); err != nil {
+		return err
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
@@ -199,5 +204,45 @@ func (f *jsonFile) aggregate(r row, raw []byte, s *Set) error {
 		return err
 	}
 	s.Aggregates = append(s.Aggregates, a)
+	return nil
+}
+
+// exactKeys refuses a row whose keys are not exactly the field names of
+// v (encoding/json matches them case-insensitively) or that repeats a key
+// (encoding/json keeps the last): a signed declaration must mean one
+// thing.
+func exactKeys(r row, raw []byte, v any) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return r.errorf("", "a row must be a JSON object")
+	}
+	known := map[string]bool{}
+	t := reflect.TypeOf(v).Elem()
+	for i := range t.NumField() {
+		known[strings.Split(t.Field(i).Tag.Get("json"), ",")[0]] = true
+	}
+	for k := range m {
+		if !known[k] {
+			return r.errorf(k, "unknown field %q", k)
+		}
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.Token()
+	seen := map[string]bool{}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return r.errorf("", "%v", err)
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return r.errorf(k, "duplicate field %q", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return r.errorf(k, "%v", err)
+		}
+	}
 	return nil
 }

@@ -26,33 +26,80 @@ type Error = treaty.Error
 
 // LoadFile reads the declaration file at path.
 func LoadFile(t *treaty.Treaty, path string) (*Set, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return Load(t, path, f)
+	return LoadFiles(t, path)
 }
 
-// Load reads a declaration file in CSV or JSON (told apart by the first
+// LoadFiles reads several declaration files as one set (see Reader).
+func LoadFiles(t *treaty.Treaty, paths ...string) (*Set, error) {
+	r := NewReader(t)
+	for _, p := range paths {
+		if err := r.ReadFile(p); err != nil {
+			return nil, err
+		}
+	}
+	return r.Set()
+}
+
+// Load reads one declaration file in CSV or JSON (told apart by the first
 // non-blank byte) and validates every row against t. name is used in
 // error messages.
-func Load(t *treaty.Treaty, name string, r io.Reader) (*Set, error) {
-	br := bufio.NewReader(r)
+func Load(t *treaty.Treaty, name string, in io.Reader) (*Set, error) {
+	r := NewReader(t)
+	if err := r.Read(name, in); err != nil {
+		return nil, err
+	}
+	return r.Set()
+}
+
+// A Reader reads declaration files into one Set, validating rows against
+// each other across files: a UID declared twice, or a party's date
+// declared both per item and as a pre-counted aggregate, is refused
+// wherever the two rows stand. After an error the Reader must not be used.
+type Reader struct {
+	c   *checker
+	set Set
+}
+
+// NewReader returns a Reader of declarations under t.
+func NewReader(t *treaty.Treaty) *Reader { return &Reader{c: newChecker(t)} }
+
+// ReadFile reads the declaration file at path.
+func (r *Reader) ReadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return r.Read(path, f)
+}
+
+// Read reads one declaration file. name is used in error messages.
+func (r *Reader) Read(name string, in io.Reader) error {
+	br := bufio.NewReader(in)
 	first, err := firstByte(br)
 	if err != nil {
-		return nil, &Error{File: name, Msg: err.Error()}
+		return &Error{File: name, Msg: err.Error()}
 	}
 	var s *Set
 	if first == '{' {
-		s, err = loadJSON(t, name, br)
+		s, err = loadJSON(r.c, name, br)
 	} else {
-		s, err = loadCSV(t, name, br)
+		s, err = loadCSV(r.c, name, br)
 	}
 	if err != nil {
+		return err
+	}
+	r.set.Merge(s)
+	return nil
+}
+
+// Set returns every row read, once the rows are known to be consistent.
+func (r *Reader) Set() (*Set, error) {
+	if err := r.c.mixed(); err != nil {
 		return nil, err
 	}
-	return s, nil
+	s := r.set
+	return &s, nil
 }
 
 func firstByte(br *bufio.Reader) (byte, error) {
@@ -64,7 +111,11 @@ func firstByte(br *bufio.Reader) (byte, error) {
 		if err != nil {
 			return 0, err
 		}
-		if !bytes.ContainsAny(b, " \t\r\n\ufeff") {
+		if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\ufeff")) {
+			br.Discard(3)
+			continue
+		}
+		if !bytes.ContainsAny(b, " \t\r\n") {
 			return b[0], nil
 		}
 		br.Discard(1)
@@ -79,6 +130,8 @@ type row struct {
 	column func(field string) int
 }
 
+func (r row) pos() pos { return pos{r.file, r.line} }
+
 func (r row) errorf(field, format string, args ...any) *Error {
 	col := 1
 	if r.column != nil {
@@ -87,16 +140,32 @@ func (r row) errorf(field, format string, args ...any) *Error {
 	return &Error{File: r.file, Line: r.line, Column: col, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// checker validates rows against a treaty and catches duplicates.
+// checker validates rows against a treaty and catches duplicates, across
+// every file of one Reader.
 type checker struct {
-	t     *treaty.Treaty
-	uids  map[key]map[string]int // party and date → uid → line
-	types map[string]int         // party|date|type|category|status → line
-	aggs  map[key]int            // party and date → line
+	t       *treaty.Treaty
+	uids    map[key]map[string]pos // party and date → uid → first row
+	types   map[string]pos         // party|date|type|category|status → first row
+	aggs    map[key]pos            // party and date → aggregate row
+	counted map[key]pos            // party and date → first item or type row
+}
+
+// pos is where a row stands.
+type pos struct {
+	file string
+	line int
+}
+
+// first names an earlier row from row r's point of view.
+func (p pos) first(r row) string {
+	if p.file == r.file {
+		return fmt.Sprintf("first on line %d", p.line)
+	}
+	return fmt.Sprintf("first at %s:%d", p.file, p.line)
 }
 
 func newChecker(t *treaty.Treaty) *checker {
-	return &checker{t: t, uids: map[key]map[string]int{}, types: map[string]int{}, aggs: map[key]int{}}
+	return &checker{t: t, uids: map[key]map[string]pos{}, types: map[string]pos{}, aggs: map[key]pos{}, counted: map[key]pos{}}
 }
 
 func (c *checker) party(r row, p string) error {
@@ -144,17 +213,18 @@ func (c *checker) item(r row, it Item) error {
 	if err := text(r, "facility", it.Facility); err != nil {
 		return err
 	}
-	if it.Warheads < 0 {
-		return r.errorf("warheads", "warheads %d is negative", it.Warheads)
+	if err := bounded(r, "warheads", it.Warheads); err != nil {
+		return err
 	}
 	k := key{it.Party, it.AsOf}
 	if c.uids[k] == nil {
-		c.uids[k] = map[string]int{}
+		c.uids[k] = map[string]pos{}
 	}
 	if prev, dup := c.uids[k][it.UID]; dup {
-		return r.errorf("uid", "duplicate uid %q (first on line %d)", it.UID, prev)
+		return r.errorf("uid", "duplicate uid %q (%s)", it.UID, prev.first(r))
 	}
-	c.uids[k][it.UID] = r.line
+	c.uids[k][it.UID] = r.pos()
+	c.count(k, r)
 	return nil
 }
 
@@ -162,17 +232,18 @@ func (c *checker) typeCount(r row, tc TypeCount) error {
 	if err := c.common(r, tc.Party, tc.AsOf, tc.Type, tc.Category, tc.Status); err != nil {
 		return err
 	}
-	if tc.Count < 0 {
-		return r.errorf("count", "count %d is negative", tc.Count)
+	if err := bounded(r, "count", tc.Count); err != nil {
+		return err
 	}
-	if tc.Warheads < 0 {
-		return r.errorf("warheads", "warheads %d is negative", tc.Warheads)
+	if err := bounded(r, "warheads", tc.Warheads); err != nil {
+		return err
 	}
 	k := strings.Join([]string{tc.Party, tc.AsOf.String(), tc.Type, tc.Category, tc.Status}, "|")
 	if prev, dup := c.types[k]; dup {
-		return r.errorf("type", "duplicate row for %s %s %s %s (first on line %d)", tc.Party, tc.Type, tc.Category, tc.Status, prev)
+		return r.errorf("type", "duplicate row for %s %s %s %s (%s)", tc.Party, tc.Type, tc.Category, tc.Status, prev.first(r))
 	}
-	c.types[k] = r.line
+	c.types[k] = r.pos()
+	c.count(key{tc.Party, tc.AsOf}, r)
 	return nil
 }
 
@@ -208,32 +279,50 @@ func (c *checker) aggregate(r row, a Aggregate) error {
 	if err := c.date(r, a.AsOf); err != nil {
 		return err
 	}
-	for _, id := range slices.Sorted(mapsKeys(a.Values)) {
+	for _, id := range slices.Sorted(mapKeys(a.Values)) {
 		if _, ok := c.t.Limit(id); !ok {
 			return r.errorf(id, "unknown limit %q in treaty %s", id, c.t.ID)
 		}
-		if a.Values[id] < 0 {
-			return r.errorf(id, "%s %d is negative", id, a.Values[id])
+		if err := bounded(r, id, a.Values[id]); err != nil {
+			return err
 		}
 	}
 	k := key{a.Party, a.AsOf}
 	if prev, dup := c.aggs[k]; dup {
-		return r.errorf("as_of", "duplicate aggregate row for %s on %s (first on line %d)", a.Party, a.AsOf, prev)
+		return r.errorf("as_of", "duplicate aggregate row for %s on %s (%s)", a.Party, a.AsOf, prev.first(r))
 	}
-	c.aggs[k] = r.line
+	c.aggs[k] = r.pos()
 	return nil
+}
+
+// count remembers the first item or type row of a party and date.
+func (c *checker) count(k key, r row) {
+	if _, ok := c.counted[k]; !ok {
+		c.counted[k] = r.pos()
+	}
 }
 
 // mixed reports a party and date that has both counted rows and a
 // pre-counted aggregate: the two cannot be added up.
-func (c *checker) mixed(name string, s *Set) error {
-	for _, a := range s.Aggregates {
-		k := key{a.Party, a.AsOf}
-		if len(c.uids[k]) > 0 || slices.ContainsFunc(s.Types, func(tc TypeCount) bool { return tc.Party == a.Party && tc.AsOf.Equal(a.AsOf) }) {
-			return &Error{File: name, Line: c.aggs[k], Field: "as_of", Msg: fmt.Sprintf("%s on %s has both item or type rows and a pre-counted aggregate", a.Party, a.AsOf)}
+func (c *checker) mixed() error {
+	for _, k := range slices.SortedFunc(mapKeys(c.aggs), func(a, b key) int { return a.asOf.Compare(b.asOf) }) {
+		if counted, ok := c.counted[k]; ok {
+			a := c.aggs[k]
+			r := row{file: a.file, line: a.line}
+			return r.errorf("as_of", "%s on %s has a pre-counted aggregate and item or type rows (%s): they cannot be added up", k.party, k.asOf, counted.first(r))
 		}
 	}
 	return nil
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
 }
 
 func mapsKeys(m map[string]int) func(func(string) bool) {
@@ -258,13 +347,28 @@ func text(r row, field, s string) error {
 	return nil
 }
 
+// MaxCount bounds every count and warhead figure, so that no sum of a
+// file's rows can overflow.
+const MaxCount = 1_000_000_000
+
 func atoi(r row, field, s string) (int, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.Atoi(s)
-	if err != nil {
+	if err != nil || strings.HasPrefix(s, "+") {
 		return 0, r.errorf(field, "%s %q is not a whole number", field, s)
 	}
 	return n, nil
+}
+
+// bounded refuses a negative figure or one above MaxCount.
+func bounded(r row, field string, n int) error {
+	switch {
+	case n < 0:
+		return r.errorf(field, "%s %d is negative", field, n)
+	case n > MaxCount:
+		return r.errorf(field, "%s %d is more than %d", field, n, MaxCount)
+	}
+	return nil
 }
 
 func parseDate(r row, s string) (treaty.Date, error) {

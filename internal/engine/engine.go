@@ -54,6 +54,7 @@ type LimitResult struct {
 	Verdict  string `json:"verdict"`
 	Cite     string `json:"cite"`
 	Baseline string `json:"baseline,omitempty"` // for a freeze: the date its ceiling was declared
+	Note     string `json:"note,omitempty"`     // why a value is unknown, where it is not plain
 	// Terms break the value down by rule, category, status and type.
 	Terms []Term `json:"terms,omitempty"`
 }
@@ -140,6 +141,12 @@ func (e *evaluator) limit(l treaty.Limit, decl *declaration.Declaration) (LimitR
 	}
 	lr := LimitResult{ID: l.ID, Name: l.Name, InForce: l.InForce(e.d), Binding: l.Binding, Cite: l.Cite}
 	value, terms, known := count(rules, decl, l.ID, e.tally)
+	if decl.Aggregate != nil && len(rules) != len(l.Count) {
+		// A pre-counted aggregate was counted under the rules as written;
+		// a reading that counts more cannot be applied to it.
+		known = false
+		lr.Note = "a pre-counted aggregate cannot be recounted under reading " + e.reading
+	}
 	lr.Value, lr.Terms = value, terms
 	ceiling, haveCeiling := 0, true
 	if l.Ceiling != nil {

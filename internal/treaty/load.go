@@ -106,7 +106,7 @@ func decode(name string, data []byte, bases map[string]*Treaty) (*Treaty, error)
 	var v validator
 	v.treaty(&t)
 	if len(v.problems) > 0 {
-		return nil, v.locate(name, file)
+		return nil, v.locate(name, file, t.Base)
 	}
 	t.normalize()
 	return &t, nil
@@ -153,7 +153,6 @@ func (t *Treaty) normalize() {
 	}
 	for i := range t.Readings {
 		for j := range t.Readings[i].Add {
-			normalizeRules([]Rule{t.Readings[i].Add[j].Rule})
 			r := &t.Readings[i].Add[j].Rule
 			if r.Measure == "" {
 				r.Measure = MeasureItems
@@ -187,16 +186,26 @@ func (v *validator) add(path, format string, args ...any) {
 }
 
 // locate turns problems into Errors with the line and column of the
-// nearest node that exists on each problem's path.
-func (v *validator) locate(name string, file *ast.File) ErrorList {
+// nearest node that exists on each problem's path. A problem in a clause
+// inherited from base points at the base line and says so.
+func (v *validator) locate(name string, file *ast.File, base string) ErrorList {
 	var out ErrorList
 	for _, p := range v.problems {
 		e := &Error{File: name, Field: strings.TrimPrefix(p.path, "$."), Msg: p.msg}
+		top := strings.SplitN(strings.TrimPrefix(p.path, "$."), ".", 2)[0]
+		top, _, _ = strings.Cut(top, "[")
+		if base != "" && nodeToken(file, "$."+top) == nil {
+			e.Msg += fmt.Sprintf(" (in %s, inherited from base %s)", top, base)
+			p.path = "$.base"
+		}
 		for path := p.path; path != "$" && path != ""; path = parentPath(path) {
 			if tk := nodeToken(file, path); tk != nil {
 				e.Line, e.Column = tk.Line, tk.Column
 				break
 			}
+		}
+		if e.Line == 0 {
+			e.Line, e.Column = 1, 1
 		}
 		out = append(out, e)
 	}
@@ -244,6 +253,7 @@ func (v *validator) treaty(t *Treaty) {
 		v.add("$.title", "a title is required")
 	}
 	v.binding("$.binding", t.Binding, false)
+	v.cites(t)
 	v.parties(t)
 	v.dates(t)
 	v.events(t)
@@ -254,6 +264,48 @@ func (v *validator) treaty(t *Treaty) {
 	v.notifications(t)
 	v.inspections(t)
 	v.schedule(t)
+}
+
+// cites requires a citation on every clause: a treaty definition must
+// say which article or section each rule implements.
+func (v *validator) cites(t *Treaty) {
+	need := func(path, cite string) {
+		if strings.TrimSpace(cite) == "" {
+			v.add(path+".cite", "a citation is required: name the article or section this clause implements")
+		}
+	}
+	need("$", t.Cite)
+	need("$.dates", t.Dates.Cite)
+	for i, e := range t.Events {
+		need(fmt.Sprintf("$.events[%d]", i), e.Cite)
+	}
+	for i, c := range t.Categories {
+		need(fmt.Sprintf("$.categories[%d]", i), c.Cite)
+	}
+	for i, l := range t.Limits {
+		need(fmt.Sprintf("$.limits[%d]", i), l.Cite)
+		for j, r := range l.Count {
+			need(fmt.Sprintf("$.limits[%d].count[%d]", i, j), r.Cite)
+		}
+	}
+	for i, r := range t.Readings {
+		need(fmt.Sprintf("$.readings[%d]", i), r.Cite)
+		for j, a := range r.Add {
+			need(fmt.Sprintf("$.readings[%d].add[%d]", i, j), a.Cite)
+		}
+	}
+	for i, n := range t.Notifications {
+		need(fmt.Sprintf("$.notifications[%d]", i), n.Cite)
+	}
+	for i, n := range t.Inspections {
+		need(fmt.Sprintf("$.inspections[%d]", i), n.Cite)
+	}
+	if t.DataExchange != nil {
+		need("$.data_exchange", t.DataExchange.Cite)
+	}
+	if t.Telemetry != nil {
+		need("$.telemetry", t.Telemetry.Cite)
+	}
 }
 
 func (v *validator) binding(path, b string, optional bool) {
@@ -323,6 +375,9 @@ func (v *validator) dates(t *Treaty) {
 		if e.Agreed.IsZero() {
 			v.add(fmt.Sprintf("$.dates.extensions[%d].agreed", i), "an extension needs the date it was agreed")
 		}
+		if end := base.Add(sumPeriods(d.Extensions[:i])); !e.Agreed.IsZero() && !e.Agreed.Before(end) {
+			v.add(fmt.Sprintf("$.dates.extensions[%d].agreed", i), "extension agreed on %s, after the term it extends ended (%s)", e.Agreed, end)
+		}
 		total += e.Period.AddTo(base.Time()).Sub(base.Time())
 	}
 	if d.Extension != nil && total > d.Extension.Max.AddTo(base.Time()).Sub(base.Time()) {
@@ -330,9 +385,23 @@ func (v *validator) dates(t *Treaty) {
 	}
 }
 
+func sumPeriods(exts []Extension) Period {
+	var p Period
+	for _, e := range exts {
+		p.Years += e.Period.Years
+		p.Months += e.Period.Months
+		p.Days += e.Period.Days
+		p.Hours += e.Period.Hours
+	}
+	return p
+}
+
 func (v *validator) events(t *Treaty) {
 	for i, e := range t.Events {
 		p := fmt.Sprintf("$.events[%d]", i)
+		if i > 0 && e.Date.Before(t.Events[i-1].Date) {
+			v.add(p+".date", "events must be in date order: %s comes after %s", e.Date, t.Events[i-1].Date)
+		}
 		if e.Date.IsZero() {
 			v.add(p+".date", "an event needs a date")
 		} else if e.Date.Before(t.Dates.Signature) {

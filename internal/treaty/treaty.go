@@ -335,17 +335,33 @@ func (t *Treaty) Rules(l Limit, reading string) ([]Rule, error) {
 	return rules, nil
 }
 
-// Expiry returns the day the treaty ceases to be in force, counting the
-// extensions agreed; zero for a treaty of indefinite duration.
+// Expiry returns the day the treaty ceases to be in force: the end of its
+// term with every extension agreed, or, if earlier, the day a party's
+// withdrawal takes effect (its notice of withdrawal plus the notice
+// period). It is zero for a treaty of indefinite duration that no party
+// has left.
 func (t *Treaty) Expiry() Date {
-	if t.Dates.Duration.IsZero() {
-		return Date{}
+	var end Date
+	if !t.Dates.Duration.IsZero() {
+		end = t.Dates.EntryIntoForce.Add(t.Dates.Duration)
+		for _, e := range t.Dates.Extensions {
+			end = end.Add(e.Period)
+		}
 	}
-	end := t.Dates.EntryIntoForce.Add(t.Dates.Duration)
-	for _, e := range t.Dates.Extensions {
-		end = end.Add(e.Period)
+	if w := t.Withdrawal(); !w.IsZero() && (end.IsZero() || w.Before(end)) {
+		end = w
 	}
 	return end
+}
+
+// Withdrawal returns the day the first withdrawal takes effect, or zero.
+func (t *Treaty) Withdrawal() Date {
+	for _, e := range t.Events {
+		if e.Kind == "withdrawal" {
+			return e.Date.Add(t.Dates.WithdrawalNotice)
+		}
+	}
+	return Date{}
 }
 
 // InForce reports whether the treaty is in force on d: on or after entry
@@ -368,6 +384,8 @@ func (t *Treaty) Phase(d Date) string {
 		return "in force"
 	case d.Before(t.Dates.EntryIntoForce) || t.Dates.EntryIntoForce.IsZero():
 		return "signed, not in force"
+	case t.Withdrawal().Equal(t.Expiry()):
+		return "terminated by withdrawal"
 	}
 	return "expired"
 }

@@ -47,6 +47,10 @@ func TestLoadErrors(t *testing.T) {
 		{"eif before signature", "id: x\nversion: 1\ntitle: X\nbinding: legal\nparties: [{id: AAA, name: A}]\ndates: {signature: 2020-01-01, entry_into_force: 2019-02-01}\ncategories: [{id: icbm, name: ICBM}]\nstatuses: [{id: deployed, name: D}]\n", 6, "dates.entry_into_force", "before signature"},
 		{"unknown base", "base: nosuch\n" + head, 1, "base", "unknown base treaty"},
 		{"syntax", "id: [x\n", 1, "", ""},
+		{"missing cite", head + "limits:\n  - {id: l, ceiling: 1, effective: 2020-02-01, count: [{category: icbm, status: [deployed], cite: III}]}\n", 10, "limits[0].cite", "a citation is required"},
+		{"late extension", "id: x\nversion: 1\ntitle: X\nbinding: legal\ncite: T\nparties: [{id: AAA, name: A}]\ndates: {signature: 2020-01-01, entry_into_force: 2020-02-01, duration: 1y, extension: {max: 5y, cite: E}, extensions: [{agreed: 2022-01-01, period: 1y, cite: X}], cite: D}\n", 7, "dates.extensions[0].agreed", "after the term it extends ended (2021-02-01)"},
+		{"events order", head + "events: [{date: 2021-01-01, kind: note, cite: a}, {date: 2020-06-01, kind: note, cite: b}]\n", 9, "events[1].date", "events must be in date order"},
+		{"inherited", "base: newstart\nid: x\nparties: [{id: USA, name: U}]\n", 1, "events[1].party", "inherited from base newstart"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,6 +63,12 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("error %v is not an ErrorList", err)
 			}
 			e := list[0]
+			for _, x := range list {
+				if x.Field == tc.field {
+					e = x
+					break
+				}
+			}
 			if e.File != "t.yaml" || e.Line != tc.line || e.Column == 0 || e.Field != tc.field || !strings.Contains(e.Msg, tc.text) {
 				t.Errorf("got %q (line %d col %d field %q), want line %d field %q text %q", e, e.Line, e.Column, e.Field, tc.line, tc.field, tc.text)
 			}
@@ -87,6 +97,13 @@ func TestBuiltinDates(t *testing.T) {
 	ns, _ := Builtin("newstart")
 	if !ns.Suspended("RUS", MustDate("2023-02-28")) || ns.Suspended("RUS", MustDate("2023-02-27")) || ns.Suspended("USA", MustDate("2024-01-01")) {
 		t.Error("Russia's suspension of 28 February 2023 not applied exactly")
+	}
+	w, err := Load("w.yaml", []byte("base: newstart\nid: w\nevents: [{date: 2019-01-01, party: USA, kind: withdrawal, cite: notice}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Expiry(); got != MustDate("2019-04-01") || w.InForce(MustDate("2019-04-01")) || !w.InForce(MustDate("2019-03-31")) || w.Phase(MustDate("2020-01-01")) != "terminated by withdrawal" {
+		t.Errorf("withdrawal on 2019-01-01 with 3 months' notice: expiry %s, phase %s", got, w.Phase(MustDate("2020-01-01")))
 	}
 	if got := ns.TreatyYearOf(MustDate("2020-02-04")); got != MustDate("2019-02-05") {
 		t.Errorf("treaty year of 2020-02-04 starts %s", got)
