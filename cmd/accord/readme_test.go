@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,10 +42,16 @@ func TestREADME(t *testing.T) {
 		if !ok {
 			continue
 		}
+		// go run reports a non-zero exit as a last line "exit status N".
+		want, wantCode := c.output, 0
+		if i := strings.LastIndex(want, "exit status "); i >= 0 && strings.Count(want[i:], "\n") == 1 {
+			fmt.Sscanf(want[i:], "exit status %d", &wantCode)
+			want = want[:i]
+		}
 		var stdout, stderr bytes.Buffer
-		run(context.Background(), strings.Fields(args), &stdout, &stderr)
-		if stdout.String() != c.output {
-			t.Errorf("README command %q printed:\n%s\nthe README shows:\n%s", c.line, stdout.String(), c.output)
+		code := run(context.Background(), strings.Fields(args), &stdout, &stderr)
+		if stdout.String() != want || code != wantCode {
+			t.Errorf("README command %q printed (exit %d):\n%s\nthe README shows (exit %d):\n%s", c.line, code, stdout.String(), wantCode, want)
 		}
 		ran++
 	}
