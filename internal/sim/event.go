@@ -73,3 +73,21 @@ func named(party string, uids ...string) []declaration.Item {
 	}
 	return out
 }
+
+// Split returns e in parts of at most n items each, sharing every other
+// member, for logs whose entries are bounded in size; e itself when it
+// has no more than n items.
+func (e Event) Split(n int) []Event {
+	if n <= 0 || len(e.Items) <= n {
+		return []Event{e}
+	}
+	var out []Event
+	for items := e.Items; len(items) > 0; {
+		k := min(n, len(items))
+		p := e
+		p.Items = items[:k:k]
+		out = append(out, p)
+		items = items[k:]
+	}
+	return out
+}

@@ -40,8 +40,19 @@ func (b *builder) party(id string, groups []*group) ([]Event, []Target, error) {
 func (b *builder) report(party string, d treaty.Date) {
 	b.done++
 	if b.progress != nil {
-		b.progress(party, d, b.done, 2*len(b.t.DataExchange.AsOf)*13)
+		b.progress(party, d, b.done, b.total)
 	}
+}
+
+// steps returns how many dates the parties' generation goes through, for
+// progress reports.
+func (b *builder) steps(parties ...string) int {
+	pub, _ := Published()
+	n := 0
+	for _, p := range parties {
+		n += len(schedule(b.t, pub, p, lastExchange(b.t, Silent(b.t, p)))) - 1
+	}
+	return n
 }
 
 // lastExchange returns the as-of date of the last data exchange due

@@ -73,6 +73,7 @@ func BuildWith(scenario string, seed uint64, progress Progress) (*World, error) 
 		return nil, err
 	}
 	b := &builder{t: ns, seed: seed, progress: progress}
+	b.total = b.steps("USA", "RUS")
 	w := &World{Scenario: scenario, Seed: seed, Treaty: ns, Parties: []string{"USA", "RUS"}}
 	for _, p := range []struct {
 		id     string
@@ -104,6 +105,7 @@ type builder struct {
 	seed     uint64
 	progress Progress
 	done     int
+	total    int
 }
 
 // rng returns the random stream for one purpose: streams are independent,

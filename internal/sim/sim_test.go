@@ -345,3 +345,56 @@ func BenchmarkBuild(b *testing.B) {
 	b.ReportMetric(float64(len(w.Events)), "events")
 	b.ReportMetric(float64(items), "item-rows")
 }
+
+// TestTrilateral checks the trilateral world: three parties state their
+// holdings on the framework's entry into force, the United States and
+// Russia still meet their targets, and China's simulated stockpile grows
+// past its 2021 freeze.
+func TestTrilateral(t *testing.T) {
+	w := world(t, Trilateral, 1)
+	if w.Treaty.ID != "trilateral-draft" || !slices.Equal(w.Parties, []string{"USA", "RUS", "CHN"}) {
+		t.Fatalf("treaty %s, parties %v", w.Treaty.ID, w.Parties)
+	}
+	eif := w.Treaty.Dates.EntryIntoForce
+	for _, p := range w.Parties {
+		if e := w.Events[slices.IndexFunc(w.Events, func(e Event) bool { return e.Party == p })]; e.Type != initialData || !e.Effective.Equal(eif) {
+			t.Errorf("%s starts with %s on %s", p, e.Type, e.Effective)
+		}
+		checkLifecycle(t, w, p)
+	}
+	for _, tg := range w.Calibration {
+		if tg.Party == "CHN" {
+			continue
+		}
+		v := count(t, w.Treaty, w.HoldingsAt(tg.Party, tg.Date), tg.Party, tg.Date, "")
+		delete(v, "total_warheads")
+		if !maps(v, tg.Values()) {
+			t.Errorf("%s %s: counted %v, target %v", tg.Date, tg.Party, v, tg.Values())
+		}
+	}
+	d := treaty.MustDate("2025-09-01")
+	got := count(t, w.Treaty, w.HoldingsAt("CHN", d), "CHN", d, "")
+	if got["total_warheads"] <= 350 {
+		t.Errorf("CHN total warheads on %s = %d, want more than the 2021 freeze", d, got["total_warheads"])
+	}
+}
+
+// TestProgress checks that progress reaches its total, in order.
+func TestProgress(t *testing.T) {
+	last := 0
+	_, err := BuildWith(NewSTART, 3, func(party string, d treaty.Date, done, total int) {
+		if done != last+1 || done > total {
+			t.Fatalf("progress %d/%d after %d", done, total, last)
+		}
+		last = done
+		if done == total && (party != "RUS" || d.String() != "2022-09-01") {
+			t.Errorf("last step %s %s", party, d)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last == 0 {
+		t.Fatal("no progress reported")
+	}
+}

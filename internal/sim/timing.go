@@ -27,6 +27,10 @@ func (b *builder) time(w *World) {
 		nt, _ := w.Treaty.Notification(e.Type)
 		e.Due = due(w.Treaty, nt, e.Effective)
 		e.Sent = onTime(rng, nt, e)
+		if e.Type == initialData && w.Scenario == Trilateral {
+			// Business goes on the day after: state everything first.
+			e.Sent = e.Effective.Time().Add(time.Duration(2+rng.IntN(8)) * time.Hour)
+		}
 		if nt.Effect != "data" {
 			for _, u := range e.UIDs() {
 				if t, ok := last[e.Party+"/"+u]; ok && !e.Sent.After(t) {
@@ -44,7 +48,7 @@ func (b *builder) time(w *World) {
 	for i := range w.Events {
 		e := &w.Events[i]
 		e.Late = e.Sent.After(e.Due)
-		e.Acks = acks(rng, w, e)
+		e.Acks = acks(rng, b.t, w.Parties, e)
 	}
 }
 
@@ -122,14 +126,15 @@ func lateSafe(evs []Event, i int, sent time.Time) bool {
 }
 
 // acks returns the other parties' acknowledgements of e: each within a
-// day, except from a party that had fallen silent.
-func acks(rng *rand.Rand, w *World, e *Event) []Ack {
+// day, except from a party that had fallen silent under t (New START, in
+// every scenario).
+func acks(rng *rand.Rand, t *treaty.Treaty, parties []string, e *Event) []Ack {
 	var out []Ack
-	for _, p := range w.Parties {
+	for _, p := range parties {
 		if p == e.Party {
 			continue
 		}
-		if s := Silent(w.Treaty, p); !s.IsZero() && !e.Sent.Before(s.Time()) {
+		if s := Silent(t, p); !s.IsZero() && !e.Sent.Before(s.Time()) {
 			continue
 		}
 		out = append(out, Ack{Party: p, Sent: e.Sent.Add(time.Duration(20+rng.IntN(20*60)) * time.Minute)})
