@@ -398,3 +398,21 @@ func TestProgress(t *testing.T) {
 		t.Fatal("no progress reported")
 	}
 }
+
+// TestSplit checks that a data statement split into parts keeps every
+// item once, in order, and every other member.
+func TestSplit(t *testing.T) {
+	w := world(t, NewSTART, 1)
+	e := w.Events[0]
+	parts := e.Split(500)
+	var items []declaration.Item
+	for _, p := range parts {
+		if len(p.Items) > 500 || p.Type != e.Type || !p.Effective.Equal(e.Effective) || !p.Sent.Equal(e.Sent) {
+			t.Fatalf("part %+v", p.Type)
+		}
+		items = append(items, p.Items...)
+	}
+	if len(parts) < 2 || !slices.Equal(items, e.Items) {
+		t.Errorf("%d parts, %d of %d items", len(parts), len(items), len(e.Items))
+	}
+}
