@@ -109,10 +109,8 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if cfg.Treaty == nil {
 		return nil, errors.New("registry: no treaty")
 	}
-	// A 64 MiB page cache (cache_size is in KiB when negative) keeps the
-	// hot part of item history in memory on replays of millions of entries.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)", "cache_size(-65536)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", "file:"+cfg.Path+"?"+q.Encode())
