@@ -133,13 +133,23 @@ func CheckReceipt(r *Receipt, v note.Verifier, encoded []byte) (*Entry, *log.Che
 	}
 	leaf := LeafHash(b)
 	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, r.Index, cp.Size, leaf[:], r.Proof, cp.Hash); err != nil {
-		return nil, nil, fmt.Errorf("%w: entry %d is not in the tree of size %d: %w", ErrReceipt, r.Index, cp.Size, err)
+		return nil, nil, fmt.Errorf("%w: entry %d is not in the tree of size %d: %s", ErrReceipt, r.Index, cp.Size, proofProblem(err))
 	}
 	e, err := Open(b, v)
 	if err != nil {
 		return nil, nil, fmt.Errorf("entry %d: %w", r.Index, err)
 	}
 	return e, cp, nil
+}
+
+// proofProblem describes a failed inclusion proof in one line. The Merkle
+// library's own messages print hashes as byte arrays over several lines.
+func proofProblem(err error) string {
+	var mismatch proof.RootMismatchError
+	if errors.As(err, &mismatch) {
+		return fmt.Sprintf("the proof leads to root %x, not the checkpoint's %x", mismatch.CalculatedRoot, mismatch.ExpectedRoot)
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 func receiptEntry(r *Receipt, encoded []byte) ([]byte, error) {

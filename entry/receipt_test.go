@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/transparency-dev/formats/log"
@@ -77,16 +78,31 @@ func TestReceipts(t *testing.T) {
 			}
 			for j := range r.Proof {
 				r.Proof[j][j%32] ^= 1
-				if _, _, err := CheckReceipt(r, v, nil); !errors.Is(err, ErrReceipt) {
+				_, _, err := CheckReceipt(r, v, nil)
+				if !errors.Is(err, ErrReceipt) {
 					t.Fatalf("tree %d, entry %d, hash %d flipped: %v", n, i, j, err)
 				}
+				oneLine(t, err)
 				r.Proof[j][j%32] ^= 1
 			}
 			r.Index = uint64((i + 1) % n)
-			if _, _, err := CheckReceipt(r, v, nil); n > 1 && !errors.Is(err, ErrReceipt) {
+			_, _, err := CheckReceipt(r, v, nil)
+			if n > 1 && !errors.Is(err, ErrReceipt) {
 				t.Fatalf("tree %d, entry %d claimed at %d: %v", n, i, r.Index, err)
 			}
+			if n > 1 {
+				oneLine(t, err)
+			}
 		}
+	}
+}
+
+// oneLine fails unless err is a one-line message without Go's rendering of
+// byte slices.
+func oneLine(t *testing.T, err error) {
+	t.Helper()
+	if msg := err.Error(); strings.ContainsAny(msg, "\n[]") {
+		t.Fatalf("error is not one plain line: %q", msg)
 	}
 }
 
