@@ -237,7 +237,12 @@ func checkScenarioStatus(t *testing.T, n *testNode) {
 	if len(st.Upcoming) != 1 || st.Upcoming[0].Type != "six_month_update" || st.Upcoming[0].Effective.String() != "2012-03-01" {
 		t.Errorf("upcoming %s", mustJSON(t, st.Upcoming))
 	}
-	b, err := json.MarshalIndent(st, "", "  ")
+	// The golden pins the registry's own output; the engine's (with the
+	// treaty's citations) is reduced to its values.
+	b, err := json.MarshalIndent(struct {
+		Verdicts string `json:"verdicts"` // shadows Status.Verdicts
+		*Status
+	}{values(st.Verdicts), st}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
