@@ -4,6 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/spf13/cobra"
 
@@ -16,18 +21,25 @@ func newServeCmd() *cobra.Command {
 	var dir, listen string
 	c := &cobra.Command{
 		Use:   "serve --data DIR [--listen ADDR]",
-		Short: "Run the node: serve the party's log to the other parties",
-		Long: `Run the node: serve the party's log to the other parties.
+		Short: "Run the node: serve the log, follow and witness the peers",
+		Long: `Run the node: serve the log, follow and witness the peers.
 
-The log is served read-only under /log/ as c2sp.org/tlog-tiles
-(/log/checkpoint, /log/tile/..., /log/tile/entries/...), so any tlog
-client with DIR/log.vkey can follow and verify it. serve runs until
-interrupted.
+The log is served under /log/ as c2sp.org/tlog-tiles: the checkpoint
+(cosigned by the peers' witnesses) and hash tiles to anyone, entry
+bundles only with a peer's or the operator's token (accord token add).
+The witness answers POST /witness/add-checkpoint (c2sp.org/tlog-witness)
+and GET /witness/checkpoints lists the checkpoints this node holds for
+every log. For each peer in accord.yaml, serve fetches and verifies every
+new entry, keeps a verified copy in DIR/peers/PARTY/log, appends an
+acknowledgement to its own log, and compares checkpoints with the other
+nodes; evidence of a fork goes to DIR/evidence (accord evidence verify).
+The operator API is under /v1/, described by /openapi.json (docs/api.md).
+serve runs until interrupted.
 
 Examples:
   accord serve --data usa
   accord serve --data usa --listen :7380
-  accord log verify http://localhost:7380/log/ --vkey usa/log.vkey`,
+  curl http://localhost:7380/log/checkpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			logger := slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil))
@@ -43,6 +55,7 @@ Examples:
 				return fmt.Errorf("serve: %w", err)
 			}
 			fmt.Fprintf(c.OutOrStdout(), "serving %s at %s\n", n.Origin(), node.LogURL(ln.Addr().String()))
+			fmt.Fprintf(c.OutOrStdout(), "witness %s\n", vkeyFile(n.WitnessVerifier, dir))
 			return n.Serve(c.Context(), ln)
 		},
 	}
@@ -50,4 +63,13 @@ Examples:
 	c.Flags().StringVar(&listen, "listen", "", "address to listen on, host:port (default: listen in accord.yaml)")
 	c.MarkFlagRequired("data")
 	return c
+}
+
+// vkeyFile returns the witness verifier key as init wrote it.
+func vkeyFile(v note.Verifier, dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, node.WitnessVKeyFile))
+	if err != nil {
+		return v.Name()
+	}
+	return strings.TrimSpace(string(b))
 }

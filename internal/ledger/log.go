@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -46,6 +47,13 @@ type Options struct {
 	CheckpointInterval time.Duration    // DefaultCheckpointInterval if zero
 	BatchMaxAge        time.Duration    // DefaultBatchMaxAge if zero
 	BatchMaxSize       uint             // DefaultBatchMaxSize if zero
+
+	// Witnesses, if set, must cosign each checkpoint before it is
+	// published (c2sp.org/tlog-witness), under WitnessOptions; HTTPClient
+	// reaches them (http.DefaultClient if nil).
+	Witnesses      *tessera.WitnessGroup
+	WitnessOptions tessera.WitnessOptions
+	HTTPClient     *http.Client
 }
 
 // Log is a party's log opened for appending.
@@ -94,7 +102,7 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 }
 
 func (l *Log) start(ctx context.Context, opts Options) error {
-	driver, err := posix.New(ctx, posix.Config{Path: opts.Dir})
+	driver, err := posix.New(ctx, posix.Config{Path: opts.Dir, HTTPClient: opts.HTTPClient})
 	if err != nil {
 		return err
 	}
@@ -112,7 +120,12 @@ func (l *Log) start(ctx context.Context, opts Options) error {
 
 func appendOptions(opts Options) *tessera.AppendOptions {
 	cpi := cmp(opts.CheckpointInterval, DefaultCheckpointInterval)
-	return tessera.NewAppendOptions().
+	o := tessera.NewAppendOptions()
+	if opts.Witnesses != nil {
+		wo := opts.WitnessOptions
+		o = o.WithWitnesses(*opts.Witnesses, &wo)
+	}
+	return o.
 		WithCheckpointSigner(opts.Signer).
 		WithCheckpointInterval(cpi).
 		WithCheckpointRepublishInterval(max(cpi, time.Minute)).

@@ -38,6 +38,93 @@ type Config struct {
 
 	// Log tunes how entries are appended to the party's log.
 	Log LogConfig `yaml:"log"`
+
+	// Peers are the other parties' nodes: this node follows each one's
+	// log, witnesses it, and asks it to witness this node's log.
+	Peers []Peer `yaml:"peers"`
+
+	// Witness says whose cosignatures this node gathers for its own
+	// checkpoints.
+	Witness WitnessConfig `yaml:"witness"`
+
+	// Sync tunes how peers are followed.
+	Sync SyncConfig `yaml:"sync"`
+
+	// TLSCert and TLSKey are PEM files (paths relative to the data
+	// directory, or absolute) with the certificate chain and private key
+	// accord serve presents; both or neither. Without them it serves
+	// plain HTTP, for loopback and tests only.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+
+	// TLSCA is a PEM file of CA certificates trusted, besides the
+	// system's, for peers' https URLs; for operator-run private CAs.
+	TLSCA string `yaml:"tls_ca"`
+}
+
+// Peer is another party's node.
+type Peer struct {
+	// Party is the peer's party, e.g. "RUS"; another party of the treaty.
+	Party string `yaml:"party"`
+
+	// URL is the peer node's base URL, e.g. "https://rus.example:7380/".
+	// Its log is under log/, its witness under witness/.
+	URL string `yaml:"url"`
+
+	// LogVKey is the verifier key of the peer's log (its log.vkey),
+	// received out of band. Its name must be accord/<treaty>/<party>.
+	LogVKey string `yaml:"log_vkey"`
+
+	// WitnessVKey is the peer's witness key (its witness.vkey), a
+	// c2sp.org/tlog-cosignature Ed25519 key, received out of band.
+	WitnessVKey string `yaml:"witness_vkey"`
+
+	// TokenFile is a file (relative to the data directory, mode 0600)
+	// holding the bearer token the peer's operator issued to this party
+	// ("accord token add --role peer"), presented to read its entries.
+	// Without it the peer's entries cannot be read.
+	TokenFile string `yaml:"token_file"`
+}
+
+// WitnessConfig is the node's witness policy for its own log.
+type WitnessConfig struct {
+	// Policy is how many of the witnesses (the peers, then Extra) must
+	// cosign a checkpoint: "all" (the default), "any", "none" or a number.
+	// A checkpoint that misses the policy within Timeout is published
+	// without the missing cosignatures, so that no party can halt
+	// another's log by refusing to cosign; the next one tries again.
+	Policy string `yaml:"policy"`
+
+	// Timeout is how long publishing a checkpoint waits for cosignatures.
+	// Between 100ms and 1m. Default 5s.
+	Timeout time.Duration `yaml:"timeout"`
+
+	// Extra are witnesses besides the peers, e.g. an independent public
+	// witness.
+	Extra []ExtraWitness `yaml:"extra"`
+}
+
+// ExtraWitness is a c2sp.org/tlog-witness witness that is not a peer.
+type ExtraWitness struct {
+	// VKey is the witness's cosignature verifier key.
+	VKey string `yaml:"vkey"`
+	// URL is the witness's URL prefix: requests go to URL/add-checkpoint.
+	URL string `yaml:"url"`
+}
+
+// SyncConfig tunes how peers are followed.
+type SyncConfig struct {
+	// Interval is how often a peer's checkpoint is fetched when all is
+	// well. Between 10ms and 10m. Default 1s.
+	Interval time.Duration `yaml:"interval"`
+
+	// Timeout bounds one request to a peer, so that a slow peer cannot
+	// hold up its follower for ever. Between 100ms and 10m. Default 10s.
+	Timeout time.Duration `yaml:"timeout"`
+
+	// MaxBackoff is the longest wait between retries of an unreachable or
+	// misbehaving peer; waits double from Interval with jitter. Default 1m.
+	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
 
 // LogConfig tunes the party's log.
@@ -66,7 +153,30 @@ func (c *Config) defaults() {
 	if c.Log.BatchMaxAge == 0 {
 		c.Log.BatchMaxAge = ledger.DefaultBatchMaxAge
 	}
+	if c.Witness.Policy == "" {
+		c.Witness.Policy = "all"
+	}
+	if c.Witness.Timeout == 0 {
+		c.Witness.Timeout = DefaultWitnessTimeout
+	}
+	if c.Sync.Interval == 0 {
+		c.Sync.Interval = DefaultSyncInterval
+	}
+	if c.Sync.Timeout == 0 {
+		c.Sync.Timeout = DefaultSyncTimeout
+	}
+	if c.Sync.MaxBackoff == 0 {
+		c.Sync.MaxBackoff = DefaultMaxBackoff
+	}
 }
+
+// Defaults of the peering settings.
+const (
+	DefaultWitnessTimeout = 5 * time.Second
+	DefaultSyncInterval   = time.Second
+	DefaultSyncTimeout    = 10 * time.Second
+	DefaultMaxBackoff     = time.Minute
+)
 
 // Validate checks the configuration and returns one error per problem.
 func (c *Config) Validate() error {
@@ -85,6 +195,20 @@ func (c *Config) Validate() error {
 	}
 	if a := c.Log.BatchMaxAge; a < 0 || a > time.Second {
 		bad("log.batch_max_age: %v is not between 0s and 1s", a)
+	}
+	errs = append(errs, c.validatePeers()...)
+	errs = append(errs, c.validateWitness()...)
+	if i := c.Sync.Interval; i < 10*time.Millisecond || i > 10*time.Minute {
+		bad("sync.interval: %v is not between 10ms and 10m", i)
+	}
+	if i := c.Sync.Timeout; i < 100*time.Millisecond || i > 10*time.Minute {
+		bad("sync.timeout: %v is not between 100ms and 10m", i)
+	}
+	if b := c.Sync.MaxBackoff; b < c.Sync.Interval || b > time.Hour {
+		bad("sync.max_backoff: %v is not between sync.interval and 1h", b)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls_cert, tls_key: give both or neither")
 	}
 	return errors.Join(errs...)
 }
@@ -133,6 +257,66 @@ log:
   # batch_max_age is how long an entry may wait for others to be sequenced
   # in one batch. Between 0s and 1s.
   batch_max_age: {{.Log.BatchMaxAge}}
+
+# peers are the other parties' nodes (docs/network.md): this node follows
+# each one's log, witnesses it, and asks it to witness this node's log.
+# One entry per peer:
+#   - party: RUS                      # the peer's party
+#     url: https://rus.example:7380/  # its node's base URL
+#     log_vkey: accord/newstart/RUS+...          # its log.vkey, received out of band
+#     witness_vkey: accord/newstart/RUS/witness+... # its witness.vkey, likewise
+#     token_file: peers/RUS.token     # the token it issued to this party (mode 0600)
+peers:{{if not .Peers}} []{{end}}
+{{- range .Peers}}
+  - party: {{.Party}}
+    url: {{printf "%q" .URL}}
+    log_vkey: {{printf "%q" .LogVKey}}
+    witness_vkey: {{printf "%q" .WitnessVKey}}
+    token_file: {{printf "%q" .TokenFile}}
+{{- end}}
+
+witness:
+  # policy is how many of the witnesses (the peers, then extra) must cosign
+  # each checkpoint of this node's log: all, any, none or a number. One
+  # that misses it within the timeout is published without the missing
+  # cosignatures, and the next checkpoint tries again.
+  policy: {{.Witness.Policy}}
+
+  # timeout is how long publishing a checkpoint waits for cosignatures.
+  # Between 100ms and 1m.
+  timeout: {{.Witness.Timeout}}
+
+  # extra are witnesses besides the peers (c2sp.org/tlog-witness), each
+  # with its cosignature verifier key and URL prefix:
+  #   - vkey: witness.example/w+...+...
+  #     url: https://witness.example/
+  extra:{{if not .Witness.Extra}} []{{end}}
+{{- range .Witness.Extra}}
+    - vkey: {{printf "%q" .VKey}}
+      url: {{printf "%q" .URL}}
+{{- end}}
+
+sync:
+  # interval is how often each peer's checkpoint is fetched. Between 10ms
+  # and 10m.
+  interval: {{.Sync.Interval}}
+
+  # timeout bounds one request to a peer. Between 100ms and 10m.
+  timeout: {{.Sync.Timeout}}
+
+  # max_backoff is the longest wait between retries of an unreachable or
+  # misbehaving peer.
+  max_backoff: {{.Sync.MaxBackoff}}
+
+# tls_cert and tls_key are PEM files (relative to this directory, or
+# absolute): the certificate chain and key accord serve presents. Both or
+# neither; without them it serves plain HTTP, for loopback and tests only.
+tls_cert: {{printf "%q" .TLSCert}}
+tls_key: {{printf "%q" .TLSKey}}
+
+# tls_ca is a PEM file of CA certificates trusted, besides the system's,
+# for peers' https URLs.
+tls_ca: {{printf "%q" .TLSCA}}
 `))
 
 // Marshal returns the configuration as a documented YAML file.

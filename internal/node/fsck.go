@@ -48,8 +48,11 @@ func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]Problem, *l
 	if err := checkKeyMode(filepath.Join(dir, KeyFile)); err != nil {
 		add(KeyFile, err, "the key may have leaked: consider a new node")
 	}
+	if err := checkKeyMode(filepath.Join(dir, WitnessKeyFile)); err != nil {
+		add(WitnessKeyFile, err, "the witness key may have leaked: make a new one and give the peers its vkey")
+	}
 	if err := n.loadKeys(); err != nil {
-		add(VKeyFile+", "+KeyFile, err, "restore the keys from a backup")
+		add(VKeyFile+", "+KeyFile+", "+WitnessVKeyFile+", "+WitnessKeyFile, err, "restore the keys from a backup")
 		return probs, nil
 	}
 	res, err := ledger.Verify(ctx, n.Source(), n.Verifier, nil)

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
+	"accord/internal/witness"
 )
 
 // Init creates a node for party in the built-in treaty in dir, which must
@@ -64,6 +65,10 @@ func writeFiles(dir string, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	wskey, wvkey, err := witness.GenerateKey(WitnessName(cfg.Treaty, cfg.Party))
+	if err != nil {
+		return err
+	}
 	files := []struct {
 		name string
 		data []byte
@@ -71,6 +76,8 @@ func writeFiles(dir string, cfg *Config) error {
 	}{
 		{KeyFile, []byte(skey + "\n"), 0o600},
 		{VKeyFile, []byte(vkey + "\n"), 0o644},
+		{WitnessKeyFile, []byte(wskey + "\n"), 0o600},
+		{WitnessVKeyFile, []byte(wvkey + "\n"), 0o644},
 		{ConfigFile, cfg.Marshal(), 0o644},
 	}
 	for _, f := range files {

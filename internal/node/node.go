@@ -8,34 +8,57 @@
 //	DIR/log.key      the log's private signing key, mode 0600, never printed
 //	DIR/log.vkey     the log's public verifier key, given to the other parties
 //	DIR/log/         the log: checkpoint and tiles (c2sp.org/tlog-tiles)
+//	DIR/witness.key  the witness's private cosigning key, mode 0600
+//	DIR/witness.vkey its verifier key (c2sp.org/tlog-cosignature)
+//	DIR/tokens       SHA-256 hashes of the bearer tokens the node accepts
+//	DIR/witness/     the last checkpoint cosigned for each peer's log
+//	DIR/peers/P/     the verified copy of peer P's log and its follower state
+//	DIR/evidence/    evidence of misbehaving logs, one JSON file each
 //
 // Trust model: DIR/log.key is trusted: whoever reads it can sign entries
-// and checkpoints in the party's name. DIR/accord.yaml is trusted by the
-// node. The other parties trust only DIR/log.vkey, received out of band.
+// and checkpoints in the party's name. DIR/witness.key likewise can
+// cosign any checkpoint in the party's name. DIR/accord.yaml is trusted by
+// the node; so are DIR/tokens (whoever rewrites it can grant access),
+// DIR/witness/ and DIR/peers/ (whoever rewrites them can make the node
+// accept a fork it saw before). The other parties trust only
+// DIR/log.vkey and DIR/witness.vkey, received out of band.
 package node
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 
+	"github.com/transparency-dev/tessera"
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
 	"accord/internal/ledger"
+	"accord/internal/peer"
+	"accord/internal/witness"
 )
 
 // Names of the files in a data directory.
 const (
-	KeyFile  = "log.key"
-	VKeyFile = "log.vkey"
-	LogDir   = "log"
+	KeyFile         = "log.key"
+	VKeyFile        = "log.vkey"
+	LogDir          = "log"
+	WitnessKeyFile  = "witness.key"
+	WitnessVKeyFile = "witness.vkey"
+	WitnessDir      = "witness"
+	PeersDir        = "peers"
+	EvidenceDir     = "evidence"
 )
 
 // ErrExists reports that accord init was pointed at an existing node.
@@ -48,8 +71,24 @@ type Node struct {
 	Verifier note.Verifier // the log's public key
 	Logger   *slog.Logger
 
-	signer note.Signer
+	// WitnessVerifier is the witness's public cosignature key.
+	WitnessVerifier note.Verifier
+
+	// Ingester receives every verified peer entry before it is
+	// acknowledged; set it before Serve. Nil ingests nothing.
+	Ingester peer.Ingester
+
+	signer        note.Signer
+	witnessSigner note.Signer
+
+	tokensOnce sync.Once
+	tokens     *tokenStore
+	svc        atomic.Pointer[services]
 }
+
+// WitnessName returns the name of the node's witness key,
+// accord/<treaty>/<party>/witness.
+func WitnessName(treatyID, party string) string { return entry.Origin(treatyID, party) + "/witness" }
 
 // Origin returns the origin of the node's log, accord/<treaty>/<party>.
 func (n *Node) Origin() string { return n.Verifier.Name() }
@@ -92,6 +131,31 @@ func (n *Node) loadKeys() error {
 		return fmt.Errorf("%s: not the private key of %s", KeyFile, VKeyFile)
 	}
 	n.Verifier, n.signer = v, s
+	return n.loadWitnessKey()
+}
+
+func (n *Node) loadWitnessKey() error {
+	name := WitnessName(n.Config.Treaty, n.Config.Party)
+	vb, err := os.ReadFile(filepath.Join(n.Dir, WitnessVKeyFile))
+	if err != nil {
+		return err
+	}
+	v, err := witness.NewVerifier(string(vb))
+	if err != nil {
+		return fmt.Errorf("%s: %w", WitnessVKeyFile, err)
+	}
+	if err := checkKeyMode(filepath.Join(n.Dir, WitnessKeyFile)); err != nil {
+		return err
+	}
+	sb, err := os.ReadFile(filepath.Join(n.Dir, WitnessKeyFile))
+	if err != nil {
+		return err
+	}
+	s, err := witness.NewSigner(string(sb))
+	if err != nil || s.Name() != name || v.Name() != name || s.KeyHash() != v.KeyHash() {
+		return fmt.Errorf("%s: not the private key of %s, named %s", WitnessKeyFile, WitnessVKeyFile, name)
+	}
+	n.WitnessVerifier, n.witnessSigner = v, s
 	return nil
 }
 
@@ -120,15 +184,58 @@ func ReadVerifier(path string) (note.Verifier, error) {
 	return v, nil
 }
 
-// OpenLog opens the node's log for appending. Close the log when done.
+// OpenLog opens the node's log for appending. Each checkpoint it
+// publishes is first sent to the configured witnesses for cosigning.
+// Close the log when done.
 func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
+	wg, err := n.Config.witnessGroup()
+	if err != nil {
+		return nil, err
+	}
+	client, err := n.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
 	return ledger.Open(ctx, ledger.Options{
 		Dir:                filepath.Join(n.Dir, LogDir),
 		Signer:             n.signer,
 		Logger:             n.Logger,
 		CheckpointInterval: n.Config.Log.CheckpointInterval,
 		BatchMaxAge:        n.Config.Log.BatchMaxAge,
+		Witnesses:          wg,
+		WitnessOptions:     tessera.WitnessOptions{Timeout: n.Config.Witness.Timeout, FailOpen: true},
+		HTTPClient:         client,
 	})
+}
+
+// HTTPClient returns the client the node reaches its peers with: the
+// system's CAs plus the configuration's tls_ca, and the sync timeout on
+// every request.
+func (n *Node) HTTPClient() (*http.Client, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if n.Config.TLSCA != "" {
+		pem, err := os.ReadFile(n.path(n.Config.TLSCA))
+		if err != nil {
+			return nil, fmt.Errorf("tls_ca: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls_ca: no PEM certificate in %s", n.Config.TLSCA)
+		}
+		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: t, Timeout: n.Config.Sync.Timeout}, nil
+}
+
+// path resolves a configured path relative to the data directory.
+func (n *Node) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(n.Dir, p)
 }
 
 // Source returns the node's log for reading.

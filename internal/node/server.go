@@ -40,14 +40,18 @@ const (
 	cachePartial = "public, max-age=60"
 )
 
-// Handler returns the node's HTTP API. Today it serves the log read-only
-// under /log/, per c2sp.org/tlog-tiles; peers, witnessing and the operator
-// API will join it.
+// Handler returns the node's HTTP API (docs/api.md, /openapi.json): the
+// log under /log/ per c2sp.org/tlog-tiles, the witness under /witness/
+// per c2sp.org/tlog-witness, health and the public fact sheet, all open
+// to anyone; entry bundles for peers and the operator; and the operator
+// API under /v1/. Routes that need the running node answer 503 until
+// Serve has started it.
 func (n *Node) Handler() http.Handler {
+	n.tokensOnce.Do(func() { n.tokens = &tokenStore{path: filepath.Join(n.Dir, TokensFile)} })
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /log/checkpoint", n.serveCheckpoint)
-	mux.HandleFunc("GET /log/tile/entries/{index...}", n.serveBundle)
-	mux.HandleFunc("GET /log/tile/{level}/{index...}", n.serveTile)
+	for _, rt := range n.routes() {
+		mux.HandleFunc(rt.pattern, n.guard(rt.access, rt.handler))
+	}
 	return mux
 }
 
@@ -103,8 +107,10 @@ func (n *Node) serveFile(w http.ResponseWriter, r *http.Request, p, contentType 
 	w.Write(b)
 }
 
-// Serve serves the node's API on ln until ctx is done, then shuts down
-// gracefully.
+// Serve runs the node until ctx is done: it opens the log for
+// appending acknowledgements, starts the witness and a follower per peer,
+// and serves the API on ln (with TLS if the configuration names a
+// certificate), then shuts down gracefully.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           n.Handler(),
@@ -112,9 +118,15 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 	}
+	svc, err := n.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer n.stop(svc)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		err := n.listen(srv, ln)
+		if !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
@@ -125,8 +137,23 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
-	n.Logger.InfoContext(ctx, "serving log", "origin", n.Origin(), "url", "http://"+ln.Addr().String()+"/log/")
+	g.Go(func() error { return svc.peers.Run(ctx) })
+	n.Logger.InfoContext(ctx, "serving", "origin", n.Origin(), "url", n.scheme()+"://"+ln.Addr().String()+"/", "peers", len(n.Config.Peers))
 	return g.Wait()
+}
+
+func (n *Node) scheme() string {
+	if n.Config.TLSCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
+func (n *Node) listen(srv *http.Server, ln net.Listener) error {
+	if n.Config.TLSCert != "" {
+		return srv.ServeTLS(ln, n.path(n.Config.TLSCert), n.path(n.Config.TLSKey))
+	}
+	return srv.Serve(ln)
 }
 
 // LogURL returns the URL prefix of the log served on addr.

@@ -1,0 +1,250 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/transparency-dev/tessera/api/layout"
+
+	"accord/entry"
+	"accord/internal/evidence"
+	"accord/internal/ledger"
+	"accord/internal/peer"
+	"accord/internal/witness"
+)
+
+// services are what a serving node runs besides the log files: set by
+// Serve, nil when the handler only serves files (tests, accord serve
+// before start-up completes).
+type services struct {
+	log     *ledger.Log
+	witness *witness.Witness
+	peers   *peer.Set
+}
+
+// access is who may call a route.
+type access int
+
+const (
+	public       access = iota // anyone: log heads, hash tiles, witness, health
+	peerOrOwn                  // a peer or the node's operator: entry bundles
+	operatorOnly               // the node's operator
+)
+
+// route is one route of the node's API; the OpenAPI document is checked
+// against this table.
+type route struct {
+	pattern string // ServeMux pattern, "METHOD /path"
+	access  access
+	handler http.HandlerFunc
+}
+
+func (n *Node) routes() []route {
+	return []route{
+		{"GET /log/checkpoint", public, n.serveCheckpoint},
+		{"GET /log/tile/entries/{index...}", peerOrOwn, n.serveBundle},
+		{"GET /log/tile/{level}/{index...}", public, n.serveTile},
+		{"POST /witness/add-checkpoint", public, n.serveAddCheckpoint},
+		{"GET /witness/checkpoints", public, n.serveCheckpoints},
+		{"GET /healthz", public, serveHealth},
+		{"GET /factsheet", public, serveFactSheet},
+		{"GET /openapi.json", public, serveOpenAPI},
+		{"GET /v1/log", operatorOnly, n.serveLogStatus},
+		{"GET /v1/peers", operatorOnly, n.servePeers},
+		{"GET /v1/findings/split-view", operatorOnly, n.serveFindings},
+		{"POST /v1/declarations", operatorOnly, n.serveDeclare},
+	}
+}
+
+// guard wraps h with the authentication its access requires.
+func (n *Node) guard(a access, h http.HandlerFunc) http.HandlerFunc {
+	if a == public {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := n.tokens.authenticate(r)
+		if errors.Is(err, ErrUnauthenticated) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="accord"`)
+			httpError(w, http.StatusUnauthorized, err)
+			return
+		}
+		if err != nil {
+			n.Logger.ErrorContext(r.Context(), "reading tokens", "err", err)
+			httpError(w, http.StatusInternalServerError, errors.New("internal error"))
+			return
+		}
+		if a == operatorOnly && (p.Role != RoleOperator || p.Party != n.Config.Party) {
+			httpError(w, http.StatusForbidden, fmt.Errorf("%w: %s %s is not this node's operator", ErrForbidden, p.Party, p.Role))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	}
+}
+
+func httpError(w http.ResponseWriter, code int, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func serveHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, map[string]string{"status": "ok"})
+}
+
+// serveFactSheet is the public fact sheet's place: the aggregate numbers
+// come with the treaty database.
+func serveFactSheet(w http.ResponseWriter, r *http.Request) {
+	httpError(w, http.StatusNotImplemented, errors.New("the public fact sheet is not published yet"))
+}
+
+func (n *Node) running(w http.ResponseWriter) *services {
+	s := n.svc.Load()
+	if s == nil {
+		httpError(w, http.StatusServiceUnavailable, errors.New("the node is starting"))
+	}
+	return s
+}
+
+func (n *Node) serveAddCheckpoint(w http.ResponseWriter, r *http.Request) {
+	if s := n.running(w); s != nil {
+		s.witness.ServeHTTP(w, r)
+	}
+}
+
+// serveCheckpoints serves the latest checkpoint the node holds for every
+// log: its own, then each peer's copy (peer.Checkpoints).
+func (n *Node) serveCheckpoints(w http.ResponseWriter, r *http.Request) {
+	s := n.running(w)
+	if s == nil {
+		return
+	}
+	var list peer.Checkpoints
+	if own, err := os.ReadFile(filepath.Join(n.Dir, LogDir, layout.CheckpointPath)); err == nil {
+		list.Checkpoints = append(list.Checkpoints, string(own))
+	}
+	for _, cp := range s.peers.Mirrored() {
+		list.Checkpoints = append(list.Checkpoints, string(cp))
+	}
+	w.Header().Set("Cache-Control", cacheCheckpoint)
+	writeJSON(w, list)
+}
+
+// LogStatus is the body of GET /v1/log.
+type LogStatus struct {
+	Origin     string   `json:"origin"`
+	Size       uint64   `json:"size"`
+	Checkpoint string   `json:"checkpoint"`
+	Cosigners  []string `json:"cosigned_by"`
+}
+
+func (n *Node) serveLogStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := n.LogStatus(r.Context())
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, st)
+}
+
+// LogStatus reports the node's log: its checkpoint and which of the
+// configured witnesses cosigned it.
+func (n *Node) LogStatus(ctx context.Context) (*LogStatus, error) {
+	cp, signed, err := ledger.ReadCheckpoint(ctx, n.Source(), n.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	st := &LogStatus{Origin: cp.Origin, Size: cp.Size, Checkpoint: string(signed), Cosigners: []string{}}
+	for _, p := range n.Config.Peers {
+		if v, err := witness.NewVerifier(p.WitnessVKey); err == nil && witness.Cosigned(signed, v) {
+			st.Cosigners = append(st.Cosigners, p.Party)
+		}
+	}
+	return st, nil
+}
+
+func (n *Node) servePeers(w http.ResponseWriter, r *http.Request) {
+	if s := n.running(w); s != nil {
+		writeJSON(w, map[string]any{"peers": s.peers.Status()})
+	}
+}
+
+// Findings returns the split-view and rollback evidence the node holds.
+func (n *Node) Findings() ([]evidence.Finding, error) {
+	return evidence.List(filepath.Join(n.Dir, EvidenceDir))
+}
+
+func (n *Node) serveFindings(w http.ResponseWriter, r *http.Request) {
+	fs, err := n.Findings()
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err)
+		return
+	}
+	if fs == nil {
+		fs = []evidence.Finding{}
+	}
+	writeJSON(w, map[string]any{"findings": fs})
+}
+
+// Declare is the body of POST /v1/declarations: a declaration to sign
+// and append to the node's log.
+type Declare struct {
+	Party     string          `json:"party"`     // must be the credential's and the node's party
+	Effective string          `json:"effective"` // YYYY-MM-DD
+	Body      json.RawMessage `json:"body"`      // a JSON object
+}
+
+// maxDeclare bounds a declaration request: an entry is under 64 KiB.
+const maxDeclare = 1 << 16
+
+func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
+	s := n.running(w)
+	if s == nil {
+		return
+	}
+	var d Declare
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxDeclare)).Decode(&d); err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("declaration: %w", err))
+		return
+	}
+	if p, _ := PrincipalFrom(r.Context()); d.Party != p.Party || d.Party != n.Config.Party {
+		httpError(w, http.StatusForbidden, fmt.Errorf("%w: the credential of %s cannot declare for %q", ErrForbidden, p.Party, d.Party))
+		return
+	}
+	e, err := declaration(d)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	a, err := s.log.Append(r.Context(), e)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+	writeJSON(w, map[string]any{"index": a.Index, "checkpoint": string(a.Checkpoint)})
+}
+
+func declaration(d Declare) (entry.Entry, error) {
+	eff, err := time.Parse(time.DateOnly, d.Effective)
+	if err != nil {
+		return entry.Entry{}, fmt.Errorf("effective: %q is not YYYY-MM-DD", d.Effective)
+	}
+	body, err := entry.CanonicalJSON(d.Body)
+	if err != nil || len(body) == 0 || body[0] != '{' {
+		return entry.Entry{}, fmt.Errorf("body: not a JSON object")
+	}
+	return entry.Entry{Kind: entry.Declaration, Effective: eff, Body: body}, nil
+}

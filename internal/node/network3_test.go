@@ -1,0 +1,96 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// cosigners returns the parties whose witnesses cosigned p's published
+// checkpoint.
+func (p *proc) cosigners() []string {
+	resp, err := p.do("GET", "v1/log", p.operator, "")
+	if err != nil || resp.StatusCode != 200 {
+		p.t.Fatalf("GET /v1/log: %v %v", resp, err)
+	}
+	var st LogStatus
+	if err := json.Unmarshal(resp.Body, &st); err != nil {
+		p.t.Fatal(err)
+	}
+	slices.Sort(st.Cosigners)
+	return st.Cosigners
+}
+
+func others(ps []*proc, p *proc) []string {
+	var out []string
+	for _, q := range ps {
+		if q != p {
+			out = append(out, q.party)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// testNetwork starts a node per party, declares at each, and checks
+// every node ends with identical verified copies of every log, one
+// acknowledgement of every entry that needs one, and its own checkpoint
+// cosigned by every other party.
+func testNetwork(t *testing.T, treatyID string, parties ...string) {
+	ps := newNetwork(t, treatyID, parties...)
+	for _, p := range ps {
+		p.start()
+	}
+	for i, p := range ps {
+		p.declare(3 + i)
+	}
+	defer func() {
+		if t.Failed() {
+			for _, p := range ps {
+				b, _ := os.ReadFile(filepath.Join(p.dir, "serve.log"))
+				t.Logf("%s:\n%s", p.party, b)
+				t.Logf("%s peers: %v size %d", p.party, p.peerStatus(), p.size())
+			}
+		}
+	}()
+	waitFor(t, "every node to hold and acknowledge every log", func() bool { return converged(t, ps) })
+	for _, p := range ps {
+		p.waitFor("a checkpoint cosigned by the other parties", func() bool {
+			return slices.Equal(p.cosigners(), others(ps, p))
+		})
+		served := p.do
+		resp, err := served("GET", "witness/checkpoints", "", "")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET /witness/checkpoints: %v", err)
+		}
+		var list struct{ Checkpoints []string }
+		json.Unmarshal(resp.Body, &list)
+		if len(list.Checkpoints) != len(ps) {
+			t.Errorf("%s holds %d checkpoints, want %d", p.party, len(list.Checkpoints), len(ps))
+		}
+	}
+	for _, p := range ps {
+		fs, err := (&Node{Dir: p.dir}).Findings()
+		if err != nil || len(fs) != 0 {
+			t.Errorf("%s has findings %v, %v", p.party, fs, err)
+		}
+	}
+	t.Logf("logs: %s", sizes(ps))
+}
+
+func sizes(ps []*proc) string {
+	s := ""
+	for _, p := range ps {
+		s += fmt.Sprintf("%s=%d ", p.party, p.size())
+	}
+	return s
+}
+
+// TestThreeParties runs USA, RUS and CHN nodes under trilateral-draft.
+func TestThreeParties(t *testing.T) { testNetwork(t, "trilateral-draft", "USA", "RUS", "CHN") }
+
+// TestTwoParties runs USA and RUS nodes under newstart.
+func TestTwoParties(t *testing.T) { testNetwork(t, "newstart", "USA", "RUS") }

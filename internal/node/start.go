@@ -1,0 +1,107 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"accord/internal/peer"
+	"accord/internal/witness"
+)
+
+// start opens the log, the witness and the followers.
+func (n *Node) start(ctx context.Context) (*services, error) {
+	l, err := n.OpenLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc := &services{log: l}
+	if err := n.startPeers(ctx, svc); err != nil {
+		l.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	n.svc.Store(svc)
+	return svc, nil
+}
+
+func (n *Node) startPeers(ctx context.Context, svc *services) error {
+	var logs []note.Verifier
+	for _, p := range n.Config.Peers {
+		v, err := note.NewVerifier(p.LogVKey)
+		if err != nil {
+			return err
+		}
+		logs = append(logs, v)
+	}
+	w, err := witness.New(n.witnessSigner, logs, filepath.Join(n.Dir, WitnessDir), n.Logger)
+	if err != nil {
+		return err
+	}
+	acked, err := peer.ReadAcks(ctx, n.Source(), n.Verifier)
+	if err != nil {
+		return err
+	}
+	cfgs, err := n.peerConfigs(svc, acked)
+	if err != nil {
+		return err
+	}
+	set, err := peer.NewSet(cfgs, n.Origin(), filepath.Join(n.Dir, EvidenceDir), n.Logger)
+	if err != nil {
+		return err
+	}
+	svc.witness, svc.peers = w, set
+	return nil
+}
+
+// peerConfigs returns a follower configuration per configured peer.
+func (n *Node) peerConfigs(svc *services, acked *peer.AckIndex) ([]peer.Config, error) {
+	client, err := n.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	var cfgs []peer.Config
+	for _, p := range n.Config.Peers {
+		v, _ := note.NewVerifier(p.LogVKey) // validated with the configuration
+		u, _ := url.Parse(strings.TrimSuffix(p.URL, "/") + "/")
+		tok, err := n.peerToken(p)
+		if err != nil {
+			return nil, err
+		}
+		cfgs = append(cfgs, peer.Config{
+			Party: p.Party, Log: v, LogVKey: p.LogVKey, URL: u, Token: tok, Client: client,
+			Dir:      filepath.Join(n.Dir, PeersDir, p.Party),
+			Interval: n.Config.Sync.Interval, MaxBackoff: n.Config.Sync.MaxBackoff,
+			Ingester: n.Ingester, Acks: svc.log, Acked: acked, Node: n.Origin(), Logger: n.Logger,
+		})
+	}
+	return cfgs, nil
+}
+
+// peerToken reads the token a peer issued to this node, if configured.
+func (n *Node) peerToken(p Peer) (string, error) {
+	if p.TokenFile == "" {
+		return "", nil
+	}
+	path := n.path(p.TokenFile)
+	if err := checkKeyMode(path); err != nil {
+		return "", fmt.Errorf("peer %s: %w", p.Party, err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("peer %s: %w", p.Party, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// stop closes the log once the node stops serving.
+func (n *Node) stop(svc *services) {
+	n.svc.Store(nil)
+	if err := svc.log.Close(context.Background()); err != nil {
+		n.Logger.Error("closing log", "err", err)
+	}
+}

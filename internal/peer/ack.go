@@ -1,0 +1,202 @@
+package peer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/transparency-dev/tessera/api"
+	"github.com/transparency-dev/tessera/api/layout"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/sync/errgroup"
+
+	"accord/entry"
+	"accord/internal/ledger"
+	"accord/internal/registry"
+)
+
+// AckIndex is the set of peer entries the node's own log acknowledges,
+// read from the log at start-up and kept up to date by the followers, so
+// that an entry is acknowledged once even if the node crashed after
+// appending its acknowledgement and before recording its progress.
+//
+// Concurrency: safe for concurrent use.
+type AckIndex struct {
+	mu    sync.Mutex
+	acked map[string]map[uint64]bool // by origin
+}
+
+// ReadAcks reads every acknowledgement in the node's own log from src,
+// opened with the node's key v.
+func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier) (*AckIndex, error) {
+	x := &AckIndex{acked: map[string]map[uint64]bool{}}
+	cp, _, err := ledger.ReadCheckpoint(ctx, src, v)
+	if err != nil {
+		return nil, err
+	}
+	err = ledger.Entries(ctx, src, v, cp.Size, func(r ledger.Record) error {
+		if r.Entry.Kind != entry.Acknowledgement {
+			return nil
+		}
+		a, err := registry.ParseAcknowledgement(r.Entry.Body)
+		if err != nil {
+			return nil // not an acknowledgement this node writes
+		}
+		x.add(a.Entry.Origin, a.Entry.Index)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading own acknowledgements: %w", err)
+	}
+	return x, nil
+}
+
+func (x *AckIndex) add(origin string, index uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m, ok := x.acked[origin]
+	if !ok {
+		m = map[uint64]bool{}
+		x.acked[origin] = m
+	}
+	m[index] = true
+}
+
+// Has reports whether the own log acknowledges entry index of origin.
+func (x *AckIndex) Has(origin string, index uint64) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.acked[origin][index]
+}
+
+// Count returns how many entries of origin the own log acknowledges.
+func (x *AckIndex) Count(origin string) int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.acked[origin])
+}
+
+// acknowledges reports whether an entry of kind k is acknowledged: every
+// kind but acknowledgements, which would be acknowledged back and forth
+// for ever.
+func acknowledges(k entry.Kind) bool { return k != entry.Acknowledgement }
+
+// ackEntry returns the acknowledgement of entry index of origin with the
+// given leaf hash, dated now.
+func ackEntry(origin string, index uint64, leaf [32]byte, now time.Time) (entry.Entry, error) {
+	a := registry.Acknowledgement{Entry: registry.Ref{Origin: origin, Index: index, LeafHash: registry.Hash(leaf)}}
+	body, err := a.Encode()
+	if err != nil {
+		return entry.Entry{}, err
+	}
+	now = now.UTC()
+	return entry.Entry{
+		Kind:      entry.Acknowledgement,
+		Effective: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC),
+		Body:      body,
+	}, nil
+}
+
+// ack ingests and acknowledges the verified entries not yet
+// acknowledged, a batch at a time, recording progress after each batch.
+func (fl *Follower) ack(ctx context.Context) error {
+	for {
+		fl.mu.Lock()
+		from, to := fl.m.st.Acked, fl.m.st.Verified
+		fl.mu.Unlock()
+		if from >= to {
+			return nil
+		}
+		to = min(to, from+ackBatch-from%ackBatch)
+		if err := fl.ackRange(ctx, from, to); err != nil {
+			return err
+		}
+	}
+}
+
+// ackRange ingests entries [from, to) in order, then appends the missing
+// acknowledgements concurrently, then records the progress.
+func (fl *Follower) ackRange(ctx context.Context, from, to uint64) error {
+	recs, err := fl.readMirrored(from, to)
+	if err != nil {
+		return err
+	}
+	origin := fl.cfg.Log.Name()
+	var g errgroup.Group
+	for i, r := range recs {
+		index := from + uint64(i)
+		if err := fl.cfg.Ingester.Ingest(ctx, fl.cfg.Party, index, *r.e, r.raw); err != nil {
+			g.Wait()
+			return fmt.Errorf("ingesting entry %d: %w", index, err)
+		}
+		if fl.cfg.Acks == nil || !acknowledges(r.e.Kind) || fl.cfg.Acked.Has(origin, index) {
+			continue
+		}
+		g.Go(func() error { return fl.appendAck(ctx, origin, index, r.raw) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	st := fl.m.st
+	st.Acked = to
+	if err := fl.m.commit(st); err != nil {
+		return err
+	}
+	fl.noteProgress()
+	return nil
+}
+
+func (fl *Follower) appendAck(ctx context.Context, origin string, index uint64, raw []byte) error {
+	e, err := ackEntry(origin, index, entry.LeafHash(raw), fl.cfg.Clock.Now())
+	if err != nil {
+		return err
+	}
+	a, err := fl.cfg.Acks.Append(ctx, e)
+	if err != nil {
+		return fmt.Errorf("acknowledging entry %d: %w", index, err)
+	}
+	fl.cfg.Acked.add(origin, index)
+	fl.cfg.Logger.DebugContext(ctx, "acknowledged entry", "index", index, "ack", a.Index)
+	return nil
+}
+
+type mirrored struct {
+	e   *entry.Entry
+	raw []byte
+}
+
+// readMirrored reads entries [from, to) of one bundle from the mirror and
+// opens them again with the peer's key.
+func (fl *Follower) readMirrored(from, to uint64) ([]mirrored, error) {
+	fl.mu.Lock()
+	size := fl.m.st.Verified
+	fl.mu.Unlock()
+	b := from / layout.EntryBundleWidth
+	path := filepath.Join(fl.cfg.Dir, logDir, layout.EntriesPath(b, layout.PartialTileSize(0, b, size)))
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var eb api.EntryBundle
+	if err := eb.UnmarshalText(raw); err != nil {
+		return nil, fmt.Errorf("mirrored bundle %d: %w", b, err)
+	}
+	lo, hi := from-b*layout.EntryBundleWidth, to-b*layout.EntryBundleWidth
+	if uint64(len(eb.Entries)) < hi {
+		return nil, fmt.Errorf("mirrored bundle %d: %d entries, want %d", b, len(eb.Entries), hi)
+	}
+	var out []mirrored
+	for i, r := range eb.Entries[lo:hi] {
+		e, err := entry.Open(r, fl.cfg.Log)
+		if err != nil {
+			return nil, fmt.Errorf("mirrored entry %d: %w", from+uint64(i), err)
+		}
+		out = append(out, mirrored{e, r})
+	}
+	return out, nil
+}
