@@ -28,7 +28,8 @@ func (r *Registry) items(s *session, p *plan, n *Notification, except int64) err
 		if err != nil {
 			return err
 		}
-		initial = !has
+		nt, _ := r.t.Notification(n.Type)
+		initial = !has || nt.Initial
 	}
 	for _, it := range n.Items {
 		f, err := r.factOf(p, n, it)

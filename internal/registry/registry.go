@@ -67,13 +67,14 @@ type Config struct {
 	// Path is the SQLite database file; it is created if missing.
 	Path string
 	// AckWindow is how long after a notification is sent the receiving
-	// parties have to acknowledge it; zero means DefaultAckWindow.
+	// parties have to acknowledge it; zero means the treaty's
+	// acknowledgement window, or DefaultAckWindow if it sets none.
 	AckWindow time.Duration
 	// EntryStatuses are the statuses a new item may first be declared
-	// in by anything but the party's first full statement of holdings
-	// (for New START, a newly produced missile is non-deployed). Empty
-	// means the treaty's non-final statuses with the most allowed
-	// transitions (New START: non_deployed).
+	// in by anything but an initial statement of holdings (for New
+	// START, a newly produced missile is non-deployed). Empty means the
+	// treaty's statuses marked entry, or failing that its non-final
+	// statuses with the most allowed transitions.
 	EntryStatuses []string
 	// Logger receives one line per refused record; nil discards.
 	Logger *slog.Logger
@@ -118,6 +119,9 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, err)
 	}
 	r := &Registry{t: cfg.Treaty, db: db, window: cfg.AckWindow, log: cfg.Logger}
+	if a := cfg.Treaty.Acknowledgement; r.window <= 0 && a != nil {
+		r.window = a.Within.AddTo(time.Time{}).Sub(time.Time{})
+	}
 	if r.window <= 0 {
 		r.window = DefaultAckWindow
 	}
@@ -163,6 +167,14 @@ func entryStatuses(t *treaty.Treaty, given []string) map[string]bool {
 	m := map[string]bool{}
 	for _, s := range given {
 		m[s] = true
+	}
+	if len(m) > 0 {
+		return m
+	}
+	for _, s := range t.Statuses {
+		if s.Entry {
+			m[s.ID] = true
+		}
 	}
 	if len(m) > 0 {
 		return m

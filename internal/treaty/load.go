@@ -306,6 +306,12 @@ func (v *validator) cites(t *Treaty) {
 	if t.Telemetry != nil {
 		need("$.telemetry", t.Telemetry.Cite)
 	}
+	if a := t.Acknowledgement; a != nil {
+		need("$.acknowledgement", a.Cite)
+		if a.Within.IsZero() {
+			v.add("$.acknowledgement.within", "the acknowledgement window must be longer than zero")
+		}
+	}
 }
 
 func (v *validator) binding(path, b string, optional bool) {
@@ -526,6 +532,12 @@ func (v *validator) notifications(t *Treaty) {
 		}
 		if !slices.Contains(Effects, n.Effect) {
 			v.add(p+".effect", "effect must be one of %s, not %q", strings.Join(Effects, ", "), n.Effect)
+		}
+		if n.Initial && n.Effect != "data" {
+			v.add(p+".initial", "only a notification of effect data can be the initial statement")
+		}
+		if _, ok := t.Notification(n.Answers); n.Answers != "" && !ok {
+			v.add(p+".answers", "unknown notification type %q", n.Answers)
 		}
 	}
 }

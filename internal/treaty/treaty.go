@@ -57,7 +57,10 @@ type Treaty struct {
 	Inspections   []InspectionType   `yaml:"inspections" json:"inspections,omitempty"`
 	TreatyYear    TreatyYear         `yaml:"treaty_year" json:"treaty_year"`
 	DataExchange  *DataExchange      `yaml:"data_exchange" json:"data_exchange,omitempty"`
-	Telemetry     *Telemetry         `yaml:"telemetry" json:"telemetry,omitempty"`
+	// Acknowledgement is how soon a received notification must be
+	// acknowledged.
+	Acknowledgement *AckRule   `yaml:"acknowledgement" json:"acknowledgement,omitempty"`
+	Telemetry       *Telemetry `yaml:"telemetry" json:"telemetry,omitempty"`
 }
 
 // A Party is a state in the treaty, named by its ISO 3166 alpha-3 code.
@@ -120,8 +123,12 @@ type Status struct {
 	Name string `yaml:"name" json:"name"`
 	// To lists the statuses an item in this status may change to. A status
 	// with an empty To is final (e.g. eliminated).
-	To   []string `yaml:"to" json:"to"`
-	Cite string   `yaml:"cite" json:"cite"`
+	To []string `yaml:"to" json:"to"`
+	// Entry marks a status a new item may first be declared in (a newly
+	// produced missile is non-deployed). The initial statement of holdings
+	// may declare items in any status.
+	Entry bool   `yaml:"entry" json:"entry,omitempty"`
+	Cite  string `yaml:"cite" json:"cite"`
 }
 
 // Measures a counting rule can take of the matching items.
@@ -212,7 +219,12 @@ type NotificationType struct {
 	// Effect is what the notification does to the treaty database; see
 	// Effects.
 	Effect string `yaml:"effect" json:"effect"`
-	Cite   string `yaml:"cite" json:"cite"`
+	// Initial marks the initial statement of holdings: its items may be
+	// declared in any status, and it may be sent in several parts.
+	Initial bool `yaml:"initial" json:"initial,omitempty"`
+	// Answers names the notification type this one replies to.
+	Answers string `yaml:"answers" json:"answers,omitempty"`
+	Cite    string `yaml:"cite" json:"cite"`
 }
 
 // Effects a notification can have on the treaty database.
@@ -247,6 +259,12 @@ type DataExchange struct {
 	// Notification is the notification type that carries the update.
 	Notification string `yaml:"notification" json:"notification"`
 	Cite         string `yaml:"cite" json:"cite"`
+}
+
+// An AckRule is the window for acknowledging a received notification.
+type AckRule struct {
+	Within Period `yaml:"within" json:"within"`
+	Cite   string `yaml:"cite" json:"cite"`
 }
 
 // Telemetry is the yearly exchange of telemetric information.
