@@ -24,9 +24,14 @@ const (
 	maxFieldValue = 1024 // bytes in one free field's value
 )
 
-// ident is the syntax of UIDs, item types, facilities, categories,
+// ident is the syntax of UIDs, categories,
 // statuses, notification types and free-field names.
 var ident = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$`)
+
+// name is the syntax of item types and facilities, which people read:
+// an id that may also hold single spaces and parentheses ("Minuteman
+// III", "F.E. Warren AFB").
+var name = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._:/+()-]| [A-Za-z0-9(]){0,63}$`)
 
 // originPattern is the syntax of a log origin, "accord/<treaty>/<party>",
 // with treaty and party ids as package entry spells them.
@@ -241,7 +246,7 @@ func (n *Notification) wellFormed() error {
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"from", n.From}, {"to", n.To}} {
-		if f.v != "" && !ident.MatchString(f.v) {
+		if f.v != "" && !name.MatchString(f.v) {
 			return fmt.Errorf("%s %q is not a facility id", f.name, f.v)
 		}
 	}
@@ -277,11 +282,14 @@ func (it *Item) wellFormed() error {
 	if !ident.MatchString(it.UID) {
 		return fmt.Errorf("uid %q is not an id", it.UID)
 	}
-	for _, f := range []struct{ name, v string }{
-		{"type", it.Type}, {"category", it.Category}, {"status", it.Status}, {"facility", it.Facility},
+	for _, f := range []struct {
+		name, v string
+		re      *regexp.Regexp
+	}{
+		{"type", it.Type, name}, {"category", it.Category, ident}, {"status", it.Status, ident}, {"facility", it.Facility, name},
 	} {
-		if f.v != "" && !ident.MatchString(f.v) {
-			return fmt.Errorf("item %s: %s %q is not an id", it.UID, f.name, f.v)
+		if f.v != "" && !f.re.MatchString(f.v) {
+			return fmt.Errorf("item %s: %s %q is not a valid name", it.UID, f.name, f.v)
 		}
 	}
 	return nil

@@ -1,0 +1,78 @@
+package office
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"accord/entry"
+	"accord/internal/registry"
+	"accord/internal/treaty"
+)
+
+// A Sent notification: where it landed and its deadline.
+type Sent struct {
+	Index    uint64           `json:"index"`
+	LeafHash registry.Hash    `json:"leaf_hash"`
+	Notice   *registry.Notice `json:"notice"`
+}
+
+// Notify validates n, a notification of the node's party effective on
+// day, against the treaty and the database; signs it; appends it to the
+// node's log; and applies it to the database. A notification the rules
+// refuse returns a *registry.Refusal and changes nothing. Notify returns
+// once the entry is covered by a published checkpoint.
+func (o *Office) Notify(ctx context.Context, n *registry.Notification, day treaty.Date) (*Sent, error) {
+	body, err := n.Encode()
+	if err != nil {
+		return nil, err
+	}
+	log, err := o.Log(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var sent *Sent
+	err = o.locked(func() error {
+		if err := o.syncAll(ctx, nil); err != nil {
+			return err
+		}
+		e := entry.Entry{
+			Treaty: o.Treaty.ID, Party: o.Node.Config.Party, Kind: entry.Notification,
+			Effective: day.Time(), Created: o.now().UTC().Truncate(time.Millisecond), Body: body,
+		}
+		next, err := o.Registry.NextIndex(ctx, e.Origin())
+		if err != nil {
+			return err
+		}
+		rec := registry.RecordOf(&e, next, nil)
+		rec.Body = body
+		if err := o.Registry.Check(ctx, rec); err != nil {
+			return err
+		}
+		a, err := log.Append(ctx, e)
+		if err != nil {
+			return err
+		}
+		sent = &Sent{Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}
+		return o.syncAll(ctx, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sent.Notice, err = o.notice(ctx, sent.Index)
+	return sent, err
+}
+
+// notice returns the database's view of entry index of the node's log.
+func (o *Office) notice(ctx context.Context, index uint64) (*registry.Notice, error) {
+	ns, err := o.Registry.Notices(ctx, o.Node.Config.Party, time.Now().Add(24*time.Hour*365*100))
+	if err != nil {
+		return nil, err
+	}
+	for i := range ns {
+		if ns[i].Entry.Index == index {
+			return &ns[i], nil
+		}
+	}
+	return nil, fmt.Errorf("entry %d is not in the treaty database after appending it", index)
+}

@@ -1,0 +1,153 @@
+// Package office is a party's treaty office: it keeps the node's treaty
+// database (package registry) in step with the logs the node holds (its
+// own, and the verified mirrors of its peers'), and validates, signs and
+// logs the party's notifications.
+//
+// The logs are the only source of truth: the database in DIR/treaty.db is
+// rebuilt from them by Reindex, and every Open first applies whatever the
+// logs hold that the database does not.
+//
+// Concurrency: an Office is safe for concurrent use, and several
+// processes may open Offices on one data directory (accord serve and
+// accord notify, say): every write to the database and every
+// notification is made under an exclusive lock on DIR/treaty.lock.
+package office
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"accord/internal/ledger"
+	"accord/internal/node"
+	"accord/internal/registry"
+	"accord/internal/treaty"
+)
+
+// Files of the treaty database in a node's data directory.
+const (
+	DatabaseFile = "treaty.db"
+	lockFile     = "treaty.lock"
+)
+
+// An Office is a node's treaty office.
+type Office struct {
+	Node     *node.Node
+	Treaty   *treaty.Treaty
+	Registry *registry.Registry
+	// Clock gives the time notifications are sent; time.Now if nil.
+	Clock func() time.Time
+
+	mu      sync.Mutex // serialises this process's writers before the file lock
+	lock    *os.File
+	logOnce sync.Once
+	log     *ledger.Log
+	logErr  error
+}
+
+// Open opens the office of the node in dir and brings its database up to
+// date with the logs.
+func Open(ctx context.Context, dir string, logger *slog.Logger) (*Office, error) {
+	n, err := node.Open(ctx, dir, logger)
+	if err != nil {
+		return nil, err
+	}
+	return OpenNode(ctx, n)
+}
+
+// OpenNode opens the office of an open node.
+func OpenNode(ctx context.Context, n *node.Node) (*Office, error) {
+	o, err := openAt(ctx, n, filepath.Join(n.Dir, DatabaseFile))
+	if err != nil {
+		return nil, err
+	}
+	if err := o.Sync(ctx); err != nil {
+		o.Close(ctx)
+		return nil, err
+	}
+	return o, nil
+}
+
+// openAt opens the office with its database at path, as it is.
+func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
+	t, err := treaty.Builtin(n.Config.Treaty)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(n.Dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, Logger: n.Logger})
+	if errors.Is(err, registry.ErrSchema) {
+		err = fmt.Errorf("%w: run accord reindex --data %s", err, n.Dir)
+	}
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return &Office{Node: n, Treaty: t, Registry: reg, lock: lock}, nil
+}
+
+// Close closes the database and, if Notify opened it, the log.
+func (o *Office) Close(ctx context.Context) error {
+	var errs []error
+	if o.log != nil {
+		errs = append(errs, o.log.Close(ctx))
+	}
+	errs = append(errs, o.Registry.Close(), o.lock.Close())
+	return errors.Join(errs...)
+}
+
+func (o *Office) now() time.Time {
+	if o.Clock != nil {
+		return o.Clock()
+	}
+	return time.Now()
+}
+
+// locked runs fn holding the office's locks.
+func (o *Office) locked(fn func() error) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := syscall.Flock(int(o.lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking %s: %w", lockFile, err)
+	}
+	defer syscall.Flock(int(o.lock.Fd()), syscall.LOCK_UN)
+	return fn()
+}
+
+// Log returns the node's own log, opened for appending on first use.
+func (o *Office) Log(ctx context.Context) (*ledger.Log, error) {
+	o.logOnce.Do(func() { o.log, o.logErr = o.Node.OpenLog(ctx) })
+	return o.log, o.logErr
+}
+
+// source is one log the office reads: the node's own, or a peer mirror.
+type source struct {
+	party string
+	src   ledger.Source
+	v     note.Verifier
+}
+
+// sources lists the logs the node holds.
+func (o *Office) sources() ([]source, error) {
+	out := []source{{o.Node.Config.Party, o.Node.Source(), o.Node.Verifier}}
+	for _, p := range o.Node.Config.Peers {
+		v, err := note.NewVerifier(p.LogVKey)
+		if err != nil {
+			return nil, fmt.Errorf("peer %s: log_vkey: %w", p.Party, err)
+		}
+		dir := filepath.Join(o.Node.Dir, node.PeersDir, p.Party, node.LogDir)
+		out = append(out, source{p.Party, ledger.DirSource(dir), v})
+	}
+	return out, nil
+}

@@ -1,0 +1,78 @@
+package office
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"accord/internal/ledger"
+	"accord/internal/node"
+)
+
+// Reindex rebuilds the treaty database of the node in dir from the logs it
+// holds: it builds a new database beside the old one and replaces it only
+// when complete, so a failed rebuild changes nothing. progress, if not
+// nil, is told how many entries were applied and how many there are.
+func Reindex(ctx context.Context, dir string, progress func(done, total uint64)) error {
+	n, err := node.Open(ctx, dir, nil)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, DatabaseFile+".new")
+	removeDB(tmp)
+	o, err := openAt(ctx, n, tmp)
+	if err != nil {
+		return err
+	}
+	total, err := o.size(ctx)
+	if err == nil {
+		var done uint64
+		err = o.locked(func() error {
+			return o.syncAll(ctx, func(k uint64) {
+				done += k
+				if progress != nil {
+					progress(done, total)
+				}
+			})
+		})
+	}
+	if cerr := o.Close(ctx); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("reindexing: %w", err)
+	}
+	removeDB(filepath.Join(dir, DatabaseFile))
+	return os.Rename(tmp, filepath.Join(dir, DatabaseFile))
+}
+
+// size is how many entries the logs the node holds have in all.
+func (o *Office) size(ctx context.Context) (uint64, error) {
+	srcs, err := o.sources()
+	if err != nil {
+		return 0, err
+	}
+	var total uint64
+	for _, s := range srcs {
+		cp, _, err := ledger.ReadCheckpoint(ctx, s.src, s.v)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("log of %s: %w", s.party, err)
+		}
+		total += cp.Size
+	}
+	return total, nil
+}
+
+// removeDB removes a SQLite database and its write-ahead log.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+}

@@ -1,0 +1,95 @@
+package office
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"accord/entry"
+	"accord/internal/ledger"
+	"accord/internal/registry"
+)
+
+// applyBatch is how many records one database transaction takes while
+// catching up: large enough to amortise the commit, small enough to keep
+// a crash's lost work short.
+const applyBatch = 1000
+
+// Sync applies to the database every entry of every log the node holds
+// that the database does not have yet.
+func (o *Office) Sync(ctx context.Context) error {
+	return o.locked(func() error { return o.syncAll(ctx, nil) })
+}
+
+func (o *Office) syncAll(ctx context.Context, progress func(n uint64)) error {
+	srcs, err := o.sources()
+	if err != nil {
+		return err
+	}
+	for _, s := range srcs {
+		if err := o.syncLog(ctx, s, progress); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncLog applies the entries of one log past the database's next index
+// for it, up to the log's checkpoint. A peer mirror without a checkpoint
+// yet holds nothing to apply.
+func (o *Office) syncLog(ctx context.Context, s source, progress func(n uint64)) error {
+	cp, _, err := ledger.ReadCheckpoint(ctx, s.src, s.v)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("log of %s: %w", s.party, err)
+	}
+	next, err := o.Registry.NextIndex(ctx, s.v.Name())
+	if err != nil {
+		return err
+	}
+	batch := make([]registry.Record, 0, applyBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := o.Registry.Apply(ctx, batch...); err != nil {
+			return fmt.Errorf("log of %s: %w", s.party, err)
+		}
+		if progress != nil {
+			progress(uint64(len(batch)))
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err = ledger.EntriesFrom(ctx, s.src, s.v, next, cp.Size, func(r ledger.Record) error {
+		batch = append(batch, registry.RecordOf(r.Entry, r.Index, r.Encoded))
+		if len(batch) == applyBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("log of %s: %w", s.party, err)
+	}
+	return flush()
+}
+
+// Ingest applies one verified entry of a peer's log (package peer calls it
+// before acknowledging the entry). An entry the database already holds is
+// skipped; if the database is behind (it lost its last commits in a
+// crash), it first catches up from the peer's mirror.
+func (o *Office) Ingest(ctx context.Context, party string, index uint64, e entry.Entry, raw []byte) error {
+	return o.locked(func() error {
+		err := o.Registry.Apply(ctx, registry.RecordOf(&e, index, raw))
+		if !errors.Is(err, registry.ErrGap) {
+			return err
+		}
+		if err := o.syncAll(ctx, nil); err != nil {
+			return err
+		}
+		return o.Registry.Apply(ctx, registry.RecordOf(&e, index, raw))
+	})
+}
