@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/sync/errgroup"
 
 	"accord/entry"
 	"accord/internal/ledger"
@@ -194,15 +195,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// declare appends n declarations to p's log through the operator API.
+// declare appends n declarations to p's log through the operator API,
+// up to 64 at a time.
 func (p *proc) declare(n int) {
 	p.t.Helper()
+	var g errgroup.Group
+	g.SetLimit(64)
 	for i := range n {
-		body := fmt.Sprintf(`{"party":%q,"effective":"2020-09-01","body":{"n":%d,"from":%q}}`, p.party, i, p.party)
-		resp, err := p.do("POST", "v1/declarations", p.operator, body)
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			p.t.Fatalf("declaring: %v %v", resp.Status, err)
-		}
+		g.Go(func() error {
+			body := fmt.Sprintf(`{"party":%q,"effective":"2020-09-01","body":{"n":%d,"from":%q}}`, p.party, i, p.party)
+			resp, err := p.do("POST", "v1/declarations", p.operator, body)
+			if err == nil && resp.StatusCode != http.StatusCreated {
+				err = fmt.Errorf("%s: %s", resp.Status, resp.Body)
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		p.t.Fatalf("declaring: %v", err)
 	}
 }
 
