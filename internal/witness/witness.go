@@ -44,13 +44,19 @@ func GenerateKey(name string) (skey, vkey string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	vkey = VerifierKey(name, pub)
+	hash, _, _ := strings.Cut(strings.TrimPrefix(vkey, name+"+"), "+")
+	seed := append([]byte{algCosignatureV1}, priv.Seed()...)
+	skey = fmt.Sprintf("PRIVATE+KEY+%s+%s+%s", name, hash, base64.StdEncoding.EncodeToString(seed))
+	return skey, vkey, nil
+}
+
+// VerifierKey returns the c2sp.org/tlog-cosignature verifier key of the
+// Ed25519 public key pub for a cosigner named name.
+func VerifierKey(name string, pub ed25519.PublicKey) string {
 	pk := append([]byte{algCosignatureV1}, pub...)
 	h := sha256.Sum256(append([]byte(name+"\n"), pk...))
-	hash := binary.BigEndian.Uint32(h[:4])
-	b64 := base64.StdEncoding.EncodeToString
-	skey = fmt.Sprintf("PRIVATE+KEY+%s+%08x+%s", name, hash, b64(append([]byte{algCosignatureV1}, priv.Seed()...)))
-	vkey = fmt.Sprintf("%s+%08x+%s", name, hash, b64(pk))
-	return skey, vkey, nil
+	return fmt.Sprintf("%s+%08x+%s", name, binary.BigEndian.Uint32(h[:4]), base64.StdEncoding.EncodeToString(pk))
 }
 
 // NewSigner returns the cosigner for a private key made by GenerateKey.
