@@ -51,6 +51,7 @@ type Office struct {
 	logOnce sync.Once
 	log     *ledger.Log
 	logErr  error
+	ownLog  bool // the office opened log and closes it
 }
 
 // Open opens the office of the node in dir and brings its database up to
@@ -100,7 +101,7 @@ func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 // Close closes the database and, if Notify opened it, the log.
 func (o *Office) Close(ctx context.Context) error {
 	var errs []error
-	if o.log != nil {
+	if o.ownLog {
 		errs = append(errs, o.log.Close(ctx))
 	}
 	errs = append(errs, o.Registry.Close(), o.lock.Close())
@@ -125,10 +126,20 @@ func (o *Office) locked(fn func() error) error {
 	return fn()
 }
 
-// Log returns the node's own log, opened for appending on first use.
+// Log returns the node's own log, opened for appending on first use
+// unless UseLog gave one.
 func (o *Office) Log(ctx context.Context) (*ledger.Log, error) {
-	o.logOnce.Do(func() { o.log, o.logErr = o.Node.OpenLog(ctx) })
+	o.logOnce.Do(func() {
+		o.log, o.logErr = o.Node.OpenLog(ctx)
+		o.ownLog = o.logErr == nil
+	})
 	return o.log, o.logErr
+}
+
+// UseLog makes the office append to l, a log the caller opened (a serving
+// node's) and closes itself. It must be called before the first Notify.
+func (o *Office) UseLog(l *ledger.Log) {
+	o.logOnce.Do(func() { o.log = l })
 }
 
 // source is one log the office reads: the node's own, or a peer mirror.

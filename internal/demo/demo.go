@@ -1,0 +1,185 @@
+// Package demo builds accord's demonstration: a real node for each party
+// in a directory of its own, peering with the others on loopback, whose
+// logs hold a simulated implementation of the treaty (package sim) from
+// entry into force to expiry, with acknowledgements and inspection
+// records; then it serves the nodes and the dashboard.
+//
+// The item-level data is simulated and calibrated to the published
+// aggregate numbers; Build says so in its progress reports, and the
+// dashboard on every page.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"accord/internal/node"
+	"accord/internal/office"
+	"accord/internal/sim"
+)
+
+// Options configure a demonstration.
+type Options struct {
+	Scenario string // "newstart" (USA, RUS) or "trilateral" (with CHN)
+	Seed     uint64
+	// Dir is where the nodes are created, one subdirectory per party; it
+	// must not exist or be empty.
+	Dir string
+	// Progress, if set, is told what Build is doing.
+	Progress func(Progress)
+	Logger   *slog.Logger
+}
+
+// Progress is one step of Build.
+type Progress struct {
+	Stage       string // what is being done
+	Done, Total int
+}
+
+// A Demo is a built demonstration: its world and its nodes.
+type Demo struct {
+	Dir   string
+	World *sim.World
+	Nodes []*Party
+	opts  Options
+}
+
+// A Party is one party's node in the demonstration.
+type Party struct {
+	ID       string
+	Dir      string
+	Addr     string // host:port its node listens on
+	Operator string // an operator token for its API and dashboard
+	Node     *node.Node
+
+	exited chan struct{} // closed when its serve process exits
+}
+
+// Build creates the nodes and fills their logs with the simulated world.
+func Build(ctx context.Context, opts Options) (*Demo, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Demo{Dir: opts.Dir, opts: opts}
+	d.progress("simulating the treaty's implementation (item-level data simulated, calibrated to public aggregates)", 0, 1)
+	w, err := sim.BuildWith(opts.Scenario, opts.Seed, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.World = w
+	d.progress("simulating the treaty's implementation (item-level data simulated, calibrated to public aggregates)", 1, 1)
+	if err := d.createNodes(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.record(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Demo) progress(stage string, done, total int) {
+	if d.opts.Progress != nil {
+		d.opts.Progress(Progress{Stage: stage, Done: done, Total: total})
+	}
+}
+
+// Party returns the node of party id.
+func (d *Demo) Party(id string) *Party {
+	for _, p := range d.Nodes {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// createNodes initialises a node per party, each peering with all the
+// others: keys exchanged, peer tokens issued and stored.
+func (d *Demo) createNodes(ctx context.Context) error {
+	for _, id := range d.World.Parties {
+		p := &Party{ID: id, Dir: filepath.Join(d.Dir, strings.ToLower(id))}
+		n, err := node.Init(ctx, p.Dir, d.World.Treaty.ID, id)
+		if err != nil {
+			return err
+		}
+		p.Node = n
+		if p.Operator, err = n.AddToken(id, node.RoleOperator); err != nil {
+			return err
+		}
+		if p.Addr, err = freeAddr(); err != nil {
+			return err
+		}
+		d.Nodes = append(d.Nodes, p)
+	}
+	for _, p := range d.Nodes {
+		if err := d.peer(p); err != nil {
+			return fmt.Errorf("configuring %s: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+// peer configures p to follow every other party's node.
+func (d *Demo) peer(p *Party) error {
+	var peers []node.Peer
+	for _, q := range d.Nodes {
+		if q == p {
+			continue
+		}
+		tok, err := q.Node.AddToken(p.ID, node.RolePeer)
+		if err != nil {
+			return err
+		}
+		tf := filepath.Join(node.PeersDir, q.ID+".token")
+		if err := os.MkdirAll(filepath.Join(p.Dir, node.PeersDir), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(p.Dir, tf), []byte(tok+"\n"), 0o600); err != nil {
+			return err
+		}
+		peers = append(peers, node.Peer{Party: q.ID, URL: "http://" + q.Addr + "/",
+			LogVKey: readKey(q.Dir, node.VKeyFile), WitnessVKey: readKey(q.Dir, node.WitnessVKeyFile), TokenFile: tf})
+	}
+	path := filepath.Join(p.Dir, node.ConfigFile)
+	c, err := node.LoadConfig(path)
+	if err != nil {
+		return err
+	}
+	c.Listen, c.Peers = p.Addr, peers
+	c.Witness.Timeout = 2 * time.Second
+	if err := os.WriteFile(path, c.Marshal(), 0o644); err != nil {
+		return err
+	}
+	n, err := node.Open(context.Background(), p.Dir, d.opts.Logger)
+	if err != nil {
+		return err
+	}
+	p.Node = n
+	return nil
+}
+
+func readKey(dir, name string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, name))
+	return strings.TrimSpace(string(b))
+}
+
+// openOffice opens party p's treaty office.
+func (p *Party) openOffice(ctx context.Context) (*office.Office, error) {
+	return office.OpenNode(ctx, p.Node)
+}
+
+// freeAddr returns a loopback address with a port free now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}

@@ -1,0 +1,234 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"accord/entry"
+	"accord/internal/office"
+	"accord/internal/registry"
+	"accord/internal/sim"
+	"accord/internal/treaty"
+)
+
+// Batching of the replay. A data notification is split into parts of at
+// most partItems items, each well under the 64 KiB entry limit; a batch of
+// independent notifications holds at most batchMax.
+const (
+	partItems = 400
+	batchMax  = 512
+)
+
+// sent is where one simulated notification (or part) landed.
+type sent struct {
+	event *sim.Event
+	ref   registry.Ref
+}
+
+// record replays the world into the parties' logs: each party's
+// notifications in order, then every acknowledgement and inspection
+// record, each dated as the simulation dates it.
+func (d *Demo) record(ctx context.Context) error {
+	offices := map[string]*office.Office{}
+	for _, p := range d.Nodes {
+		o, err := p.openOffice(ctx)
+		if err != nil {
+			return err
+		}
+		defer o.Close(ctx)
+		offices[p.ID] = o
+	}
+	byParty := map[string][][]*sim.Event{}
+	total := 0
+	for _, p := range d.Nodes {
+		var events []*sim.Event
+		for i := range d.World.Events {
+			if e := &d.World.Events[i]; e.Party == p.ID {
+				events = append(events, e)
+			}
+		}
+		byParty[p.ID] = batches(d.World.Treaty, events)
+		for _, b := range byParty[p.ID] {
+			total += len(b)
+		}
+	}
+	var done counter
+	results := make([][]sent, len(d.Nodes))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, p := range d.Nodes {
+		g.Go(func() error {
+			var err error
+			results[i], err = d.notifyAll(gctx, offices[p.ID], byParty[p.ID], func(k int) {
+				d.progress("recording notifications in each party's log", done.add(k), total)
+			})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return d.acknowledge(ctx, offices, results)
+}
+
+// notifyAll sends one party's notifications in order, in batches of
+// independent ones.
+func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim.Event, progress func(int)) ([]sent, error) {
+	var out []sent
+	for _, batch := range batches {
+		ps := make([]office.Pending, len(batch))
+		for i, e := range batch {
+			ps[i] = pending(e)
+		}
+		as, err := o.NotifyAll(ctx, ps)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s effective %s: %w", batch[0].Party, batch[0].Type, batch[0].Effective, err)
+		}
+		for i, a := range as {
+			out = append(out, sent{batch[i], registry.Ref{Origin: o.Node.Origin(), Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}})
+		}
+		progress(len(batch))
+	}
+	return out, nil
+}
+
+func pending(e *sim.Event) office.Pending {
+	n := &registry.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields}
+	for _, it := range e.Items {
+		ri := registry.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility}
+		if it.Category != "" {
+			w := it.Warheads
+			ri.Warheads = &w
+		}
+		n.Items = append(n.Items, ri)
+	}
+	return office.Pending{Notification: n, Effective: e.Effective, Sent: e.Sent}
+}
+
+// batches orders a party's events into batches of independent
+// notifications, as few as the dependencies allow: an event goes in the
+// first batch after every earlier event that names one of its items (a
+// full statement of holdings, split into parts of disjoint items, is a
+// batch of its own after everything before it). An event never moves
+// before one it depends on, so the log stays valid in any order within a
+// batch.
+func batches(t *treaty.Treaty, events []*sim.Event) [][]*sim.Event {
+	var out [][]*sim.Event
+	last := map[string]int{} // uid → batch of the last event naming it
+	floor := 0               // the first batch after the last full statement
+	place := func(e *sim.Event, b int) int {
+		for ; b < len(out) && len(out[b]) >= batchMax; b++ {
+		}
+		if b == len(out) {
+			out = append(out, nil)
+		}
+		out[b] = append(out[b], e)
+		return b
+	}
+	for _, e := range events {
+		if nt, _ := t.Notification(e.Type); nt.Effect == "data" {
+			b := len(out)
+			out = append(out, nil)
+			for _, part := range e.Split(partItems) {
+				out[b] = append(out[b], &part)
+			}
+			floor, last = b+1, map[string]int{}
+			continue
+		}
+		b := floor
+		for _, it := range e.Items {
+			if l, ok := last[it.UID]; ok && l+1 > b {
+				b = l + 1
+			}
+		}
+		b = place(e, b)
+		for _, it := range e.Items {
+			last[it.UID] = b
+		}
+	}
+	return out
+}
+
+// acknowledge appends, to each acknowledging party's log, its
+// acknowledgements of the others' notifications, and each party's
+// inspection records.
+func (d *Demo) acknowledge(ctx context.Context, offices map[string]*office.Office, results [][]sent) error {
+	owner := map[string]string{}
+	for _, f := range d.World.Facilities {
+		owner[f.ID] = f.Party
+	}
+	acks := map[string][]entry.Entry{}
+	for _, rs := range results {
+		for _, s := range rs {
+			for _, a := range s.event.Acks {
+				e, err := ackEntry(d.World.Treaty.ID, a.Party, s.ref, a.Sent)
+				if err != nil {
+					return err
+				}
+				acks[a.Party] = append(acks[a.Party], e)
+			}
+			if s.event.Type == "site_designation" {
+				e, err := inspectionEntry(d.World.Treaty.ID, s.event, owner[s.event.Fields["facility"]])
+				if err != nil {
+					return err
+				}
+				acks[s.event.Party] = append(acks[s.event.Party], e)
+			}
+		}
+	}
+	total := 0
+	for _, es := range acks {
+		total += len(es)
+	}
+	var done counter
+	g, gctx := errgroup.WithContext(ctx)
+	for party, es := range acks {
+		g.Go(func() error {
+			for len(es) > 0 {
+				k := min(len(es), batchMax)
+				if _, err := offices[party].AppendAll(gctx, es[:k]); err != nil {
+					return fmt.Errorf("%s acknowledgements: %w", party, err)
+				}
+				d.progress("recording acknowledgements and inspections", done.add(k), total)
+				es = es[k:]
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+func ackEntry(treatyID, party string, ref registry.Ref, at time.Time) (entry.Entry, error) {
+	body, err := (&registry.Acknowledgement{Entry: ref}).Encode()
+	return entry.Entry{Treaty: treatyID, Party: party, Kind: entry.Acknowledgement,
+		Effective: treaty.DateOf(at).Time(), Created: at.UTC().Truncate(time.Millisecond), Body: body}, err
+}
+
+// inspectionEntry is the inspection record of the inspection whose site
+// designation e is, of party inspected.
+func inspectionEntry(treatyID string, e *sim.Event, inspected string) (entry.Entry, error) {
+	raw, err := json.Marshal(registry.InspectionRecord{Type: e.Fields["inspection_type"], Inspected: inspected})
+	if err != nil {
+		return entry.Entry{}, err
+	}
+	body, err := entry.CanonicalJSON(raw)
+	return entry.Entry{Treaty: treatyID, Party: e.Party, Kind: entry.Inspection,
+		Effective: e.Effective.Time(), Created: e.Sent.UTC().Add(time.Hour).Truncate(time.Millisecond), Body: body}, err
+}
+
+// counter adds up progress reported from several goroutines.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) add(k int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n += k
+	return c.n
+}
