@@ -84,7 +84,7 @@ func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim
 		for i, e := range batch {
 			ps[i] = pending(e)
 		}
-		as, err := o.NotifyAll(ctx, ps)
+		as, err := o.ReplayAll(ctx, ps)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s effective %s: %w", batch[0].Party, batch[0].Type, batch[0].Effective, err)
 		}

@@ -29,6 +29,26 @@ type Pending struct {
 // together, in no guaranteed order, which is why they must be independent.
 // It returns where each landed, in the order given.
 func (o *Office) NotifyAll(ctx context.Context, ps []Pending) ([]ledger.Appended, error) {
+	es, err := o.entries(ps)
+	if err != nil {
+		return nil, err
+	}
+	return o.appendAll(ctx, es, true)
+}
+
+// ReplayAll is NotifyAll without the check before appending, for
+// notifications already validated elsewhere (the demo's simulation is
+// tested against the same rules). The database still validates each as it
+// applies it, and records one it refuses as a finding.
+func (o *Office) ReplayAll(ctx context.Context, ps []Pending) ([]ledger.Appended, error) {
+	es, err := o.entries(ps)
+	if err != nil {
+		return nil, err
+	}
+	return o.appendAll(ctx, es, false)
+}
+
+func (o *Office) entries(ps []Pending) ([]entry.Entry, error) {
 	es := make([]entry.Entry, len(ps))
 	for i, p := range ps {
 		body, err := p.Notification.Encode()
@@ -38,7 +58,7 @@ func (o *Office) NotifyAll(ctx context.Context, ps []Pending) ([]ledger.Appended
 		es[i] = entry.Entry{Treaty: o.Treaty.ID, Party: o.Node.Config.Party, Kind: entry.Notification,
 			Effective: p.Effective.Time(), Created: p.Sent.UTC().Truncate(time.Millisecond), Body: body}
 	}
-	return o.appendAll(ctx, es, true)
+	return es, nil
 }
 
 // AppendAll appends entries that do not depend on each other (such as
