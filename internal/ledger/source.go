@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/transparency-dev/tessera/api/layout"
 )
@@ -33,6 +35,34 @@ const (
 	maxBundle     = 256 * (2 + 1<<16)
 )
 
+// Timeouts for reading a remote log. A server that stops answering must
+// make verify fail, not hang: http.DefaultClient waits forever.
+var (
+	// dialTimeout bounds connecting: a host that does not accept a TCP
+	// connection in 10 s is down or filtered.
+	dialTimeout = 10 * time.Second
+	// tlsTimeout bounds the TLS handshake, for the same reason.
+	tlsTimeout = 10 * time.Second
+	// headerTimeout bounds the wait for a response once the request is
+	// sent: serving a tile or checkpoint is a file read, so 30 s means the
+	// server is stuck.
+	headerTimeout = 30 * time.Second
+	// fetchTimeout bounds one whole resource, body included: the largest,
+	// a full entry bundle of maxBundle (16 MiB), takes about 2 min at
+	// 1 Mbit/s.
+	fetchTimeout = 3 * time.Minute
+)
+
+// NewHTTPClient returns the client [OpenSource] reads remote logs with:
+// every connection, handshake, response and resource has a time limit.
+func NewHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: dialTimeout}).DialContext
+	t.TLSHandshakeTimeout = tlsTimeout
+	t.ResponseHeaderTimeout = headerTimeout
+	return &http.Client{Transport: t, Timeout: fetchTimeout}
+}
+
 // OpenSource returns a Source for loc: an http:// or https:// URL prefix of
 // a served log, or a local directory holding a log's checkpoint and tiles.
 func OpenSource(loc string) (Source, error) {
@@ -41,7 +71,7 @@ func OpenSource(loc string) (Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("log URL: %w", err)
 		}
-		return &HTTPSource{URL: u, Client: http.DefaultClient}, nil
+		return &HTTPSource{URL: u, Client: NewHTTPClient()}, nil
 	}
 	if _, err := os.Stat(filepath.Join(loc, layout.CheckpointPath)); err != nil {
 		return nil, fmt.Errorf("no log in %s: %w", loc, err)
@@ -52,7 +82,10 @@ func OpenSource(loc string) (Source, error) {
 // DirSource reads a log from a local directory.
 type DirSource string
 
-func (d DirSource) read(p string, limit int64) ([]byte, error) {
+func (d DirSource) read(ctx context.Context, p string, limit int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(filepath.Join(string(d), filepath.FromSlash(p)))
 	if err != nil {
 		return nil, err
@@ -62,15 +95,15 @@ func (d DirSource) read(p string, limit int64) ([]byte, error) {
 }
 
 func (d DirSource) ReadCheckpoint(ctx context.Context) ([]byte, error) {
-	return d.read(layout.CheckpointPath, maxCheckpoint)
+	return d.read(ctx, layout.CheckpointPath, maxCheckpoint)
 }
 
 func (d DirSource) ReadTile(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
-	return partialOrFull(p, func(p uint8) ([]byte, error) { return d.read(layout.TilePath(level, index, p), maxTile) })
+	return partialOrFull(p, func(p uint8) ([]byte, error) { return d.read(ctx, layout.TilePath(level, index, p), maxTile) })
 }
 
 func (d DirSource) ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error) {
-	return partialOrFull(p, func(p uint8) ([]byte, error) { return d.read(layout.EntriesPath(index, p), maxBundle) })
+	return partialOrFull(p, func(p uint8) ([]byte, error) { return d.read(ctx, layout.EntriesPath(index, p), maxBundle) })
 }
 
 // HTTPSource reads a log served at URL, which ends in a slash.
