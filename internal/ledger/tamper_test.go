@@ -9,7 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/tessera/api/layout"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // tamperLog returns a closed log of n entries, verified once so that the
@@ -130,6 +134,9 @@ func TestReplayOldCheckpoint(t *testing.T) {
 	if !errors.As(err, &inc) || inc.OldSize != 3 || inc.NewSize != 2 || !bytes.Equal(inc.New, old) {
 		t.Fatalf("Verify = %v, want a rollback from 3 to 2", err)
 	}
+	if inc.PrefixRoot != nil || inc.Proof != nil || inc.Stored == "" {
+		t.Fatalf("rollback: %+v", inc)
+	}
 	// Without the trust store, the old checkpoint alone is a valid log.
 	if _, err := Verify(t.Context(), DirSource(tl.dir), tl.verifier, nil); err != nil {
 		t.Fatalf("old checkpoint without history: %v", err)
@@ -142,13 +149,59 @@ func TestFork(t *testing.T) {
 	a := newTestLog(t)
 	a.append(testEntry(0))
 	a.append(testEntry(1))
+	a.append(testEntry(2))
 	b := newTestLog(t) // same key, another history
 	b.append(testEntry(0))
-	b.append(testEntry(7))
-	b.append(testEntry(8))
+	for i := range 4 {
+		b.append(testEntry(7 + i))
+	}
 	_, err := Verify(t.Context(), DirSource(b.dir), b.verifier, a.trust)
 	var inc *InconsistencyError
 	if !errors.As(err, &inc) || !strings.Contains(err.Error(), "forked") {
 		t.Fatalf("Verify = %v, want a fork", err)
+	}
+	checkFork(t, inc, a.verifier)
+}
+
+// checkFork checks that inc proves a fork as an offline verifier would:
+// both checkpoints signed by the log, and a consistency proof from the
+// prefix root to the new root, where the prefix root is not the old root.
+func checkFork(t *testing.T, inc *InconsistencyError, v note.Verifier) {
+	t.Helper()
+	old, _, _, errO := log.ParseCheckpoint(inc.Old, v.Name(), v)
+	cur, _, _, errN := log.ParseCheckpoint(inc.New, v.Name(), v)
+	if errO != nil || errN != nil || old.Size != inc.OldSize || cur.Size != inc.NewSize || inc.Stored == "" {
+		t.Fatalf("fork: %v, %v, %+v", errO, errN, inc)
+	}
+	if bytes.Equal(inc.PrefixRoot, old.Hash) {
+		t.Fatal("fork: the prefix root is the old root")
+	}
+	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, old.Size, cur.Size, inc.Proof, inc.PrefixRoot, cur.Hash); err != nil {
+		t.Fatalf("fork: consistency proof: %v", err)
+	}
+}
+
+// TestConsistencyProof checks consistencyProof for every pair of tree
+// sizes up to 70 against the Merkle library's verifier, and that a proof
+// to another size fails.
+func TestConsistencyProof(t *testing.T) {
+	var leaves [][]byte
+	for i := range 70 {
+		h := rfc6962.DefaultHasher.HashLeaf([]byte{byte(i)})
+		leaves = append(leaves, h)
+	}
+	for n := 1; n <= len(leaves); n++ {
+		root := rootOf(leaves[:n])
+		for m := 1; m <= n; m++ {
+			p := consistencyProof(leaves[:n], uint64(m))
+			if err := proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(m), uint64(n), p, rootOf(leaves[:m]), root); err != nil {
+				t.Fatalf("sizes %d to %d: %v", m, n, err)
+			}
+			if m > 1 && m < n {
+				if err := proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(m-1), uint64(n), p, rootOf(leaves[:m-1]), root); err == nil {
+					t.Fatalf("sizes %d to %d: proof also verifies from %d", m, n, m-1)
+				}
+			}
+		}
 	}
 }

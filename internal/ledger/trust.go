@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -40,11 +42,18 @@ func DefaultTrustStore() (*TrustStore, error) {
 // trust store held for it: a rollback (a smaller tree) or a fork (a tree
 // whose prefix differs). The two signed checkpoints are the evidence:
 // anyone holding the log key can check both signatures offline.
+//
+// For a fork (NewSize >= OldSize) the error also carries the proof that
+// the new tree's first OldSize entries are not the old tree: their root,
+// PrefixRoot, and a consistency proof from it to New's root.
 type InconsistencyError struct {
-	Origin   string
-	Old, New []byte // signed checkpoints: the one seen before, the one now served
-	OldSize  uint64
-	NewSize  uint64
+	Origin     string
+	Old, New   []byte // signed checkpoints: the one seen before, the one now served
+	OldSize    uint64
+	NewSize    uint64
+	Stored     string   // the trust store file that held Old
+	PrefixRoot []byte   // fork only: root of New's tree at OldSize
+	Proof      [][]byte // fork only: consistency proof from PrefixRoot to New's root
 }
 
 func (e *InconsistencyError) Error() string {
@@ -84,8 +93,14 @@ func (s *TrustStore) Check(v note.Verifier, res *Verified) (uint64, bool, error)
 		return 0, false, err
 	}
 	cp := res.Checkpoint
-	if old.Size > cp.Size || !bytes.Equal(rootOf(res.leaves[:old.Size]), old.Hash) {
-		return old.Size, true, &InconsistencyError{Origin: cp.Origin, Old: oldSigned, New: res.Signed, OldSize: old.Size, NewSize: cp.Size}
+	inc := &InconsistencyError{Origin: cp.Origin, Old: oldSigned, New: res.Signed,
+		OldSize: old.Size, NewSize: cp.Size, Stored: s.path(v)}
+	if old.Size > cp.Size {
+		return old.Size, true, inc
+	}
+	if prefix := rootOf(res.leaves[:old.Size]); !bytes.Equal(prefix, old.Hash) {
+		inc.PrefixRoot, inc.Proof = prefix, consistencyProof(res.leaves, old.Size)
+		return old.Size, true, inc
 	}
 	return old.Size, true, nil
 }
@@ -125,4 +140,23 @@ func writeAtomic(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// consistencyProof returns the RFC 6962 consistency proof from the tree of
+// the first m leaves to the tree of all leaves, 0 < m <= len(leaves).
+func consistencyProof(leaves [][]byte, m uint64) [][]byte {
+	nodes, err := proof.Consistency(m, uint64(len(leaves)))
+	if err != nil {
+		panic(err) // m <= len(leaves)
+	}
+	hashes := make([][]byte, len(nodes.IDs))
+	for i, id := range nodes.IDs {
+		begin := id.Index << id.Level
+		hashes[i] = rootOf(leaves[begin : begin+1<<id.Level])
+	}
+	p, err := nodes.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+	if err != nil {
+		panic(err) // one hash per ID
+	}
+	return p
 }
