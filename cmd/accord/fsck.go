@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -24,13 +27,17 @@ the log (checkpoint signature, every entry, every hash tile, the root
 hash) and that the log extends the checkpoint this machine's trust store
 holds for it. It changes nothing.
 
-Exit status: 0 when all is well, 1 when a problem is found.
+Exit status: 0 when all is well, 1 when a problem is found, 2 when DIR
+is not a node's data directory.
 
 Examples:
   accord fsck --data usa
   accord fsck --data usa --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkNodeDir(dir); err != nil {
+				return err
+			}
 			ts, err := openTrustStore(trust)
 			if err != nil {
 				return err
@@ -59,4 +66,21 @@ Examples:
 	c.Flags().BoolVar(&asJSON, "json", false, "print the problems as JSON")
 	c.MarkFlagRequired("data")
 	return c
+}
+
+// checkNodeDir reports, as bad input, a --data directory that is missing
+// or holds no node, rather than as a damaged node.
+func checkNodeDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("fsck: no directory %s (create a node with accord init)", dir)
+	case err != nil:
+		return fmt.Errorf("fsck: %w", err)
+	case !fi.IsDir():
+		return fmt.Errorf("fsck: %s is not a directory", dir)
+	case !node.IsNode(dir):
+		return fmt.Errorf("fsck: %s is not a node's data directory: it has no %s", dir, node.ConfigFile)
+	}
+	return nil
 }

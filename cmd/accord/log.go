@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 
 	"accord/entry"
 	"accord/internal/declaration"
+	"accord/internal/evidence"
 	"accord/internal/ledger"
 	"accord/internal/node"
 	"accord/internal/treaty"
@@ -53,22 +55,26 @@ func newLogAppendCmd() *cobra.Command {
 		Long: `Validate, sign and append a declaration to the node's log.
 
 FILE is a declaration in any format accord check reads. It must declare
-only the node's party. The entry's effective date is the date the file
-declares, or --effective when it declares several or none. append
-returns once the entry is durably in the log and covered by a published
-checkpoint, and prints its index and leaf hash.
+only the node's party, as of one date: the entry's effective date is the
+file's as_of. --effective gives the date of a file whose rows carry none.
+Either must fall between the treaty's signature and its expiry.
+
+append returns once the entry is durably in the log and covered by a
+published checkpoint, and prints its index and leaf hash. A declaration
+too large for one entry (65535 bytes) is recorded as consecutive entries,
+each a declaration of some of its rows, in order; append prints each.
 
 Examples:
   accord log append --data usa us-2020-09-01.csv
-  accord log append --data usa --effective 2020-09-01 --json us.json`,
+  accord log append --data usa --effective 2020-09-01 --json us-undated.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runLogAppend(c, dir, effective, args[0], asJSON)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
-	c.Flags().StringVar(&effective, "effective", "", "effective date, YYYY-MM-DD (default: the date FILE declares)")
-	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	c.Flags().StringVar(&effective, "effective", "", "effective date of an undated FILE, YYYY-MM-DD")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per entry appended")
 	c.MarkFlagRequired("data")
 	return c
 }
@@ -79,7 +85,7 @@ func runLogAppend(c *cobra.Command, dir, effective, file string, asJSON bool) er
 	if err != nil {
 		return err
 	}
-	e, err := declarationEntry(n, file, effective)
+	es, err := declarationEntries(n, file, effective)
 	if err != nil {
 		return err
 	}
@@ -87,70 +93,231 @@ func runLogAppend(c *cobra.Command, dir, effective, file string, asJSON bool) er
 	if err != nil {
 		return err
 	}
-	a, err := l.Append(ctx, e)
+	err = appendAll(c, l, n.Origin(), es, asJSON)
 	if cerr := l.Close(ctx); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	leaf := hex.EncodeToString(a.LeafHash[:])
-	if asJSON {
-		return json.NewEncoder(c.OutOrStdout()).Encode(map[string]any{"origin": n.Origin(), "index": a.Index, "leaf_hash": leaf})
-	}
-	fmt.Fprintf(c.OutOrStdout(), "appended entry %d to %s, leaf hash %s\n", a.Index, n.Origin(), leaf)
 	return nil
 }
 
-// declarationEntry reads a declaration file into an unsigned entry.
-func declarationEntry(n *node.Node, file, effective string) (entry.Entry, error) {
+// appendAll appends the parts of a declaration in order, each once the one
+// before is in the log, and prints each.
+func appendAll(c *cobra.Command, l *ledger.Log, origin string, es []entry.Entry, asJSON bool) error {
+	w := c.OutOrStdout()
+	for i, e := range es {
+		a, err := l.Append(c.Context(), e)
+		if err != nil && i > 0 {
+			return fmt.Errorf("parts 1-%d of %d are in the log, part %d failed: %w", i, len(es), i+1, err)
+		}
+		if err != nil {
+			return err
+		}
+		leaf := hex.EncodeToString(a.LeafHash[:])
+		switch {
+		case asJSON && len(es) == 1:
+			json.NewEncoder(w).Encode(map[string]any{"origin": origin, "index": a.Index, "leaf_hash": leaf})
+		case asJSON:
+			json.NewEncoder(w).Encode(map[string]any{"origin": origin, "index": a.Index, "leaf_hash": leaf,
+				"part": i + 1, "parts": len(es)})
+		case len(es) == 1:
+			fmt.Fprintf(w, "appended entry %d to %s, leaf hash %s\n", a.Index, origin, leaf)
+		default:
+			fmt.Fprintf(w, "appended entry %d to %s, leaf hash %s (part %d of %d)\n", a.Index, origin, leaf, i+1, len(es))
+		}
+	}
+	return nil
+}
+
+// declarationEntries reads a declaration file into unsigned entries: one,
+// or several if the declaration is too large for one entry.
+func declarationEntries(n *node.Node, file, effective string) ([]entry.Entry, error) {
 	t, err := treaty.Builtin(n.Config.Treaty)
 	if err != nil {
-		return entry.Entry{}, err
+		return nil, err
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return entry.Entry{}, err
+		return nil, err
 	}
 	defer f.Close()
 	set, err := declaration.Load(t, file, f)
 	if err != nil {
-		return entry.Entry{}, err
+		return nil, err
 	}
 	eff, err := effectiveDate(t, set, n.Config.Party, effective)
 	if err != nil {
-		return entry.Entry{}, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	raw, err := json.Marshal(set)
+	limit := maxBody(n.Config.Treaty, n.Config.Party, eff)
+	bodies, err := splitDeclaration(set, limit)
 	if err != nil {
-		return entry.Entry{}, err
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	body, err := entry.CanonicalJSON(raw)
-	if err != nil {
-		return entry.Entry{}, fmt.Errorf("%s: %w", file, err)
+	es := make([]entry.Entry, len(bodies))
+	for i, b := range bodies {
+		es[i] = entry.Entry{Kind: entry.Declaration, Effective: eff.Time(), Body: b}
 	}
-	return entry.Entry{Kind: entry.Declaration, Effective: eff, Body: body}, nil
+	return es, nil
 }
 
-// effectiveDate checks that set declares only party and picks the date.
-func effectiveDate(t *treaty.Treaty, set *declaration.Set, party, flag string) (time.Time, error) {
+// effectiveDate checks that set declares only party, and returns the
+// entry's effective date: the one as_of date the rows carry, or for an
+// undated file the --effective flag; a flag that contradicts the file's
+// date is refused. The date must fall within the treaty's life, from its
+// signature to (not including) its expiry.
+func effectiveDate(t *treaty.Treaty, set *declaration.Set, party, flag string) (treaty.Date, error) {
 	for _, d := range set.Declarations(t) {
 		if d.Party != party {
-			return time.Time{}, fmt.Errorf("declares party %s, but this is %s's node", d.Party, party)
+			return treaty.Date{}, fmt.Errorf("declares party %s, but this is %s's node", d.Party, party)
 		}
 	}
-	if flag == "" {
-		dates := set.Dates()
-		if len(dates) != 1 {
-			return time.Time{}, fmt.Errorf("declares %d dates: give --effective", len(dates))
+	var given treaty.Date
+	if flag != "" {
+		d, err := treaty.ParseDate(flag)
+		if err != nil {
+			return treaty.Date{}, fmt.Errorf("--effective %q is not YYYY-MM-DD", flag)
 		}
-		flag = dates[0].String()
+		given = d
 	}
-	d, err := time.Parse(time.DateOnly, flag)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("effective date %q is not YYYY-MM-DD", flag)
+	var d treaty.Date
+	switch dates := set.Dates(); {
+	case len(dates) > 1:
+		return treaty.Date{}, fmt.Errorf("declares %d dates, %s to %s: append one file per date", len(dates), dates[0], dates[len(dates)-1])
+	case len(dates) == 1 && !given.IsZero() && !given.Equal(dates[0]):
+		return treaty.Date{}, fmt.Errorf("--effective %s contradicts the file's as_of %s (--effective is for undated files)", given, dates[0])
+	case len(dates) == 1:
+		d = dates[0]
+	case given.IsZero():
+		return treaty.Date{}, errors.New("declares no as_of date: give --effective")
+	default:
+		d = given
+	}
+	if d.Before(t.Dates.Signature) {
+		return treaty.Date{}, fmt.Errorf("effective date %s is before %s was signed (%s)", d, t.ID, t.Dates.Signature)
+	}
+	if exp := t.Expiry(); !exp.IsZero() && !d.Before(exp) {
+		return treaty.Date{}, fmt.Errorf("effective date %s is not before %s expired (%s)", d, t.ID, exp)
 	}
 	return d, nil
+}
+
+// maxBody returns the largest body an entry of the log of party in
+// treatyID, effective on d, can have while its signed encoding stays below
+// entry.MaxSize, whatever its creation time.
+func maxBody(treatyID, party string, d treaty.Date) int {
+	e := entry.Entry{Treaty: treatyID, Party: party, Kind: entry.Declaration, Effective: d.Time(),
+		Created: time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC), Body: []byte("{}")}
+	text, err := e.Text()
+	if err != nil {
+		return 0 // refused again, with its reason, when signed
+	}
+	sig := len("\n— ") + len(e.Origin()) + 1 + base64.StdEncoding.EncodedLen(4+ed25519.SignatureSize) + 1
+	return entry.MaxSize - 1 - (len(text) - len("{}")) - sig
+}
+
+// splitDeclaration encodes set as the canonical JSON bodies of one or more
+// declaration entries, each at most limit bytes: every body is a
+// declaration of some of set's rows, rows whole and in order (items, then
+// types, then aggregates), so that together they declare exactly set.
+func splitDeclaration(set *declaration.Set, limit int) ([][]byte, error) {
+	var rows []row
+	for i := range set.Items {
+		rows = append(rows, row{field: "items", v: set.Items[i]})
+	}
+	for i := range set.Types {
+		rows = append(rows, row{field: "types", v: set.Types[i]})
+	}
+	for i := range set.Aggregates {
+		rows = append(rows, row{field: "aggregates", v: set.Aggregates[i]})
+	}
+	var bodies [][]byte
+	var part declaration.Set
+	size := len("{}")
+	for i, r := range rows {
+		n, err := r.size()
+		if err != nil {
+			return nil, err
+		}
+		grow := n + 1 // the row and a comma
+		if !has(&part, r.field) {
+			grow += len(`"":[],`) + len(r.field)
+		}
+		if size+grow > limit && size > len("{}") {
+			b, err := encodeBody(&part, limit)
+			if err != nil {
+				return nil, err
+			}
+			bodies, part, size = append(bodies, b), declaration.Set{}, len("{}")
+			grow = n + 1 + len(`"":[],`) + len(r.field)
+		}
+		if size+grow > limit {
+			return nil, fmt.Errorf("row %d alone is too large for an entry (%d bytes)", i+1, n)
+		}
+		r.add(&part)
+		size += grow
+	}
+	b, err := encodeBody(&part, limit)
+	if err != nil {
+		return nil, err
+	}
+	return append(bodies, b), nil
+}
+
+// row is one row of a declaration.Set, in the JSON member field.
+type row struct {
+	field string
+	v     any
+}
+
+// has reports whether s has a row in the JSON member field.
+func has(s *declaration.Set, field string) bool {
+	switch field {
+	case "items":
+		return len(s.Items) > 0
+	case "types":
+		return len(s.Types) > 0
+	}
+	return len(s.Aggregates) > 0
+}
+
+func (r row) size() (int, error) {
+	b, err := json.Marshal(r.v)
+	if err != nil {
+		return 0, err
+	}
+	c, err := entry.CanonicalJSON(b)
+	return len(c), err
+}
+
+func (r row) add(s *declaration.Set) {
+	switch v := r.v.(type) {
+	case declaration.Item:
+		s.Items = append(s.Items, v)
+	case declaration.TypeCount:
+		s.Types = append(s.Types, v)
+	case declaration.Aggregate:
+		s.Aggregates = append(s.Aggregates, v)
+	}
+}
+
+// encodeBody encodes a part of a declaration as canonical JSON and checks
+// the size splitDeclaration computed.
+func encodeBody(s *declaration.Set, limit int) ([]byte, error) {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	b, err := entry.CanonicalJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limit {
+		return nil, fmt.Errorf("declaration part of %d bytes, more than the %d an entry holds", len(b), limit)
+	}
+	return b, nil
 }
 
 func newLogShowCmd() *cobra.Command {
@@ -220,7 +387,7 @@ func printRecords(w io.Writer, recs []ledger.Record, asJSON bool) error {
 }
 
 func newLogVerifyCmd() *cobra.Command {
-	var vkey, trust string
+	var vkey, trust, evidence string
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "verify DIR|URL [--vkey FILE] [--trust-store DIR] [--json]",
@@ -230,8 +397,10 @@ func newLogVerifyCmd() *cobra.Command {
 verify checks the checkpoint's signature, every entry's signature and
 canonical encoding, every hash tile, the root hash recomputed from all
 entries, and that the log extends the last checkpoint this machine saw
-for it (kept in the trust store), so a rollback or fork is caught. The
-argument is a node's data directory (its log.vkey is used unless --vkey
+for it (kept in the trust store), so a rollback or fork is caught; the
+two signed checkpoints and an explanation (and for a fork, the Merkle
+proof) are then written to an evidence file, whose path the error names.
+The argument is a node's data directory (its log.vkey is used unless --vkey
 is given), a log directory, or the URL of a served log.
 
 Exit status: 0 when the log verifies, 1 when it does not, 2 on bad input.
@@ -242,25 +411,68 @@ Examples:
   accord log verify --trust-store /tmp/trust --json usa`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			src, v, err := openLog(args[0], vkey)
-			if err != nil {
-				return err
-			}
-			ts, err := openTrustStore(trust)
-			if err != nil {
-				return err
-			}
-			res, err := ledger.Verify(c.Context(), src, v, ts)
-			if err != nil {
-				return failure{fmt.Errorf("%s: %w", args[0], err)}
-			}
-			return printVerified(c.OutOrStdout(), res, asJSON)
+			return runLogVerify(c, args[0], vkey, trust, evidence, asJSON)
 		},
 	}
 	c.Flags().StringVar(&vkey, "vkey", "", "the log's verifier key file (default: DIR/log.vkey)")
 	c.Flags().StringVar(&trust, "trust-store", "", "trust store directory (default: $XDG_CONFIG_HOME/accord/trust)")
+	c.Flags().StringVar(&evidence, "evidence", "", "where to write evidence of a rollback or fork (default: the trust store's evidence/)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c
+}
+
+func runLogVerify(c *cobra.Command, loc, vkey, trust, evidenceDir string, asJSON bool) error {
+	src, v, vkeyText, err := openLog(loc, vkey)
+	if err != nil {
+		return err
+	}
+	ts, err := openTrustStore(trust)
+	if err != nil {
+		return err
+	}
+	res, err := ledger.Verify(c.Context(), src, v, ts)
+	var inc *ledger.InconsistencyError
+	if errors.As(err, &inc) {
+		if evidenceDir == "" {
+			evidenceDir = filepath.Join(ts.Dir, "evidence")
+		}
+		path, werr := writeEvidence(evidenceDir, inc, loc, vkeyText)
+		if werr != nil {
+			return failure{fmt.Errorf("%s: %w (writing evidence: %w)", loc, err, werr)}
+		}
+		return failure{fmt.Errorf("%s: %w; evidence written to %s", loc, err, path)}
+	}
+	if err != nil {
+		return failure{fmt.Errorf("%s: %w", loc, err)}
+	}
+	return printVerified(c.OutOrStdout(), res, asJSON)
+}
+
+// writeEvidence records inc in dir as an evidence file (package evidence)
+// and returns its path. A fork is evidence anyone can check offline with
+// accord evidence verify. A rollback has no proof to carry: the file
+// holds both checkpoints and says that the source withheld entries, which
+// alone does not show that the log signed two histories.
+func writeEvidence(dir string, inc *ledger.InconsistencyError, source, vkey string) (string, error) {
+	seen := "trust store " + inc.Stored
+	var ev *evidence.Evidence
+	if inc.NewSize >= inc.OldSize {
+		var err error
+		ev, err = evidence.New(vkey, inc.Old, inc.New, inc.PrefixRoot, inc.Proof, []string{seen, source})
+		if err != nil {
+			return "", err
+		}
+	} else {
+		ev = &evidence.Evidence{Format: evidence.Format, Origin: inc.Origin, LogVKey: vkey,
+			Older: string(inc.New), Newer: string(inc.Old), Sources: []string{source, seen},
+			Explanation: fmt.Sprintf("Rollback, not a proven fork: this machine saw a checkpoint of log %s with %d entries; "+
+				"%s then served an older one with %d entries. Both are signed by the log key. The source withheld entries "+
+				"%d to %d: it rolled the log back or serves a stale copy. This alone does not show that the log signed "+
+				"two histories, so accord evidence verify does not accept it as proof.",
+				inc.Origin, inc.OldSize, source, inc.NewSize, inc.NewSize, inc.OldSize-1)}
+	}
+	ev.DetectedAt = time.Now().UTC()
+	return evidence.Write(dir, ev)
 }
 
 func printVerified(w io.Writer, res *ledger.Verified, asJSON bool) error {
@@ -279,8 +491,9 @@ func printVerified(w io.Writer, res *ledger.Verified, asJSON bool) error {
 	return nil
 }
 
-// openLog resolves a DIR|URL argument and a --vkey flag.
-func openLog(loc, vkey string) (ledger.Source, note.Verifier, error) {
+// openLog resolves a DIR|URL argument and a --vkey flag into the log's
+// source, its verifier and the verifier key's text.
+func openLog(loc, vkey string) (ledger.Source, note.Verifier, string, error) {
 	if node.IsNode(loc) {
 		if vkey == "" {
 			vkey = filepath.Join(loc, node.VKeyFile)
@@ -288,17 +501,21 @@ func openLog(loc, vkey string) (ledger.Source, note.Verifier, error) {
 		loc = filepath.Join(loc, node.LogDir)
 	}
 	if vkey == "" {
-		return nil, nil, errors.New("--vkey is required unless the argument is a node's data directory")
+		return nil, nil, "", errors.New("--vkey is required unless the argument is a node's data directory")
 	}
 	v, err := node.ReadVerifier(vkey)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
+	}
+	text, err := os.ReadFile(vkey)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	src, err := ledger.OpenSource(loc)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return src, v, nil
+	return src, v, strings.TrimSpace(string(text)), nil
 }
 
 func openTrustStore(dir string) (*ledger.TrustStore, error) {
@@ -394,7 +611,7 @@ func runVerifyProof(w io.Writer, file, vkey, entryFile string, asJSON bool) erro
 	}
 	r, err := entry.ParseReceipt(b)
 	if err != nil {
-		return failure{fmt.Errorf("%s: %w", file, err)}
+		return fmt.Errorf("%s is not a receipt: %w", file, err) // bad input, not a failed check
 	}
 	e, cp, err := entry.CheckReceipt(r, v, enc)
 	if err != nil {
