@@ -1,0 +1,108 @@
+package factsheet
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/csv"
+	"encoding/json"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Formats WriteTo accepts.
+var Formats = []string{"csv", "json", "html"}
+
+// WriteCSV writes the sheet as CSV: a header "as_of,party,<limit id>…"
+// and a row per party with current data, as testdata/newstart-aggregates.csv.
+func (s *Sheet) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	head := []string{"as_of", "party"}
+	for _, l := range s.Limits {
+		head = append(head, l.ID)
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, r := range s.Rows {
+		row := []string{s.AsOf.String(), r.Party}
+		for _, l := range s.Limits {
+			row = append(row, strconv.Itoa(r.Values[l.ID]))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteJSON writes the sheet as indented JSON.
+func (s *Sheet) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+//go:embed templates/factsheet.html
+var htmlText string
+
+var htmlTemplate = template.Must(template.New("factsheet").Funcs(template.FuncMap{
+	"num":  Thousands,
+	"date": LongDate,
+	"time": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+}).Parse(htmlText))
+
+// WriteHTML writes the sheet as a standalone, printable HTML page.
+func (s *Sheet) WriteHTML(w io.Writer) error {
+	var b bytes.Buffer
+	if err := htmlTemplate.Execute(&b, s); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// Write writes the sheet in format, one of Formats.
+func (s *Sheet) Write(w io.Writer, format string) error {
+	switch format {
+	case "csv":
+		return s.WriteCSV(w)
+	case "json":
+		return s.WriteJSON(w)
+	case "html":
+		return s.WriteHTML(w)
+	}
+	return &FormatError{Format: format}
+}
+
+// A FormatError reports an unknown output format.
+type FormatError struct{ Format string }
+
+func (e *FormatError) Error() string {
+	return "unknown format " + strconv.Quote(e.Format) + " (formats: " + strings.Join(Formats, ", ") + ")"
+}
+
+// Thousands writes n with commas between groups of three digits, as the
+// fact sheets print numbers: 1,550.
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,230 @@
+// Package web is the dashboard of an accord node: server-rendered HTML
+// pages, SVG charts and the public fact sheets, for a treaty office on a
+// laptop or on paper. Templates, the stylesheet and everything else are
+// embedded in the binary; no page needs JavaScript.
+//
+// Every number shown is computed when asked, by engine.Evaluate on the
+// treaty database's declarations (registry.Declaration), and links to the
+// clause of the treaty that produced it (/treaty#limit-…, #rule-…). The
+// data comes through a Source (source.go); the dashboard never writes.
+//
+// Who sees what: the public fact sheets (/factsheet.csv, .json, .html)
+// and the stylesheet are served to anyone; every other page only to a
+// request Config.Authorize accepts. Treaty data is confidential between
+// the parties, aggregates are public (DESIGN.md, "Trust model").
+//
+// Routes:
+//
+//	GET /                          overview: counts, limits, verdicts, margins on a date, under each reading
+//	GET /history                   the aggregates over time against the limits, as charts and a table
+//	GET /notifications             deadlines, late and missing notifications, acknowledgements
+//	GET /database                  facilities and items, with search
+//	GET /items/{party}/{uid}       one item's full history
+//	GET /entries/{party}/{index}   one entry with its inclusion proof, checked
+//	GET /proofs/{party}/{index}    the entry's receipt (c2sp.org/tlog-proof), to check offline
+//	GET /logs                      each log's size, checkpoint, cosignatures, evidence
+//	GET /treaty                    the treaty's clauses, each with an anchor
+//	GET /factsheet.{csv,json,html} the public fact sheet (?date=)
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"accord/internal/factsheet"
+	"accord/internal/treaty"
+)
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// Config configures the dashboard.
+type Config struct {
+	// Source is where every page's data comes from. Required.
+	Source Source
+	// Authorize reports whether a request may see the parties' data: every
+	// page but the public fact sheet. Nil refuses every such request, so
+	// that a dashboard exposed by mistake shows only what is public; use
+	// AllowAll for a node reachable only from its own operators (the demo
+	// on localhost).
+	Authorize func(*http.Request) bool
+	// Logger receives one line per failed request; nil discards.
+	Logger *slog.Logger
+}
+
+// AllowAll authorizes every request.
+func AllowAll(*http.Request) bool { return true }
+
+// A Dashboard serves the pages. It is safe for concurrent use.
+type Dashboard struct {
+	src    Source
+	auth   func(*http.Request) bool
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	counts *counter
+	mux    *http.ServeMux
+}
+
+// New returns the dashboard of cfg.Source.
+func New(cfg Config) (*Dashboard, error) {
+	if cfg.Source == nil {
+		return nil, errors.New("web: no source")
+	}
+	d := &Dashboard{src: cfg.Source, auth: cfg.Authorize, log: cfg.Logger, counts: newCounter(cfg.Source)}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.auth == nil {
+		d.auth = func(*http.Request) bool { return false }
+	}
+	var err error
+	if d.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	d.routes()
+	return d, nil
+}
+
+// ServeHTTP serves the dashboard.
+func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
+
+func (d *Dashboard) routes() {
+	m := http.NewServeMux()
+	static, _ := fs.Sub(files, "static")
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	for _, format := range factsheet.Formats {
+		m.HandleFunc("GET /factsheet."+format, func(w http.ResponseWriter, r *http.Request) { d.factsheet(w, r, format) })
+	}
+	private := map[string]func(http.ResponseWriter, *http.Request) error{
+		"GET /{$}":                     d.overview,
+		"GET /history":                 d.history,
+		"GET /notifications":           d.notifications,
+		"GET /database":                d.database,
+		"GET /items/{party}/{uid}":     d.item,
+		"GET /entries/{party}/{index}": d.entry,
+		"GET /proofs/{party}/{index}":  d.proof,
+		"GET /logs":                    d.logs,
+		"GET /treaty":                  d.treaty,
+	}
+	for pattern, h := range private {
+		m.HandleFunc(pattern, d.guard(h))
+	}
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		d.fail(w, r, &httpError{http.StatusNotFound, "no such page"})
+	})
+	d.mux = m
+}
+
+// guard serves h to authorized requests, and reports its error.
+func (d *Dashboard) guard(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !d.auth(r) {
+			d.fail(w, r, &httpError{http.StatusUnauthorized, "this page shows the parties' treaty data and needs authorization; the public fact sheet is open to all"})
+			return
+		}
+		if err := h(w, r); err != nil {
+			d.fail(w, r, err)
+		}
+	}
+}
+
+// An httpError is an error with the status to answer.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		status = he.status
+	case errors.Is(err, ErrNotFound):
+		status = http.StatusNotFound
+	}
+	if status >= 500 {
+		d.log.ErrorContext(r.Context(), "serving page", "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	d.render(w, r, status, "error", "Error", map[string]any{"Status": status, "StatusText": http.StatusText(status), "Message": err.Error()})
+}
+
+// page is what every template receives.
+type page struct {
+	Title   string
+	Nav     string // the current section
+	Banner  string // Source.Simulated
+	Treaty  *treaty.Treaty
+	Now     time.Time
+	Authed  bool
+	Elapsed func() string
+	Data    any
+}
+
+// render executes the page template name with data.
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
+	start := time.Now()
+	p := page{Title: title, Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Now: d.src.Now(), Authed: d.auth(r), Data: data,
+		Elapsed: func() string { return time.Since(start).Round(time.Millisecond).String() }}
+	var b bytes.Buffer
+	if err := d.pages[name].ExecuteTemplate(&b, "base", p); err != nil {
+		return fmt.Errorf("rendering %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// dateParam reads the query parameter name as a date, or def if absent.
+func dateParam(r *http.Request, name string, def treaty.Date) (treaty.Date, error) {
+	s := strings.TrimSpace(r.URL.Query().Get(name))
+	if s == "" {
+		return def, nil
+	}
+	dt, err := treaty.ParseDate(s)
+	if err != nil {
+		return def, badRequest("%s %q is not a date like 2020-09-01", name, s)
+	}
+	return dt, nil
+}
+
+// partyParam checks a party id from the path or query.
+func (d *Dashboard) partyParam(id string) (treaty.Party, error) {
+	p, ok := d.src.Treaty().Party(id)
+	if !ok {
+		return p, &httpError{http.StatusNotFound, fmt.Sprintf("%s is not a party to %s", id, d.src.Treaty().ID)}
+	}
+	return p, nil
+}
+
+// readingParam checks a reading id; empty means every reading.
+func (d *Dashboard) readingParam(r *http.Request) (string, error) {
+	id := r.URL.Query().Get("reading")
+	if id == "" {
+		return "", nil
+	}
+	for _, x := range d.src.Treaty().ReadingIDs() {
+		if x == id {
+			return id, nil
+		}
+	}
+	return "", badRequest("%s has no reading %q (readings: %s)", d.src.Treaty().ID, id, strings.Join(d.src.Treaty().ReadingIDs(), ", "))
+}

@@ -1,0 +1,346 @@
+// Package webtest builds a simulated treaty database for tests of the
+// dashboard and the fact sheets: the world of internal/sim, every
+// notification and acknowledgement signed into each party's log with a
+// test key, ingested into a real registry, and each log's Merkle tree kept
+// in memory so that receipts (c2sp.org/tlog-proof) are real and verify
+// with entry.CheckReceipt.
+//
+// It is for tests only: keys are derived from a fixed seed.
+package webtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"accord/entry"
+	"accord/internal/registry"
+	"accord/internal/sim"
+	"accord/internal/treaty"
+	"accord/internal/web"
+)
+
+// maxItems is the most items one notification of the world carries: a
+// full statement of holdings is split into parts (sim.Event.Split) so that
+// each entry stays well under entry.MaxSize.
+const maxItems = 400
+
+// A World is a simulated world ingested into a registry, with each
+// party's log. It implements web.Source. Its methods are safe for
+// concurrent use.
+type World struct {
+	Sim      *sim.World
+	Reg      *registry.Registry
+	Treaty   *treaty.Treaty
+	Clock    time.Time // what Now returns
+	Logs     map[string]*Log
+	Evidence map[string][]web.Evidence // split-view evidence to report, by origin
+}
+
+// A Log is one party's log held in memory.
+type Log struct {
+	Origin   string
+	Party    string
+	Signer   note.Signer
+	Verifier note.Verifier
+	VKey     string
+	Entries  [][]byte // encoded entries, by index
+
+	mu         sync.Mutex
+	hashes     []tlog.Hash // stored hashes (tlog.StoredHashes layout)
+	checkpoint []byte
+}
+
+// Build simulates scenario with seed and ingests it into a new registry
+// at dbPath. Clock is set to the day after the treaty's expiry.
+func Build(ctx context.Context, scenario string, seed uint64, dbPath string) (*World, error) {
+	sw, err := sim.Build(scenario, seed)
+	if err != nil {
+		return nil, err
+	}
+	tr := sw.Treaty
+	reg, err := registry.Open(ctx, registry.Config{Treaty: tr, Path: dbPath})
+	if err != nil {
+		return nil, err
+	}
+	w := &World{Sim: sw, Reg: reg, Treaty: tr, Clock: tr.Expiry().AddDays(1).Time(), Logs: map[string]*Log{}, Evidence: map[string][]web.Evidence{}}
+	rng := rand.NewChaCha8([32]byte{'a', 'c', 'c', 'o', 'r', 'd', '-', 'w', 'e', 'b'})
+	for _, p := range sw.Parties {
+		l, err := newLog(rng, tr.ID, p)
+		if err != nil {
+			reg.Close()
+			return nil, err
+		}
+		w.Logs[p] = l
+	}
+	if err := w.ingest(ctx); err != nil {
+		reg.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func newLog(rng *rand.ChaCha8, treatyID, party string) (*Log, error) {
+	origin := entry.Origin(treatyID, party)
+	skey, vkey, err := note.GenerateKey(rng, origin)
+	if err != nil {
+		return nil, err
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, err
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	return &Log{Origin: origin, Party: party, Signer: s, Verifier: v, VKey: vkey}, nil
+}
+
+// Close closes the registry.
+func (w *World) Close() error { return w.Reg.Close() }
+
+// pending is one entry to sign: a notification or an acknowledgement.
+type pending struct {
+	party  string
+	sent   time.Time
+	eff    treaty.Date
+	kind   entry.Kind
+	body   *registry.Notification
+	acks   []sim.Ack
+	target *registry.Ref // for an acknowledgement, set once the target is signed
+	of     int           // for an acknowledgement, the pending index of its target
+}
+
+// ingest signs every notification of the world, and every
+// acknowledgement, in the order they were sent, appends each to its log
+// and applies them to the registry.
+func (w *World) ingest(ctx context.Context) error {
+	var ps []pending
+	for _, ev := range w.Sim.Events {
+		for _, part := range ev.Split(maxItems) {
+			n, err := notification(w.Treaty, part)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, pending{party: part.Party, sent: part.Sent, eff: part.Effective, kind: entry.Notification, body: n})
+			i := len(ps) - 1
+			for _, a := range part.Acks {
+				ps = append(ps, pending{party: a.Party, sent: a.Sent, eff: treaty.DateOf(a.Sent), kind: entry.Acknowledgement, of: i})
+			}
+		}
+	}
+	order := make([]int, len(ps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return ps[a].sent.Compare(ps[b].sent) })
+	refs := make([]registry.Ref, len(ps))
+	var batch []registry.Record
+	for _, i := range order {
+		p := &ps[i]
+		body, err := w.body(p, refs)
+		if err != nil {
+			return err
+		}
+		rec, err := w.Logs[p.party].append(w.Treaty.ID, p.kind, p.eff, p.sent, body)
+		if err != nil {
+			return err
+		}
+		refs[i] = rec.Ref()
+		if batch = append(batch, rec); len(batch) == 1000 {
+			if err := w.Reg.Apply(ctx, batch...); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := w.Reg.Apply(ctx, batch...); err != nil {
+		return err
+	}
+	for _, l := range w.Logs {
+		if err := l.sign(w.Clock); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *World) body(p *pending, refs []registry.Ref) ([]byte, error) {
+	if p.kind == entry.Acknowledgement {
+		if refs[p.of].Origin == "" {
+			return nil, fmt.Errorf("acknowledgement by %s at %s sent before the notification it acknowledges", p.party, p.sent)
+		}
+		return (&registry.Acknowledgement{Entry: refs[p.of]}).Encode()
+	}
+	return p.body.Encode()
+}
+
+// notification returns the body of a simulated event.
+func notification(t *treaty.Treaty, ev sim.Event) (*registry.Notification, error) {
+	nt, ok := t.Notification(ev.Type)
+	if !ok {
+		return nil, fmt.Errorf("simulated notification of unknown type %q", ev.Type)
+	}
+	n := &registry.Notification{Type: ev.Type, From: ev.From, To: ev.To}
+	for k, v := range ev.Fields {
+		if n.Fields == nil {
+			n.Fields = map[string]string{}
+		}
+		n.Fields[k] = v
+	}
+	if !slices.Contains(nt.Fields, "items") {
+		return n, nil
+	}
+	for _, it := range ev.Items {
+		if nt.Effect == "move" || nt.Effect == "event" {
+			n.Items = append(n.Items, registry.Item{UID: it.UID})
+			continue
+		}
+		w := it.Warheads
+		n.Items = append(n.Items, registry.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility, Warheads: &w})
+	}
+	return n, nil
+}
+
+// append signs an entry, adds it to the log's tree and returns its
+// record.
+func (l *Log) append(treatyID string, kind entry.Kind, eff treaty.Date, sent time.Time, body []byte) (registry.Record, error) {
+	e := &entry.Entry{Treaty: treatyID, Party: l.Party, Kind: kind, Effective: eff.Time(), Created: sent.UTC(), Body: body}
+	b, err := entry.Sign(e, l.Signer)
+	if err != nil {
+		return registry.Record{}, fmt.Errorf("signing %s %s entry: %w", l.Party, kind, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	idx := int64(len(l.Entries))
+	hs, err := tlog.StoredHashes(idx, b, l)
+	if err != nil {
+		return registry.Record{}, err
+	}
+	l.hashes = append(l.hashes, hs...)
+	l.Entries = append(l.Entries, b)
+	return registry.RecordOf(e, uint64(idx), b), nil
+}
+
+// ReadHashes implements tlog.HashReader; l.mu is held.
+func (l *Log) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		if x < 0 || x >= int64(len(l.hashes)) {
+			return nil, fmt.Errorf("no stored hash %d", x)
+		}
+		out[i] = l.hashes[x]
+	}
+	return out, nil
+}
+
+// sign signs a checkpoint of the whole log; l.mu is not held.
+func (l *Log) sign(at time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := int64(len(l.Entries))
+	root, err := tlog.TreeHash(n, l)
+	if err != nil {
+		return err
+	}
+	cp := log.Checkpoint{Origin: l.Origin, Size: uint64(n), Hash: root[:]}
+	b, err := note.Sign(&note.Note{Text: string(cp.Marshal())}, l.Signer)
+	if err != nil {
+		return err
+	}
+	l.checkpoint = b
+	return nil
+}
+
+// Prove returns a receipt for entry index relative to the log's
+// checkpoint.
+func (l *Log) Prove(index uint64) (*entry.Receipt, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := int64(len(l.Entries))
+	if index >= uint64(n) {
+		return nil, fmt.Errorf("no entry %d: the log has %d entries", index, n)
+	}
+	p, err := tlog.ProveRecord(n, int64(index), l)
+	if err != nil {
+		return nil, err
+	}
+	r := &entry.Receipt{Entry: l.Entries[index], Index: index, Checkpoint: l.checkpoint}
+	for _, h := range p {
+		r.Proof = append(r.Proof, slices.Clone(h[:]))
+	}
+	return r, nil
+}
+
+// Source returns the world as a web.Source.
+func (w *World) Source() web.Source { return source{w} }
+
+type source struct{ w *World }
+
+func (s source) Treaty() *treaty.Treaty       { return s.w.Treaty }
+func (s source) Registry() *registry.Registry { return s.w.Reg }
+func (s source) Now() time.Time               { return s.w.Clock }
+func (s source) Simulated() string {
+	return "Item-level data simulated (seed " + fmt.Sprint(s.w.Sim.Seed) + "), calibrated to the published New START aggregates."
+}
+
+func (s source) Logs(ctx context.Context) ([]web.LogHealth, error) {
+	var out []web.LogHealth
+	for _, p := range s.w.Sim.Parties {
+		l := s.w.Logs[p]
+		l.mu.Lock()
+		h := web.LogHealth{Origin: l.Origin, Party: p, VKey: l.VKey, Size: uint64(len(l.Entries)), Checkpoint: l.checkpoint,
+			CheckpointTime: s.w.Clock, Evidence: s.w.Evidence[l.Origin]}
+		l.mu.Unlock()
+		for _, q := range s.w.Sim.Parties {
+			if q != p {
+				h.Cosigners = append(h.Cosigners, web.Cosignature{Name: entry.Origin(s.w.Treaty.ID, q) + "/witness", Time: s.w.Clock})
+			}
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func (s source) Proof(ctx context.Context, origin string, index uint64) ([]byte, error) {
+	for _, l := range s.w.Logs {
+		if l.Origin == origin {
+			r, err := l.Prove(index)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", web.ErrNotFound, err)
+			}
+			return r.Marshal(), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no log %s", web.ErrNotFound, origin)
+}
+
+var errNoWorld = errors.New("no world")
+
+// Shared builds the newstart world with seed 1 once per process, in a
+// directory that lives as long as the process, and returns it.
+func Shared(dir string) (*World, error) {
+	sharedOnce.Do(func() {
+		shared, sharedErr = Build(context.Background(), sim.NewSTART, 1, filepath.Join(dir, "treaty.db"))
+	})
+	if shared == nil && sharedErr == nil {
+		return nil, errNoWorld
+	}
+	return shared, sharedErr
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *World
+	sharedErr  error
+)
