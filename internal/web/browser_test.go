@@ -104,7 +104,14 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 // open loads path and waits until the element ready is visible.
 func (b *browser) open(path, ready string) {
 	b.t.Helper()
-	b.do("opening "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
+	res, err := chromedp.RunResponse(b.ctx, chromedp.Navigate(b.base+path))
+	if err != nil {
+		b.t.Fatalf("opening %s: %v", path, err)
+	}
+	if res.Status != 200 {
+		b.t.Fatalf("opening %s: status %d", path, res.Status)
+	}
+	b.do("opening "+path, chromedp.WaitVisible(chromedp.CSS(ready)))
 }
 
 func eval[T any](b *browser, expr string) T {

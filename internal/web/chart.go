@@ -56,7 +56,7 @@ func chartSVG(title string, ceiling int, effective treaty.Date, ticks []treaty.D
 	top := float64(ceiling)
 	var chartSeries []chartdraw.Series
 	for _, s := range ss {
-		ts := chartdraw.TimeSeries{Name: s.Party, Style: chartdraw.Style{
+		ts := chartdraw.TimeSeries{Name: s.Party, YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{
 			StrokeColor: partyColors[partyIndex[s.Party]%len(partyColors)], StrokeWidth: 2.5,
 			DotColor: partyColors[partyIndex[s.Party]%len(partyColors)], DotWidth: 3,
 		}}
@@ -75,9 +75,9 @@ func chartSVG(title string, ceiling int, effective treaty.Date, ticks []treaty.D
 	top = niceCeil(top * 1.08)
 	if ceiling > 0 && !effective.IsZero() {
 		chartSeries = append(chartSeries,
-			chartdraw.TimeSeries{Name: fmt.Sprintf("Limit %s", factsheet.Thousands(ceiling)), Style: chartdraw.Style{StrokeColor: limitColor, StrokeWidth: 1.5, StrokeDashArray: []float64{6, 4}},
+			chartdraw.TimeSeries{Name: fmt.Sprintf("Limit %s", factsheet.Thousands(ceiling)), YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{StrokeColor: limitColor, StrokeWidth: 1.5, StrokeDashArray: []float64{6, 4}},
 				XValues: []time.Time{effective.Time(), hi}, YValues: []float64{float64(ceiling), float64(ceiling)}},
-			chartdraw.TimeSeries{Name: "Limits in effect " + factsheet.LongDate(effective), Style: chartdraw.Style{StrokeColor: markColor, StrokeWidth: 1.5, StrokeDashArray: []float64{2, 3}},
+			chartdraw.TimeSeries{Name: "Limits in effect " + factsheet.LongDate(effective), YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{StrokeColor: markColor, StrokeWidth: 1.5, StrokeDashArray: []float64{2, 3}},
 				XValues: []time.Time{effective.Time(), effective.Time()}, YValues: []float64{0, top}})
 	}
 	c := chartdraw.Chart{
@@ -93,7 +93,10 @@ func chartSVG(title string, ceiling int, effective treaty.Date, ticks []treaty.D
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
 			GridLines:      gridLines(ticks),
 		},
-		YAxis: chartdraw.YAxis{
+		// The value axis is on the left, as the State Department draws it:
+		// chartdraw's secondary axis.
+		YAxis: chartdraw.YAxis{Style: chartdraw.Style{Hidden: true}, Range: &chartdraw.ContinuousRange{Min: 0, Max: top}},
+		YAxisSecondary: chartdraw.YAxis{
 			Range:          &chartdraw.ContinuousRange{Min: 0, Max: top},
 			ValueFormatter: func(v any) string { f, _ := v.(float64); return factsheet.Thousands(int(math.Round(f))) },
 			Style:          chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1, FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: muteColor}},
@@ -111,9 +114,14 @@ func chartSVG(title string, ceiling int, effective treaty.Date, ticks []treaty.D
 	return template.HTML(b.String()), nil
 }
 
+// timeTicks labels each date, except one within 45 days of the next:
+// the day the limits took effect falls just before a data exchange.
 func timeTicks(ds []treaty.Date) []chartdraw.Tick {
 	var out []chartdraw.Tick
-	for _, d := range ds {
+	for i, d := range ds {
+		if i+1 < len(ds) && ds[i+1].Before(d.AddDays(45)) {
+			continue
+		}
 		out = append(out, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: d.Time().Format("Jan 2006")})
 	}
 	return out

@@ -79,11 +79,11 @@ func (d *Dashboard) historyData(r *http.Request, reading string) (*historyData, 
 	if exp := t.Expiry(); !exp.IsZero() && exp.Before(until) {
 		until = exp
 	}
-	dates := historyDates(t, until)
 	stated, err := d.counts.statedDates(ctx, now)
 	if err != nil {
 		return nil, err
 	}
+	dates := withData(t, stated, historyDates(t, until))
 	decls, err := d.counts.prefetch(ctx, dates, now)
 	if err != nil {
 		return nil, err
@@ -138,6 +138,18 @@ func (d *Dashboard) historyData(r *http.Request, reading string) (*historyData, 
 	}
 	slices.Reverse(data.Rows) // the table reads newest first
 	return data, nil
+}
+
+// withData keeps the dates on which some party's data is current.
+func withData(t *treaty.Treaty, stated map[string][]treaty.Date, dates []treaty.Date) []treaty.Date {
+	return slices.DeleteFunc(dates, func(d treaty.Date) bool {
+		for _, p := range t.Parties {
+			if _, ok := factsheet.Current(t, stated[p.ID], d); ok {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func seriesOf(m map[string]map[string]*series, limit, party string) *series {
