@@ -6,9 +6,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestREADME runs every "$ go run ./cmd/accord ..." command in the
@@ -42,6 +46,11 @@ func TestREADME(t *testing.T) {
 		if !ok {
 			continue
 		}
+		if strings.HasPrefix(args, "demo") {
+			checkDemo(t, root, strings.Fields(args), c.output)
+			ran++
+			continue
+		}
 		// go run reports a non-zero exit as a last line "exit status N".
 		want, wantCode := c.output, 0
 		if i := strings.LastIndex(want, "exit status "); i >= 0 && strings.Count(want[i:], "\n") == 1 {
@@ -58,6 +67,88 @@ func TestREADME(t *testing.T) {
 	if ran == 0 {
 		t.Error("no accord command found in the README")
 	}
+}
+
+// checkDemo runs the demo as the README shows it (on a free port) until
+// it is ready, stops it, and compares what it printed with the README,
+// once times, addresses, tokens and directories are masked.
+func checkDemo(t *testing.T, root string, args []string, want string) {
+	if testing.Short() {
+		t.Log("skipping the demo in -short mode")
+		return
+	}
+	exe := filepath.Join(t.TempDir(), "accord")
+	build := exec.Command("go", "build", "-o", exe, "./cmd/accord")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building accord: %v\n%s", err, out)
+	}
+	old := demoExecutable
+	demoExecutable = func() (string, error) { return exe, nil }
+	defer func() { demoExecutable = old }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &watchBuffer{want: "press Ctrl-C", seen: make(chan struct{})}
+	var stderr bytes.Buffer
+	done := make(chan int)
+	go func() { done <- run(ctx, append(args, "--listen", "127.0.0.1:0"), out, &stderr) }()
+	select {
+	case <-out.seen:
+	case code := <-done:
+		t.Fatalf("demo exited with %d before it was ready:\n%s", code, stderr.String())
+	case <-time.After(5 * time.Minute):
+		t.Fatal("demo not ready after 5 minutes")
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("demo stopped with exit status %d:\n%s", code, stderr.String())
+	}
+	if got := maskDemo(out.String()); got != maskDemo(want) {
+		t.Errorf("README demo output differs (masked):\n%s\nthe README shows:\n%s", got, maskDemo(want))
+	}
+}
+
+var demoMasks = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`ready in [0-9.ms]+`), "ready in TIME"},
+	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "ADDR"},
+	{regexp.MustCompile(`session=[A-Za-z0-9_-]+`), "session=TOKEN"},
+	{regexp.MustCompile(`logs in \S+`), "logs in DIR"},
+}
+
+func maskDemo(s string) string {
+	for _, m := range demoMasks {
+		s = m.re.ReplaceAllString(s, m.with)
+	}
+	return s
+}
+
+// watchBuffer is a buffer safe for concurrent use that closes seen once it
+// holds want.
+type watchBuffer struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watchBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
+}
+
+func (w *watchBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 type consoleCommand struct{ line, output string }

@@ -153,6 +153,7 @@ func (d *Demo) peer(p *Party) error {
 	}
 	c.Listen, c.Peers = p.Addr, peers
 	c.Witness.Timeout = 2 * time.Second
+	c.Sync.Interval = 100 * time.Millisecond // in step within moments, on loopback
 	if err := os.WriteFile(path, c.Marshal(), 0o644); err != nil {
 		return err
 	}
