@@ -29,6 +29,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -92,6 +93,20 @@ func New(cfg Config) (*Dashboard, error) {
 	}
 	d.routes()
 	return d, nil
+}
+
+// Warm reads, for the history page, every party's declaration on every
+// data-exchange date, which takes seconds on a full treaty database; a
+// node calls it after it starts and after it ingests new entries, so that
+// the first visitor does not wait. It is safe to call concurrently with
+// requests.
+func (d *Dashboard) Warm(ctx context.Context) error {
+	r, err := http.NewRequestWithContext(ctx, "GET", "/history", nil)
+	if err != nil {
+		return err
+	}
+	_, err = d.historyData(r, treaty.DefaultReading)
+	return err
 }
 
 // ServeHTTP serves the dashboard.

@@ -43,6 +43,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+type httptestServer = httptest.Server
+
 // newServer serves the dashboard of src to any visitor.
 func newServer(t testing.TB, src web.Source) *httptest.Server {
 	t.Helper()
@@ -50,7 +52,11 @@ func newServer(t testing.TB, src web.Source) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(d)
+	return startServer(t, d)
+}
+
+func startServer(t testing.TB, h http.Handler) *httptest.Server {
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }

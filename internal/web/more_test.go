@@ -1,0 +1,291 @@
+package web_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"accord/internal/web"
+)
+
+var (
+	clauseLinkRe = regexp.MustCompile(`href="/treaty#([^"]+)"`)
+	idRe         = regexp.MustCompile(` id="([^"]+)"`)
+)
+
+// TestClauseLinks checks that every link to a clause, on every page,
+// names an anchor the treaty page has.
+func TestClauseLinks(t *testing.T) {
+	srv := newServer(t, world.Source())
+	ids := map[string]bool{}
+	for _, m := range idRe.FindAllStringSubmatch(mustGet(t, srv, "/treaty"), -1) {
+		ids[m[1]] = true
+	}
+	seen := 0
+	for _, path := range []string{"/?date=2020-09-01", "/?date=2022-03-01&reading=rus-2022", "/history", "/history?reading=rus-2022",
+		"/notifications?year=2015", "/database?date=2020-09-01", "/items/USA/USA-B2A-WHI-001"} {
+		for _, m := range clauseLinkRe.FindAllStringSubmatch(mustGet(t, srv, path), -1) {
+			seen++
+			if !ids[m[1]] {
+				t.Errorf("%s links to /treaty#%s, which the treaty page lacks", path, m[1])
+			}
+		}
+	}
+	// Each counting rule has its anchor, and the overview links to the
+	// rules that counted (the terms of each number).
+	body := mustGet(t, srv, "/?date=2022-03-01&reading=rus-2022")
+	for _, want := range []string{"rule-launchers-2", "reading-rus-2022-1", "rule-warheads-3"} {
+		if !strings.Contains(body, `href="/treaty#`+want+`"`) {
+			t.Errorf("the overview does not link to the rule #%s", want)
+		}
+	}
+	if seen < 100 {
+		t.Errorf("only %d clause links seen", seen)
+	}
+}
+
+// TestAuthorization checks that an unauthorized visitor sees the public
+// fact sheet and nothing else.
+func TestAuthorization(t *testing.T) {
+	for _, auth := range []func(*http.Request) bool{nil, func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ok" }} {
+		d, err := web.New(web.Config{Source: world.Source(), Authorize: auth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := newTestServer(t, d)
+		for _, path := range []string{"/", "/history", "/notifications", "/database", "/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty"} {
+			status, body := get(t, srv, path)
+			if status != http.StatusUnauthorized || strings.Contains(body, "USA-B2A") || strings.Contains(body, "1,457") {
+				t.Errorf("unauthorized GET %s: %d", path, status)
+			}
+		}
+		for _, path := range []string{"/factsheet.csv", "/factsheet.json", "/factsheet.html", "/static/style.css"} {
+			if status, _ := get(t, srv, path); status != http.StatusOK {
+				t.Errorf("unauthorized GET %s: %d, want 200", path, status)
+			}
+		}
+		if auth != nil {
+			req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+			req.Header.Set("Authorization", "Bearer ok")
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("authorized GET /: %d", res.StatusCode)
+			}
+		}
+	}
+}
+
+// TestFactsheet checks the dashboard's fact sheets against the published
+// figures, and their default date: the latest with current data.
+func TestFactsheet(t *testing.T) {
+	srv := newServer(t, world.Source())
+	got := mustGet(t, srv, "/factsheet.csv?date=2020-09-01")
+	want := "as_of,party,deployed_delivery_vehicles,warheads,launchers\n2020-09-01,USA,675,1457,800\n2020-09-01,RUS,510,1447,764\n"
+	if got != want {
+		t.Errorf("fact sheet of 2020-09-01:\n%s\nwant\n%s", got, want)
+	}
+	if got := mustGet(t, srv, "/factsheet.csv"); !strings.Contains(got, "2023-03-01,USA,662,1419,800") || strings.Contains(got, "RUS") {
+		t.Errorf("default fact sheet:\n%s", got)
+	}
+	if got := mustGet(t, srv, "/factsheet.json?date=2023-03-01"); !strings.Contains(got, `"no_data_provided": [`) {
+		t.Errorf("JSON fact sheet of 2023-03-01 does not say Russia provided no data:\n%s", got)
+	}
+	html := mustGet(t, srv, "/factsheet.html?date=2020-09-01")
+	for _, s := range []string{`data-limit="warheads">1,457</td>`, `data-limit="launchers">764</td>`} {
+		if !strings.Contains(html, s) {
+			t.Errorf("HTML fact sheet lacks %s", s)
+		}
+	}
+	if strings.Contains(html, "USA-") {
+		t.Error("the public fact sheet names an item")
+	}
+}
+
+// TestNotifications checks the findings and the timeline against the
+// registry.
+func TestNotifications(t *testing.T) {
+	srv := newServer(t, world.Source())
+	ctx := context.Background()
+	body := mustGet(t, srv, "/notifications?year=2015&party=USA")
+	ns, err := world.Reg.Notices(ctx, "USA", world.Clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in2015 := 0
+	for _, n := range ns {
+		if n.Effective.Year() == 2015 {
+			in2015++
+		}
+	}
+	if got := strings.Count(body, `<tr class="notice `); got != in2015 {
+		t.Errorf("timeline of 2015 shows %d US notifications, the registry holds %d", got, in2015)
+	}
+	for _, p := range []string{"USA", "RUS"} {
+		fs, err := world.Reg.Findings(ctx, p, world.Clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := mustGet(t, srv, "/notifications?party="+p)
+		if got := strings.Count(page, `<tr class="finding"`); got != len(fs) {
+			t.Errorf("%s: %d findings shown, the registry has %d", p, got, len(fs))
+		}
+		if got := strings.Count(page, `data-kind="late"`); got != 6 {
+			t.Errorf("%s: %d late notifications shown, want 6", p, got)
+		}
+	}
+	// Only the exceptions: late, refused or not acknowledged in time.
+	body = mustGet(t, srv, "/notifications?year=2023&show=exceptions")
+	if strings.Contains(body, `data-state="on_time"`) && !strings.Contains(body, "not acknowledged") {
+		t.Error("exceptions include a notification on time and acknowledged")
+	}
+}
+
+// tamperSource serves receipts with one proof hash flipped.
+type tamperSource struct{ web.Source }
+
+func (s tamperSource) Proof(ctx context.Context, origin string, index uint64) ([]byte, error) {
+	b, err := s.Source.Proof(ctx, origin, index)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if h, err := base64.StdEncoding.DecodeString(l); err == nil && len(h) == 32 && !strings.HasPrefix(l, "extra") {
+			h[0] ^= 1
+			lines[i] = base64.StdEncoding.EncodeToString(h)
+			break
+		}
+	}
+	return []byte(strings.Join(lines, "\n")), nil
+}
+
+// evidenceSource reports split-view evidence about the Russian log.
+type evidenceSource struct{ web.Source }
+
+func (s evidenceSource) Logs(ctx context.Context) ([]web.LogHealth, error) {
+	ls, err := s.Source.Logs(ctx)
+	for i := range ls {
+		if ls[i].Party == "RUS" {
+			ls[i].Evidence = []web.Evidence{{File: "accord_newstart_RUS-10-12.json", Kind: "fork", DetectedAt: time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC), Explanation: "two trees"}}
+			ls[i].Cosigners = nil
+		}
+	}
+	return ls, err
+}
+
+// TestProofAndLogs checks that a bad proof is reported as such, and that
+// the logs page shows sizes, missing cosignatures and evidence.
+func TestProofAndLogs(t *testing.T) {
+	srv := newServer(t, tamperSource{world.Source()})
+	if body := mustGet(t, srv, "/entries/RUS/3"); !strings.Contains(body, `id="verified"><strong>Not verified:</strong>`) {
+		t.Errorf("a tampered proof is not reported:\n%s", excerpt(body))
+	}
+	srv = newServer(t, evidenceSource{world.Source()})
+	body := mustGet(t, srv, "/logs")
+	for _, p := range []string{"USA", "RUS"} {
+		if want := fmt.Sprintf(`data-size="%d"`, len(world.Logs[p].Entries)); !strings.Contains(body, want) {
+			t.Errorf("logs page lacks %s", want)
+		}
+	}
+	for _, want := range []string{"accord_newstart_RUS-10-12.json", "split view", "no witness cosignature", "accord/newstart/RUS/witness"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("logs page lacks %q", want)
+		}
+	}
+}
+
+func newTestServer(t testing.TB, h http.Handler) *httptestServer {
+	return startServer(t, h)
+}
+
+// renderTimes requests path n times and returns the 50th and 95th
+// percentile latencies, after one request that fills the caches.
+func renderTimes(t testing.TB, srv *httptestServer, path string, n int) (first, p50, p95 time.Duration) {
+	start := time.Now()
+	mustGet(t, srv, path)
+	first = time.Since(start)
+	ds := make([]time.Duration, n)
+	for i := range ds {
+		start := time.Now()
+		mustGet(t, srv, path)
+		ds[i] = time.Since(start)
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return first, ds[n*50/100], ds[n*95/100]
+}
+
+// TestRenderTimes reports the render times of the overview and history
+// pages over 100 requests each (no threshold: see docs/dashboard.md).
+func TestRenderTimes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing 400 requests")
+	}
+	for _, path := range []string{"/?date=2020-09-01", "/history"} {
+		srv := newServer(t, world.Source()) // a new dashboard: empty caches
+		first, p50, p95 := renderTimes(t, srv, path, 100)
+		t.Logf("GET %-18s first %8v  p50 %8v  p95 %8v  (100 requests)", path, first.Round(time.Microsecond), p50.Round(time.Microsecond), p95.Round(time.Microsecond))
+	}
+	// Every request on another date: the overview counts afresh.
+	srv := newServer(t, world.Source())
+	var ds []time.Duration
+	for i := range 20 {
+		day := world.Treaty.Dates.EntryIntoForce.AddDays(45 * i)
+		start := time.Now()
+		mustGet(t, srv, "/?date="+day.String())
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	t.Logf("GET /?date=<20 dates>  p50 %8v  p95 %8v  (uncached)", ds[10].Round(time.Microsecond), ds[19].Round(time.Microsecond))
+}
+
+func BenchmarkOverview(b *testing.B) { benchmarkPage(b, "/?date=2020-09-01") }
+func BenchmarkHistory(b *testing.B)  { benchmarkPage(b, "/history") }
+func BenchmarkNotifications(b *testing.B) {
+	benchmarkPage(b, "/notifications?year=2020")
+}
+func BenchmarkDatabase(b *testing.B) { benchmarkPage(b, "/database?date=2020-09-01&q=deployed") }
+func BenchmarkItem(b *testing.B)     { benchmarkPage(b, "/items/USA/USA-B2A-WHI-001") }
+func BenchmarkEntry(b *testing.B)    { benchmarkPage(b, "/entries/USA/100") }
+func BenchmarkLogs(b *testing.B)     { benchmarkPage(b, "/logs") }
+func BenchmarkTreaty(b *testing.B)   { benchmarkPage(b, "/treaty") }
+func BenchmarkFactsheet(b *testing.B) {
+	benchmarkPage(b, "/factsheet.csv?date=2020-09-01")
+}
+
+// benchmarkPage measures one page over HTTP, its caches warm.
+func benchmarkPage(b *testing.B, path string) {
+	srv := newServer(b, world.Source())
+	mustGet(b, srv, path)
+	for b.Loop() {
+		mustGet(b, srv, path)
+	}
+}
+
+// TestWarm checks that a warmed dashboard serves the history from its
+// cache.
+func TestWarm(t *testing.T) {
+	d, err := web.New(web.Config{Source: world.Source(), Authorize: web.AllowAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, d)
+	start := time.Now()
+	mustGet(t, srv, "/history")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("history after Warm took %v", took)
+	}
+}
