@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -8,11 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/spf13/cobra"
-
 	"accord/internal/node"
+	"accord/internal/office"
+	"accord/internal/registry"
+	"accord/internal/treaty"
 )
 
 func init() { register(newServeCmd) }
@@ -21,8 +24,9 @@ func newServeCmd() *cobra.Command {
 	var dir, listen string
 	c := &cobra.Command{
 		Use:   "serve --data DIR [--listen ADDR]",
-		Short: "Run the node: serve the log, follow and witness the peers",
-		Long: `Run the node: serve the log, follow and witness the peers.
+		Short: "Run the node: serve the log, follow and witness the peers, keep the treaty database",
+		Long: `Run the node: serve the log, follow and witness the peers, keep the
+treaty database.
 
 The log is served under /log/ as c2sp.org/tlog-tiles: the checkpoint
 (cosigned by the peers' witnesses) and hash tiles to anyone, entry
@@ -30,23 +34,34 @@ bundles only with a peer's or the operator's token (accord token add).
 The witness answers POST /witness/add-checkpoint (c2sp.org/tlog-witness)
 and GET /witness/checkpoints lists the checkpoints this node holds for
 every log. For each peer in accord.yaml, serve fetches and verifies every
-new entry, keeps a verified copy in DIR/peers/PARTY/log, appends an
-acknowledgement to its own log, and compares checkpoints with the other
-nodes; evidence of a fork goes to DIR/evidence (accord evidence verify).
-The operator API is under /v1/, described by /openapi.json (docs/api.md).
-serve runs until interrupted.
+new entry, keeps a verified copy in DIR/peers/PARTY/log, applies it to the
+treaty database (DIR/treaty.db), appends an acknowledgement to its own
+log, and compares checkpoints with the other nodes; evidence of a fork
+goes to DIR/evidence (accord evidence verify). The operator API under /v1/
+sends notifications and answers from the treaty database as accord notify,
+inventory and status do; /openapi.json describes it (docs/api.md). serve
+runs until interrupted.
 
 Examples:
   accord serve --data usa
   accord serve --data usa --listen :7380
-  curl http://localhost:7380/log/checkpoint`,
+  curl http://localhost:7380/log/checkpoint
+  curl -H "Authorization: Bearer $TOKEN" -d @move.json "localhost:7380/v1/notifications?type=movement"`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			ctx := c.Context()
 			logger := slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil))
-			n, err := node.Open(c.Context(), dir, logger)
+			n, err := node.Open(ctx, dir, logger)
 			if err != nil {
 				return err
 			}
+			o, err := office.OpenNode(ctx, n)
+			if err != nil {
+				return err
+			}
+			defer o.Close(context.WithoutCancel(ctx))
+			n.Office = serveOffice{o}
+			n.Ingester = o
 			if listen == "" {
 				listen = n.Config.Listen
 			}
@@ -56,7 +71,7 @@ Examples:
 			}
 			fmt.Fprintf(c.OutOrStdout(), "serving %s at %s\n", n.Origin(), node.LogURL(ln.Addr().String()))
 			fmt.Fprintf(c.OutOrStdout(), "witness %s\n", vkeyFile(n.WitnessVerifier, dir))
-			return n.Serve(c.Context(), ln)
+			return n.Serve(ctx, ln)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
@@ -72,4 +87,18 @@ func vkeyFile(v note.Verifier, dir string) string {
 		return v.Name()
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// serveOffice is the treaty office as the serving node uses it
+// (node.Office).
+type serveOffice struct{ *office.Office }
+
+func (o serveOffice) Database() *registry.Registry { return o.Registry }
+
+func (o serveOffice) Notify(ctx context.Context, n *registry.Notification, day treaty.Date) (*node.Sent, error) {
+	s, err := o.Office.Notify(ctx, n, day)
+	if err != nil {
+		return nil, err
+	}
+	return &node.Sent{Index: s.Index, LeafHash: s.LeafHash, Notice: s.Notice}, nil
 }

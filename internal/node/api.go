@@ -58,7 +58,11 @@ func (n *Node) routes() []route {
 		{"GET /openapi.json", public, serveOpenAPI},
 		{"GET /v1/log", operatorOnly, n.serveLogStatus},
 		{"GET /v1/peers", operatorOnly, n.servePeers},
-		{"GET /v1/findings/split-view", operatorOnly, n.serveFindings},
+		{"GET /v1/log/entries", operatorOnly, n.serveEntries},
+		{"GET /v1/findings", operatorOnly, n.serveFindings},
+		{"POST /v1/notifications", operatorOnly, n.serveNotify},
+		{"GET /v1/inventory", operatorOnly, n.serveInventory},
+		{"GET /v1/status", operatorOnly, n.serveStatus},
 		{"POST /v1/declarations", operatorOnly, n.serveDeclare},
 	}
 }
@@ -186,18 +190,6 @@ func (n *Node) Findings() ([]evidence.Finding, error) {
 	return evidence.List(filepath.Join(n.Dir, EvidenceDir))
 }
 
-func (n *Node) serveFindings(w http.ResponseWriter, r *http.Request) {
-	fs, err := n.Findings()
-	if err != nil {
-		httpError(w, http.StatusInternalServerError, err)
-		return
-	}
-	if fs == nil {
-		fs = []evidence.Finding{}
-	}
-	writeJSON(w, map[string]any{"findings": fs})
-}
-
 // Declare is the body of POST /v1/declarations: a declaration to sign
 // and append to the node's log.
 type Declare struct {
@@ -223,7 +215,7 @@ func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusForbidden, fmt.Errorf("%w: the credential of %s cannot declare for %q", ErrForbidden, p.Party, d.Party))
 		return
 	}
-	e, err := declaration(d)
+	e, err := declarationEntry(d)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
 		return
@@ -237,7 +229,7 @@ func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"index": a.Index, "checkpoint": string(a.Checkpoint)})
 }
 
-func declaration(d Declare) (entry.Entry, error) {
+func declarationEntry(d Declare) (entry.Entry, error) {
 	eff, err := time.Parse(time.DateOnly, d.Effective)
 	if err != nil {
 		return entry.Entry{}, fmt.Errorf("effective: %q is not YYYY-MM-DD", d.Effective)

@@ -35,17 +35,20 @@ func others(ps []*proc, p *proc) []string {
 	return out
 }
 
-// testNetwork starts a node per party, declares at each, and checks
-// every node ends with identical verified copies of every log, one
-// acknowledgement of every entry that needs one, and its own checkpoint
-// cosigned by every other party.
+// testNetwork starts a node per party, has each send notifications (initial
+// data, a movement, a change in data) and declarations, and checks every
+// node ends with identical verified copies of every log, one
+// acknowledgement of every entry that needs one, its own checkpoint
+// cosigned by every other party, and the same answers from the treaty
+// database about every party.
 func testNetwork(t *testing.T, treatyID string, parties ...string) {
 	ps := newNetwork(t, treatyID, parties...)
 	for _, p := range ps {
 		p.start()
 	}
 	for i, p := range ps {
-		p.declare(3 + i)
+		p.sendNotifications(treatyID)
+		p.declare(1 + i)
 	}
 	defer func() {
 		if t.Failed() {
@@ -78,6 +81,7 @@ func testNetwork(t *testing.T, treatyID string, parties ...string) {
 			t.Errorf("%s has findings %v, %v", p.party, fs, err)
 		}
 	}
+	sameEngine(t, treatyID, ps)
 	t.Logf("logs: %s", sizes(ps))
 }
 

@@ -75,8 +75,14 @@ type Node struct {
 	WitnessVerifier note.Verifier
 
 	// Ingester receives every verified peer entry before it is
-	// acknowledged; set it before Serve. Nil ingests nothing.
+	// acknowledged; set it before Serve. Nil ingests nothing. accord
+	// serve sets it to the treaty office.
 	Ingester peer.Ingester
+
+	// Office, if set before Serve, is the treaty office the operator
+	// API's treaty routes answer from (503 without one). Serve makes it
+	// append through the log it opens.
+	Office Office
 
 	signer        note.Signer
 	witnessSigner note.Signer

@@ -21,6 +21,9 @@ func (n *Node) start(ctx context.Context) (*services, error) {
 		return nil, err
 	}
 	svc := &services{log: l}
+	if n.Office != nil {
+		n.Office.UseLog(l)
+	}
 	if err := n.startPeers(ctx, svc); err != nil {
 		l.Close(context.WithoutCancel(ctx))
 		return nil, err

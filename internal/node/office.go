@@ -1,0 +1,433 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"accord/internal/declaration"
+	"accord/internal/evidence"
+	"accord/internal/ledger"
+	"accord/internal/peer"
+	"accord/internal/registry"
+	"accord/internal/treaty"
+)
+
+// Office is the node's treaty office as a serving node uses it: it
+// ingests the peers' entries, validates and logs the operator's
+// notifications, and answers the operator API's treaty routes from the
+// treaty database. Package office implements it; accord serve opens it on
+// the node and sets Node.Office and Node.Ingester before Serve (package
+// node cannot import office, which imports node).
+//
+// Concurrency: every method is safe for concurrent use. Serve calls
+// UseLog once, with the log it opened, before any other call and before
+// it answers any request.
+type Office interface {
+	peer.Ingester
+	// UseLog makes the office append through the serving node's log, so
+	// that one process has one appender.
+	UseLog(*ledger.Log)
+	// Sync applies to the database whatever the logs the node holds have
+	// that it does not (the node's own acknowledgements, say).
+	Sync(ctx context.Context) error
+	// Notify validates n, effective on day, against the treaty and the
+	// database, appends it to the node's log and applies it; it returns
+	// once a published checkpoint covers the entry. A notification the
+	// rules refuse is a *registry.Refusal (or wraps registry.ErrMalformed)
+	// and appends nothing.
+	Notify(ctx context.Context, n *registry.Notification, day treaty.Date) (*Sent, error)
+	// Database returns the treaty database.
+	Database() *registry.Registry
+}
+
+// Sent is where a notification landed and how the database reads it: the
+// body of a 200 answer to POST /v1/notifications, and what accord notify
+// --json prints.
+type Sent struct {
+	Index    uint64           `json:"index"`
+	LeafHash registry.Hash    `json:"leaf_hash"`
+	Notice   *registry.Notice `json:"notice"` // type, effective, sent, due and state
+}
+
+// NotificationRequest is the body of POST /v1/notifications: the
+// notification file of accord notify (docs/database.md), that is the
+// notification's body (docs/notifications.md) with its effective date,
+// and optionally the party, which must be the node's.
+type NotificationRequest struct {
+	Party     string      `json:"party,omitempty"`
+	Effective treaty.Date `json:"effective"`
+	registry.Notification
+}
+
+// maxNotification bounds a notification request: an entry is under
+// 64 KiB, and the request's JSON is at most a little larger than the
+// canonical body.
+const maxNotification = 1 << 17
+
+// office returns the node's treaty office, or answers 503 without one.
+func (n *Node) office(w http.ResponseWriter) Office {
+	if n.svc.Load() == nil {
+		httpError(w, http.StatusServiceUnavailable, errors.New("the node is starting"))
+		return nil
+	}
+	if n.Office == nil {
+		httpError(w, http.StatusServiceUnavailable, errors.New("this node serves no treaty database"))
+		return nil
+	}
+	return n.Office
+}
+
+func (n *Node) serveNotify(w http.ResponseWriter, r *http.Request) {
+	o := n.office(w)
+	if o == nil {
+		return
+	}
+	nr, err := decodeNotification(r, n.Config.Party)
+	var forbidden *forbiddenError
+	switch {
+	case errors.As(err, &forbidden):
+		httpError(w, http.StatusForbidden, err)
+		return
+	case err != nil:
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	sent, err := o.Notify(r.Context(), &nr.Notification, nr.Effective)
+	var refusal *registry.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		writeRefusal(w, refusal)
+	case errors.Is(err, registry.ErrMalformed):
+		httpError(w, http.StatusUnprocessableEntity, err)
+	case err != nil:
+		n.internalError(w, r, "notifying", err)
+	default:
+		writeJSON(w, sent)
+	}
+}
+
+type forbiddenError struct{ party, own string }
+
+func (e *forbiddenError) Error() string {
+	return fmt.Sprintf("%v: the operator of %s cannot notify as %s", ErrForbidden, e.own, e.party)
+}
+
+// decodeNotification reads the body of POST /v1/notifications, whose
+// type may also be given as ?type=.
+func decodeNotification(r *http.Request, own string) (*NotificationRequest, error) {
+	var nr NotificationRequest
+	d := json.NewDecoder(io.LimitReader(r.Body, maxNotification))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&nr); err != nil {
+		return nil, fmt.Errorf("notification: %w", err)
+	}
+	if d.More() {
+		return nil, errors.New("notification: more than one JSON value")
+	}
+	if nr.Party != "" && nr.Party != own {
+		return nil, &forbiddenError{nr.Party, own}
+	}
+	if typ := r.URL.Query().Get("type"); typ != "" {
+		if nr.Type != "" && nr.Type != typ {
+			return nil, fmt.Errorf("notification: type %q, but ?type=%s", nr.Type, typ)
+		}
+		nr.Type = typ
+	}
+	if nr.Type == "" {
+		return nil, errors.New(`notification: no "type" (or ?type=)`)
+	}
+	if nr.Effective.IsZero() {
+		return nil, errors.New(`notification: no "effective" date`)
+	}
+	return &nr, nil
+}
+
+// refusalJSON is the body of a 422 answer: the rule broken and why.
+type refusalJSON struct {
+	Error  string `json:"error"`
+	Rule   string `json:"rule"`
+	UID    string `json:"uid,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func writeRefusal(w http.ResponseWriter, ref *registry.Refusal) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	json.NewEncoder(w).Encode(refusalJSON{Error: ref.Error(), Rule: ref.Rule.Error(), UID: ref.UID, Reason: ref.Reason})
+}
+
+func (n *Node) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	n.Logger.ErrorContext(r.Context(), what, "err", err)
+	httpError(w, http.StatusInternalServerError, fmt.Errorf("%s: %w", what, err))
+}
+
+// synced returns the office with its database brought up to date with
+// the logs, or answers the error.
+func (n *Node) synced(w http.ResponseWriter, r *http.Request) Office {
+	o := n.office(w)
+	if o == nil {
+		return nil
+	}
+	if err := o.Sync(r.Context()); err != nil {
+		n.internalError(w, r, "reading the logs into the treaty database", err)
+		return nil
+	}
+	return o
+}
+
+// party reads the party parameter: a party of the treaty, or "" if
+// optional and absent.
+func (n *Node) party(r *http.Request, required bool) (string, error) {
+	p := r.URL.Query().Get("party")
+	if p == "" {
+		if required {
+			return "", errors.New("party: required")
+		}
+		return "", nil
+	}
+	t, err := treaty.Builtin(n.Config.Treaty)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := t.Party(p); !ok {
+		return "", fmt.Errorf("party: %q is not a party to %s", p, n.Config.Treaty)
+	}
+	return p, nil
+}
+
+// parties returns party, or every party of the treaty if it is "".
+func (n *Node) parties(party string) ([]string, error) {
+	if party != "" {
+		return []string{party}, nil
+	}
+	t, err := treaty.Builtin(n.Config.Treaty)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range t.Parties {
+		out = append(out, p.ID)
+	}
+	return out, nil
+}
+
+// asOf reads the as_of parameter as the end of that day (as accord status
+// --as-of does), or returns now.
+func asOf(r *http.Request) (time.Time, error) {
+	s := r.URL.Query().Get("as_of")
+	if s == "" {
+		return time.Now().UTC(), nil
+	}
+	d, err := treaty.ParseDate(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("as_of: %w", err)
+	}
+	return d.Time().Add(24*time.Hour - time.Nanosecond), nil
+}
+
+// serveInventory answers GET /v1/inventory?party=P&as_of=DATE[&known_at=TIME]
+// with the JSON of accord inventory --json.
+func (n *Node) serveInventory(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	party, err := n.party(r, true)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	day, err := treaty.ParseDate(q.Get("as_of"))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("as_of: %w", err))
+		return
+	}
+	known := time.Now().UTC()
+	if s := q.Get("known_at"); s != "" {
+		if known, err = parseTime(s); err != nil {
+			httpError(w, http.StatusBadRequest, fmt.Errorf("known_at: %w", err))
+			return
+		}
+	}
+	o := n.synced(w, r)
+	if o == nil {
+		return
+	}
+	items, err := o.Database().Inventory(r.Context(), party, day, known)
+	if err != nil {
+		n.internalError(w, r, "reading the inventory", err)
+		return
+	}
+	if items == nil {
+		items = []declaration.Item{}
+	}
+	writeJSON(w, items)
+}
+
+// parseTime reads an RFC 3339 time, or a date meaning its midnight UTC.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	d, err := treaty.ParseDate(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("invalid time %q: want RFC 3339 or YYYY-MM-DD", s)
+	}
+	return d.Time(), nil
+}
+
+// serveStatus answers GET /v1/status[?as_of=DATE][&party=P][&reading=R]
+// with the JSON of accord status --json: one registry.Status per party.
+func (n *Node) serveStatus(w http.ResponseWriter, r *http.Request) {
+	party, err := n.party(r, false)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	at, err := asOf(r)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	reading := r.URL.Query().Get("reading")
+	if reading == "" {
+		reading = treaty.DefaultReading
+	}
+	ps, err := n.parties(party)
+	if err != nil {
+		n.internalError(w, r, "reading the treaty", err)
+		return
+	}
+	o := n.synced(w, r)
+	if o == nil {
+		return
+	}
+	all := []*registry.Status{}
+	for _, p := range ps {
+		st, err := o.Database().Status(r.Context(), p, at, reading)
+		if err != nil {
+			httpError(w, http.StatusBadRequest, err) // an unknown reading
+			return
+		}
+		all = append(all, st)
+	}
+	writeJSON(w, all)
+}
+
+// Findings is the body of GET /v1/findings: the treaty database's
+// findings against each party, and the evidence of misbehaving logs.
+type Findings struct {
+	Findings   []registry.Finding `json:"findings"`
+	SplitViews []evidence.Finding `json:"split_views"`
+}
+
+func (n *Node) serveFindings(w http.ResponseWriter, r *http.Request) {
+	party, err := n.party(r, false)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	at, err := asOf(r)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
+	ps, err := n.parties(party)
+	if err != nil {
+		n.internalError(w, r, "reading the treaty", err)
+		return
+	}
+	out := Findings{Findings: []registry.Finding{}, SplitViews: []evidence.Finding{}}
+	if sv, err := n.Findings(); err != nil {
+		n.internalError(w, r, "reading evidence", err)
+		return
+	} else if sv != nil {
+		out.SplitViews = sv
+	}
+	o := n.synced(w, r)
+	if o == nil {
+		return
+	}
+	for _, p := range ps {
+		fs, err := o.Database().Findings(r.Context(), p, at)
+		if err != nil {
+			n.internalError(w, r, "reading findings", err)
+			return
+		}
+		out.Findings = append(out.Findings, fs...)
+	}
+	writeJSON(w, out)
+}
+
+// maxEntriesPage bounds the entries of one GET /v1/log/entries answer.
+const maxEntriesPage = 1000
+
+// errPageFull stops reading the log once a page is full.
+var errPageFull = errors.New("page full")
+
+// EntryJSON is one entry of the node's log in GET /v1/log/entries.
+type EntryJSON struct {
+	Index     uint64          `json:"index"`
+	LeafHash  registry.Hash   `json:"leaf_hash"`
+	Kind      string          `json:"kind"`
+	Effective string          `json:"effective"`
+	Created   time.Time       `json:"created"`
+	Body      json.RawMessage `json:"body"`
+}
+
+// Entries is the body of GET /v1/log/entries: entries from an index, and
+// the index to ask for next (the log's size once there are no more).
+type Entries struct {
+	Size    uint64      `json:"size"`
+	Entries []EntryJSON `json:"entries"`
+	Next    uint64      `json:"next"`
+}
+
+// serveEntries answers GET /v1/log/entries?from=N[&limit=K] with up to K
+// (at most maxEntriesPage) decoded entries of the node's own log.
+func (n *Node) serveEntries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err := uintParam(q.Get("from"), 0)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("from: %w", err))
+		return
+	}
+	limit, err := uintParam(q.Get("limit"), maxEntriesPage)
+	if err != nil || limit == 0 {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("limit: want 1 to %d", maxEntriesPage))
+		return
+	}
+	limit = min(limit, maxEntriesPage)
+	cp, _, err := ledger.ReadCheckpoint(r.Context(), n.Source(), n.Verifier)
+	if err != nil {
+		n.internalError(w, r, "reading the checkpoint", err)
+		return
+	}
+	out := Entries{Size: cp.Size, Entries: []EntryJSON{}, Next: cp.Size}
+	if from < cp.Size {
+		out.Next = from + min(limit, cp.Size-from)
+		err = ledger.EntriesFrom(r.Context(), n.Source(), n.Verifier, from, cp.Size, func(rec ledger.Record) error {
+			if rec.Index >= out.Next {
+				return errPageFull
+			}
+			out.Entries = append(out.Entries, EntryJSON{rec.Index, registry.Hash(rec.LeafHash), string(rec.Entry.Kind),
+				rec.Entry.Effective.Format(time.DateOnly), rec.Entry.Created, rec.Entry.Body})
+			return nil
+		})
+		if err != nil && !errors.Is(err, errPageFull) {
+			n.internalError(w, r, "reading the log", err)
+			return
+		}
+	}
+	writeJSON(w, out)
+}
+
+func uintParam(s string, def uint64) (uint64, error) {
+	if s == "" {
+		return def, nil
+	}
+	return strconv.ParseUint(s, 10, 64)
+}
