@@ -20,8 +20,10 @@ func newInitCmd() *cobra.Command {
 
 DIR must not exist or be empty. init writes DIR/log.key (the private
 signing key, mode 0600, never printed), DIR/log.vkey (the public key to
-give the other parties), DIR/accord.yaml (the documented configuration)
-and an empty log in DIR/log whose origin is accord/<treaty>/<party>.
+give the other parties), DIR/witness.key and DIR/witness.vkey (the
+witness's cosigning key and its public key, given to the other parties
+too), DIR/accord.yaml (the documented configuration) and an empty log in
+DIR/log whose origin is accord/<treaty>/<party>.
 
 Examples:
   accord init --party USA --treaty newstart --data usa
@@ -36,6 +38,8 @@ Examples:
 			fmt.Fprintf(w, "created node %s in %s\n", n.Origin(), dir)
 			fmt.Fprintf(w, "give the other parties %s:\n", filepath.Join(dir, node.VKeyFile))
 			fmt.Fprintf(w, "  %s\n", vkeyString(n))
+			fmt.Fprintf(w, "and the witness key %s:\n", filepath.Join(dir, node.WitnessVKeyFile))
+			fmt.Fprintf(w, "  %s\n", vkeyFile(n.WitnessVerifier, dir))
 			return nil
 		},
 	}
