@@ -108,7 +108,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 // serveDashboard serves the first party's dashboard until ctx ends.
 func serveDashboard(ctx context.Context, stdout io.Writer, d *demo.Demo, ln net.Listener, start time.Time) error {
 	p := d.Nodes[0]
-	src, err := demo.NewSource(ctx, p.Node, demo.Banner)
+	src, err := demo.NewSource(ctx, p.Node, d.Banner())
 	if err != nil {
 		return err
 	}
@@ -116,6 +116,9 @@ func serveDashboard(ctx context.Context, stdout io.Writer, d *demo.Demo, ln net.
 	token := newSessionToken()
 	dash, err := web.New(web.Config{Source: src, Authorize: sessionAuth(token)})
 	if err != nil {
+		return err
+	}
+	if err := dash.Warm(ctx); err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: withSession(token, dash), ReadHeaderTimeout: 10 * time.Second}

@@ -184,3 +184,17 @@ func freeAddr() (string, error) {
 	defer ln.Close()
 	return ln.Addr().String(), nil
 }
+
+// Banner is what the dashboard says of the demo's data on every page,
+// naming the dates whose aggregates were interpolated.
+func (d *Demo) Banner() string {
+	b := Banner
+	if len(d.World.Interpolated) > 0 {
+		var ds []string
+		for _, x := range d.World.Interpolated {
+			ds = append(ds, x.String())
+		}
+		b += " No figures were published for " + strings.Join(ds, ", ") + ": the simulation interpolates them."
+	}
+	return b
+}
