@@ -118,15 +118,20 @@ func serveDashboard(ctx context.Context, stdout io.Writer, d *demo.Demo, ln net.
 	if err != nil {
 		return err
 	}
-	if err := dash.Warm(ctx); err != nil {
-		return err
-	}
 	srv := &http.Server{Handler: withSession(token, dash), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "ready in %s: %d nodes (%s), logs in %s\n", time.Since(start).Round(100*time.Millisecond), len(d.Nodes), nodeList(d), d.Dir)
 	fmt.Fprintf(stdout, "dashboard of %s's treaty office: http://%s/?session=%s\n", p.ID, ln.Addr(), token)
 	fmt.Fprintf(stdout, "public fact sheet: http://%s/factsheet.html\n", ln.Addr())
 	fmt.Fprintln(stdout, "press Ctrl-C to stop")
 	g, gctx := errgroup.WithContext(ctx)
+	// The history page counts every party on every data-exchange date;
+	// compute it now rather than on its first visit.
+	g.Go(func() error {
+		if err := dash.Warm(gctx); err != nil && gctx.Err() == nil {
+			return fmt.Errorf("preparing the history page: %w", err)
+		}
+		return nil
+	})
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err
