@@ -2,14 +2,17 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"accord/internal/ledger"
 	"accord/internal/peer"
 	"accord/internal/witness"
 )
@@ -43,6 +46,9 @@ func (n *Node) startPeers(ctx context.Context, svc *services) error {
 	}
 	w, err := witness.New(n.witnessSigner, logs, filepath.Join(n.Dir, WitnessDir), n.Logger)
 	if err != nil {
+		return err
+	}
+	if err := n.awaitPublished(ctx); err != nil {
 		return err
 	}
 	acked, err := peer.ReadAcks(ctx, n.Source(), n.Verifier)
@@ -106,5 +112,43 @@ func (n *Node) stop(svc *services) {
 	n.svc.Store(nil)
 	if err := svc.log.Close(context.Background()); err != nil {
 		n.Logger.Error("closing log", "err", err)
+	}
+}
+
+// awaitPublished waits until the own log's published checkpoint covers
+// every entry the log holds. Entries appended before a crash may be
+// sequenced but not yet published; the log publishes them soon after it
+// opens, and the acknowledgements among them must be read before the
+// followers start, or they would acknowledge those entries again.
+//
+// The size of the tree the log holds is Tessera's POSIX tree state
+// (DIR/log/.state/treeState), which package ledger does not expose; if it
+// cannot be read, the node starts without waiting.
+func (n *Node) awaitPublished(ctx context.Context) error {
+	b, err := os.ReadFile(filepath.Join(n.Dir, LogDir, ".state", "treeState"))
+	var st struct {
+		Size uint64 `json:"size"`
+	}
+	if err != nil || json.Unmarshal(b, &st) != nil {
+		n.Logger.WarnContext(ctx, "cannot read the log's tree state; acknowledgements not yet published may be repeated", "err", err)
+		return nil
+	}
+	// A checkpoint is published within a checkpoint interval, after the
+	// witnesses answer or time out; the rest is slack for a busy machine.
+	timeout := n.Config.Witness.Timeout + 2*n.Config.Log.CheckpointInterval + 10*time.Second
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		cp, _, err := ledger.ReadCheckpoint(ctx, n.Source(), n.Verifier)
+		if err == nil && cp.Size >= st.Size {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the own log holds %d entries, but its checkpoint was not published within %v: %w", st.Size, timeout, ctx.Err())
+		case <-tick.C:
+		}
 	}
 }
