@@ -60,8 +60,8 @@ Examples:
 				return err
 			}
 			defer o.Close(context.WithoutCancel(ctx))
-			n.Office = serveOffice{o}
-			n.Ingester = o
+			so := serveOffice{o}
+			n.Office, n.Ingester = so, so
 			if listen == "" {
 				listen = n.Config.Listen
 			}
@@ -90,7 +90,8 @@ func vkeyFile(v note.Verifier, dir string) string {
 }
 
 // serveOffice is the treaty office as the serving node uses it
-// (node.Office).
+// (node.Office), and its ingester of peer entries: a peer.BatchIngester,
+// one transaction per batch, as soon as office.Office has IngestAll.
 type serveOffice struct{ *office.Office }
 
 func (o serveOffice) Database() *registry.Registry { return o.Registry }

@@ -100,50 +100,97 @@ func ackEntry(origin string, index uint64, leaf [32]byte, now time.Time) (entry.
 	}, nil
 }
 
+// ackPipeline is how many batches may have acknowledgements waiting for
+// the own log's checkpoint while the next batch is ingested: enough to
+// cover a checkpoint interval and a round of witness cosigning at full
+// ingestion speed.
+const ackPipeline = 8
+
 // ack ingests and acknowledges the verified entries not yet
-// acknowledged, a batch at a time, recording progress after each batch.
+// acknowledged, a batch at a time. Batches are ingested in order while
+// the acknowledgements of up to ackPipeline earlier batches wait for the
+// own log's checkpoint, so that the database and the log work at once;
+// progress is recorded in order, for each batch once all its
+// acknowledgements are published.
 func (fl *Follower) ack(ctx context.Context) error {
-	for {
-		fl.mu.Lock()
-		from, to := fl.m.st.Acked, fl.m.st.Verified
-		fl.mu.Unlock()
-		if from >= to {
-			return nil
+	fl.mu.Lock()
+	from, verified := fl.m.st.Acked, fl.m.st.Verified
+	fl.mu.Unlock()
+	var pending []*pendingAcks
+	var err error
+	for from < verified && err == nil {
+		to := min(verified, from+ackBatch-from%ackBatch)
+		var b *pendingAcks
+		b, err = fl.ingestRange(ctx, from, to)
+		if b != nil {
+			pending = append(pending, b)
 		}
-		to = min(to, from+ackBatch-from%ackBatch)
-		if err := fl.ackRange(ctx, from, to); err != nil {
-			return err
+		for err == nil && len(pending) > ackPipeline {
+			err = fl.finish(pending[0])
+			pending = pending[1:]
+		}
+		from = to
+	}
+	for _, b := range pending {
+		if err == nil {
+			err = fl.finish(b)
+		} else {
+			b.g.Wait() // no acknowledgement left running
 		}
 	}
+	return err
 }
 
-// ackRange ingests entries [from, to) in order, then appends the missing
-// acknowledgements concurrently, then records the progress.
-func (fl *Follower) ackRange(ctx context.Context, from, to uint64) error {
+// pendingAcks is a batch of entries ingested whose acknowledgements are being
+// appended.
+type pendingAcks struct {
+	to uint64
+	g  errgroup.Group
+}
+
+// ingestRange ingests entries [from, to) in order and starts appending
+// the missing acknowledgements concurrently.
+func (fl *Follower) ingestRange(ctx context.Context, from, to uint64) (*pendingAcks, error) {
 	recs, err := fl.readMirrored(from, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	origin := fl.cfg.Log.Name()
-	var g errgroup.Group
+	b := &pendingAcks{to: to}
+	bi, batched := fl.cfg.Ingester.(BatchIngester)
+	if batched {
+		es := make([]Ingested, len(recs))
+		for i, r := range recs {
+			es[i] = Ingested{*r.e, r.raw}
+		}
+		if err := bi.IngestAll(ctx, fl.cfg.Party, from, es); err != nil {
+			return b, fmt.Errorf("ingesting entries %d to %d: %w", from, to-1, err)
+		}
+	}
 	for i, r := range recs {
 		index := from + uint64(i)
-		if err := fl.cfg.Ingester.Ingest(ctx, fl.cfg.Party, index, *r.e, r.raw); err != nil {
-			g.Wait()
-			return fmt.Errorf("ingesting entry %d: %w", index, err)
+		if !batched {
+			if err := fl.cfg.Ingester.Ingest(ctx, fl.cfg.Party, index, *r.e, r.raw); err != nil {
+				return b, fmt.Errorf("ingesting entry %d: %w", index, err)
+			}
 		}
 		if fl.cfg.Acks == nil || !acknowledges(r.e.Kind) || fl.cfg.Acked.Has(origin, index) {
 			continue
 		}
-		g.Go(func() error { return fl.appendAck(ctx, origin, index, r.raw) })
+		b.g.Go(func() error { return fl.appendAck(ctx, origin, index, r.raw) })
 	}
-	if err := g.Wait(); err != nil {
+	return b, nil
+}
+
+// finish waits for a batch's acknowledgements and records the progress.
+func (fl *Follower) finish(b *pendingAcks) error {
+	if err := b.g.Wait(); err != nil {
 		return err
 	}
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	st := fl.m.st
-	st.Acked = to
+	st.Acked = b.to
 	if err := fl.m.commit(st); err != nil {
 		return err
 	}

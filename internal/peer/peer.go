@@ -59,6 +59,22 @@ type Ingester interface {
 	Ingest(ctx context.Context, peer string, index uint64, e entry.Entry, raw []byte) error
 }
 
+// BatchIngester is an Ingester that also takes a run of consecutive
+// entries of one peer's log at once (in one database transaction, say):
+// the follower then calls IngestAll for each batch (up to 256 entries)
+// instead of Ingest for each entry. The rules of Ingest hold for every
+// entry; an error means the follower ingests the batch again later.
+type BatchIngester interface {
+	Ingester
+	IngestAll(ctx context.Context, peer string, from uint64, es []Ingested) error
+}
+
+// Ingested is one verified entry handed to a BatchIngester.
+type Ingested struct {
+	Entry entry.Entry
+	Raw   []byte // the entry as signed and logged
+}
+
 // NopIngester ingests nothing.
 type NopIngester struct{}
 
