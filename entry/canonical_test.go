@@ -56,3 +56,57 @@ func FuzzCanonicalJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestIsCanonical(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{`{}`, true},
+		{`{"a":null,"b":[1,2]}`, true},
+		{`{"b":[1,2],"a":null}`, false},
+		{`{"a":1,"a":1}`, false},
+		{`{"a":-0}`, false},
+		{`{"a":0,"b":-12,"c":[true,false,{}]}`, true},
+		{`{"a":1.5,"b":100}`, true},
+		{`{"a":1.50}`, false},
+		{`{"a":1e2}`, false},
+		{`{"a":01}`, false},
+		{`{"s":"<&>é\n\u2028/"}`, true},
+		{`{"s":"\u00e9"}`, false},
+		{"{\"s\":\"\u2028\"}", false},
+		{"{\"s\":\"\t\"}", false},
+		{`{"s":"\t\u0001\b"}`, true},
+		{`{"\n":1,"a":2}`, true},
+		{`{"a":2,"\n":1}`, false},
+		{`{"é":1,"z":2}`, false},
+		{`{"z":2,"é":1}`, true},
+		{` {}`, false},
+		{`{} `, false},
+		{`{"a" :1}`, false},
+		{`[]`, false},
+		{"{\"a\":\"\xff\"}", false},
+		{`{"a":` + strings.Repeat("[", 63) + strings.Repeat("]", 63) + `}`, true},
+		{`{"a":` + strings.Repeat("[", 63) + "1" + strings.Repeat("]", 63) + `}`, true},
+		{`{"a":` + strings.Repeat("[", 64) + "1" + strings.Repeat("]", 64) + `}`, false},
+	} {
+		if got := IsCanonical([]byte(tt.in)); got != tt.want {
+			t.Errorf("IsCanonical(%s) = %v, want %v", tt.in, got, tt.want)
+		}
+		if got := canonicalSlow([]byte(tt.in)); got != tt.want {
+			t.Errorf("CanonicalJSON(%s) == input is %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzIsCanonical checks IsCanonical against canonicalising the long way.
+func FuzzIsCanonical(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":null,"b":[1,2.5,{"c":"d"}]}`, `{"\n":1,"a":"\u0001"}`, `{"a":-0}`, `{"z":2,"é":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := IsCanonical(b), canonicalSlow(b); got != want {
+			t.Fatalf("IsCanonical(%q) = %v; CanonicalJSON says %v", b, got, want)
+		}
+	})
+}

@@ -193,19 +193,19 @@ func withSession(token string, h http.Handler) http.Handler {
 	})
 }
 
-// stageBar shows Build's progress on one terminal line per stage.
+// stageBar shows Build's progress on one terminal line per stage, ending
+// each line with the time the stage took.
 type stageBar struct {
-	w     io.Writer
-	stage string
-	last  int
+	w       io.Writer
+	stage   string
+	last    int
+	started time.Time
 }
 
 func (b *stageBar) update(p demo.Progress) {
 	if p.Stage != b.stage {
-		if b.stage != "" {
-			fmt.Fprintln(b.w)
-		}
-		b.stage, b.last = p.Stage, -1
+		b.done()
+		b.stage, b.last, b.started = p.Stage, -1, time.Now()
 	}
 	pct := 100
 	if p.Total > 0 {
@@ -220,7 +220,7 @@ func (b *stageBar) update(p demo.Progress) {
 
 func (b *stageBar) done() {
 	if b.stage != "" {
-		fmt.Fprintln(b.w)
+		fmt.Fprintf(b.w, ", %s\n", time.Since(b.started).Round(100*time.Millisecond))
 		b.stage = ""
 	}
 }

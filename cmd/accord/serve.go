@@ -14,6 +14,7 @@ import (
 
 	"accord/internal/node"
 	"accord/internal/office"
+	"accord/internal/peer"
 	"accord/internal/registry"
 	"accord/internal/treaty"
 )
@@ -91,8 +92,10 @@ func vkeyFile(v note.Verifier, dir string) string {
 
 // serveOffice is the treaty office as the serving node uses it
 // (node.Office), and its ingester of peer entries: a peer.BatchIngester,
-// one transaction per batch, as soon as office.Office has IngestAll.
+// one database transaction per batch of a peer's entries.
 type serveOffice struct{ *office.Office }
+
+var _ peer.BatchIngester = serveOffice{}
 
 func (o serveOffice) Database() *registry.Registry { return o.Registry }
 

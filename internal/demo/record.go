@@ -75,23 +75,35 @@ func (d *Demo) record(ctx context.Context) error {
 	return d.acknowledge(ctx, offices, results)
 }
 
-// notifyAll sends one party's notifications in order, in batches of
+// notifyAll sends one party's notifications in order, in runs of
 // independent ones.
 func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim.Event, progress func(int)) ([]sent, error) {
 	var out []sent
-	for _, batch := range batches {
-		ps := make([]office.Pending, len(batch))
-		for i, e := range batch {
-			ps[i] = pending(e)
+	// Chunks of runs share a checkpoint; progress is reported per chunk.
+	const chunk = 16
+	for len(batches) > 0 {
+		k := min(chunk, len(batches))
+		runs := make([][]office.Pending, k)
+		n := 0
+		for r, batch := range batches[:k] {
+			runs[r] = make([]office.Pending, len(batch))
+			for i, e := range batch {
+				runs[r][i] = pending(e)
+			}
+			n += len(batch)
 		}
-		as, err := o.ReplayAll(ctx, ps)
+		as, err := o.ReplayRuns(ctx, runs)
 		if err != nil {
-			return nil, fmt.Errorf("%s %s effective %s: %w", batch[0].Party, batch[0].Type, batch[0].Effective, err)
+			b := batches[0]
+			return nil, fmt.Errorf("%s notifications from %s effective %s: %w", b[0].Party, b[0].Type, b[0].Effective, err)
 		}
-		for i, a := range as {
-			out = append(out, sent{batch[i], registry.Ref{Origin: o.Node.Origin(), Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}})
+		for r, run := range as {
+			for i, a := range run {
+				out = append(out, sent{batches[r][i], registry.Ref{Origin: o.Node.Origin(), Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}})
+			}
 		}
-		progress(len(batch))
+		progress(n)
+		batches = batches[k:]
 	}
 	return out, nil
 }

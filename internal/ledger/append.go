@@ -71,3 +71,58 @@ func (l *Log) sign(e *entry.Entry) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// AppendRuns appends runs of entries: the entries of one run in no
+// guaranteed order (they must not depend on each other), every run after
+// the whole run before it. Each run waits only until it is sequenced, so
+// a long ordered history needs one checkpoint, not one per run. It
+// returns, run by run in the order given, where each entry landed, once
+// every entry is durably sequenced and covered by a published checkpoint.
+//
+// Entries are checked and signed as their run is queued. On an error the
+// runs queued before it may be in the log; nothing of a run that fails
+// its checks is.
+func (l *Log) AppendRuns(ctx context.Context, runs [][]entry.Entry) ([][]Appended, error) {
+	out := make([][]Appended, len(runs))
+	var last tessera.Index
+	queued := false
+	for r, run := range runs {
+		bs := make([][]byte, len(run))
+		for i := range run {
+			b, err := l.sign(&run[i])
+			if err != nil {
+				return nil, fmt.Errorf("run %d, entry %d: %w", r, i, err)
+			}
+			bs[i] = b
+		}
+		fs := make([]tessera.IndexFuture, len(bs))
+		for i, b := range bs {
+			fs[i] = l.queue(ctx, b)
+		}
+		out[r] = make([]Appended, len(bs))
+		for i, f := range fs {
+			idx, err := f()
+			if err != nil {
+				return nil, fmt.Errorf("run %d, appending %s entry: %w", r, run[i].Kind, err)
+			}
+			out[r][i] = Appended{Index: idx.Index, LeafHash: entry.LeafHash(bs[i]), Entry: bs[i]}
+			if !queued || idx.Index > last.Index {
+				last, queued = idx, true
+			}
+		}
+	}
+	if !queued {
+		return out, nil
+	}
+	_, cp, err := l.awaiter.Await(ctx, func() (tessera.Index, error) { return last, nil })
+	if err != nil {
+		return nil, fmt.Errorf("awaiting a checkpoint covering entry %d: %w", last.Index, err)
+	}
+	for _, run := range out {
+		for i := range run {
+			run[i].Checkpoint = cp
+		}
+	}
+	l.logger.DebugContext(ctx, "appended runs", "runs", len(runs), "last", last.Index)
+	return out, nil
+}

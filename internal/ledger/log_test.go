@@ -117,6 +117,63 @@ func TestAppendOrder(t *testing.T) {
 	}
 }
 
+// TestAppendRuns appends runs of entries in one call: every entry of a
+// run lands after every entry of the run before it, each once, and all of
+// them are covered by the checkpoint returned. A run that fails its checks
+// is not appended, and the runs before it are.
+func TestAppendRuns(t *testing.T) {
+	tl := newTestLog(t)
+	var runs [][]entry.Entry
+	for r := range 40 {
+		var run []entry.Entry
+		for i := range 1 + r%13 {
+			run = append(run, testEntry(r*100+i))
+		}
+		runs = append(runs, run)
+	}
+	out, err := tl.log.AppendRuns(t.Context(), runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prevMax uint64
+	seen := map[uint64]bool{}
+	for r, run := range out {
+		if len(run) != len(runs[r]) {
+			t.Fatalf("run %d: %d results for %d entries", r, len(run), len(runs[r]))
+		}
+		lo, hi := run[0].Index, run[0].Index
+		for i, a := range run {
+			lo, hi = min(lo, a.Index), max(hi, a.Index)
+			if seen[a.Index] {
+				t.Fatalf("index %d assigned twice", a.Index)
+			}
+			seen[a.Index] = true
+			got, err := entry.Open(a.Entry, tl.verifier)
+			if err != nil || string(got.Body) != string(runs[r][i].Body) || a.LeafHash != entry.LeafHash(a.Entry) {
+				t.Fatalf("run %d entry %d: %+v, %v", r, i, got, err)
+			}
+			cp := tl.checkpointOf(a.Checkpoint)
+			if cp.Size <= a.Index {
+				t.Fatalf("run %d entry %d at index %d: checkpoint of size %d does not cover it", r, i, a.Index, cp.Size)
+			}
+		}
+		if r > 0 && lo <= prevMax {
+			t.Fatalf("run %d starts at index %d, before the end of run %d at %d", r, lo, r-1, prevMax)
+		}
+		prevMax = hi
+	}
+	tl.check()
+
+	bad := [][]entry.Entry{{testEntry(9000)}, {testEntry(9001), {Kind: "rumour", Effective: testEntry(0).Effective, Body: []byte(`{}`)}}}
+	size := tl.size()
+	if _, err := tl.log.AppendRuns(t.Context(), bad); !errors.Is(err, entry.ErrUnknownKind) {
+		t.Fatalf("AppendRuns with a bad run = %v, want %v", err, entry.ErrUnknownKind)
+	}
+	if a := tl.append(testEntry(9002)); a.Index != size+1 {
+		t.Fatalf("after a refused second run, next entry at index %d, want %d (the first run only)", a.Index, size+1)
+	}
+}
+
 // TestReopen closes a log and opens it again: the entries stay and new
 // ones follow them.
 func TestReopen(t *testing.T) {

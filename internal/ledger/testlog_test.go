@@ -168,3 +168,13 @@ func (tl *testLog) size() uint64 {
 	}
 	return cp.Size
 }
+
+// checkpointOf opens a signed checkpoint of the log.
+func (tl *testLog) checkpointOf(b []byte) *log.Checkpoint {
+	tl.t.Helper()
+	cp, _, _, err := log.ParseCheckpoint(b, tl.verifier.Name(), tl.verifier)
+	if err != nil {
+		tl.t.Fatalf("checkpoint %q: %v", b, err)
+	}
+	return cp
+}

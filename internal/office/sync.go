@@ -8,6 +8,7 @@ import (
 
 	"accord/entry"
 	"accord/internal/ledger"
+	"accord/internal/peer"
 	"accord/internal/registry"
 )
 
@@ -91,5 +92,25 @@ func (o *Office) Ingest(ctx context.Context, party string, index uint64, e entry
 			return err
 		}
 		return o.Registry.Apply(ctx, registry.RecordOf(&e, index, raw))
+	})
+}
+
+// IngestAll applies a run of consecutive verified entries of a peer's
+// log, the first at index from, in one database transaction: Ingest for
+// a batch (peer.BatchIngester).
+func (o *Office) IngestAll(ctx context.Context, party string, from uint64, es []peer.Ingested) error {
+	recs := make([]registry.Record, len(es))
+	for i := range es {
+		recs[i] = registry.RecordOf(&es[i].Entry, from+uint64(i), es[i].Raw)
+	}
+	return o.locked(func() error {
+		err := o.Registry.Apply(ctx, recs...)
+		if !errors.Is(err, registry.ErrGap) {
+			return err
+		}
+		if err := o.syncAll(ctx, nil); err != nil {
+			return err
+		}
+		return o.Registry.Apply(ctx, recs...)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"accord/entry"
+	"accord/internal/treaty"
 )
 
 // Apply ingests records, each the next entry of its log, in one
@@ -83,7 +84,7 @@ func (r *Registry) apply(s *session, next map[string]uint64, rec *Record) error 
 		r.log.Info("refused entry", "origin", rec.Origin, "index", rec.Index, "reason", ref.Error())
 		err = s.writeEntry(&plan{rec: rec}, ref.Error())
 	} else if err == nil {
-		err = s.write(p)
+		err = s.write(p, r.t)
 	}
 	if err != nil {
 		return fmt.Errorf("applying %s#%d: %w", rec.Origin, rec.Index, err)
@@ -105,7 +106,7 @@ func (s *session) same(rec *Record) error {
 }
 
 // write inserts everything a valid record states.
-func (s *session) write(p *plan) error {
+func (s *session) write(p *plan, t *treaty.Treaty) error {
 	if err := s.writeEntry(p, ""); err != nil {
 		return err
 	}
@@ -131,7 +132,47 @@ func (s *session) write(p *plan) error {
 			return err
 		}
 	}
+	if err := s.writeLatest(p, t); err != nil {
+		return err
+	}
 	return s.writeExtras(p)
+}
+
+// writeLatest brings the cached latest state of the items p names up to
+// date: the state validation found for a fact after everything known
+// about its item, a fold of the whole history for any other fact and for
+// every item a correction touches.
+func (s *session) writeLatest(p *plan, t *treaty.Treaty) error {
+	party := p.rec.Party
+	if p.corrects != nil {
+		old, err := s.factsOf(p.rec.Origin, *p.corrects)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, f := range append(old, p.facts...) {
+			if !seen[f.uid] {
+				seen[f.uid] = true
+				if err := s.refold(t, party, f.uid); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for i := range p.facts {
+		f := &p.facts[i]
+		if st := p.next[i]; st != nil {
+			if err := s.putLatest(party, f.uid, &latest{state: *st, effective: f.effective, idx: f.idx}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.refold(t, party, f.uid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *session) writeFact(party string, f *fact) error {

@@ -20,6 +20,7 @@ type plan struct {
 	corrects   *uint64
 	answers    *Ref
 	facts      []fact
+	next       []*itemState // per fact, the item's state after it when that is its latest, else nil
 	newUIDs    []string
 	facilities []string
 	ack        *Acknowledgement

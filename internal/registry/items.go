@@ -36,10 +36,12 @@ func (r *Registry) items(s *session, p *plan, n *Notification, except int64) err
 		if err != nil {
 			return err
 		}
-		if err := r.place(s, p, f, except, initial); err != nil {
+		next, err := r.place(s, p, f, except, initial)
+		if err != nil {
 			return err
 		}
 		p.facts = append(p.facts, f)
+		p.next = append(p.next, next)
 	}
 	p.facilities = facilitiesOf(n)
 	return nil
@@ -90,20 +92,37 @@ func opt(s string) *string {
 }
 
 // place checks that f fits in its item's history as known now: the facts
-// before it allow it, and it allows the facts after it.
-func (r *Registry) place(s *session, p *plan, f fact, except int64, initial bool) error {
+// before it allow it, and it allows the facts after it. When f comes
+// after every fact known about its item and corrects nothing, it returns
+// the item's state after f; otherwise nil.
+func (r *Registry) place(s *session, p *plan, f fact, except int64, initial bool) (*itemState, error) {
+	if except < 0 {
+		// The common case: a fact dated after everything known about its
+		// item needs only the item's latest state.
+		l, err := s.latest(p.rec.Party, f.uid)
+		if err != nil {
+			return nil, err
+		}
+		if l != nil && l.after(f.effective, f.idx) {
+			next, ref := lifecycle(r.t, &l.state, &f)
+			if ref != nil {
+				return nil, ref
+			}
+			return next, nil
+		}
+	}
 	chain, err := s.chain(p.rec.Party, f.uid, except)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	all, pos := insert(chain, f)
 	prior, ref := fold(r.t, all[:pos])
 	if ref != nil {
-		return ref
+		return nil, ref
 	}
 	if prior == nil && f.movedFrom == "" {
 		if err := r.fresh(s, p, f, all[pos+1:], except, initial); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	st := prior
@@ -113,11 +132,11 @@ func (r *Registry) place(s *session, p *plan, f fact, except int64, initial bool
 			if i > pos {
 				ref.Reason = fmt.Sprintf("it would break the later history: %s", ref.Reason)
 			}
-			return ref
+			return nil, ref
 		}
 		st = next
 	}
-	return nil
+	return nil, nil
 }
 
 // fresh checks a fact about an item that does not exist before it.
@@ -176,17 +195,11 @@ func (r *Registry) events(s *session, p *plan, n *Notification) error {
 }
 
 func (r *Registry) exists(s *session, p *plan, uid string) error {
-	chain, err := s.chain(p.rec.Party, uid, -1)
-	if err != nil {
-		return err
-	}
 	d := p.rec.Effective.String()
-	i := slices.IndexFunc(chain, func(f fact) bool { return f.effective > d })
-	if i >= 0 {
-		chain = chain[:i]
-	}
-	st, ref := fold(r.t, chain)
+	st, ref, err := r.stateOn(s, p.rec.Party, uid, d)
 	switch {
+	case err != nil:
+		return err
 	case ref != nil:
 		return ref
 	case st == nil:
@@ -214,4 +227,26 @@ func itemFacilities(n *Notification) []string {
 		out = append(out, it.Facility)
 	}
 	return out
+}
+
+// stateOn returns the item's state on date d as known now: nil if it
+// does not exist then.
+func (r *Registry) stateOn(s *session, party, uid, d string) (*itemState, *Refusal, error) {
+	l, err := s.latest(party, uid)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l != nil && l.effective <= d {
+		return &l.state, nil, nil
+	}
+	chain, err := s.chain(party, uid, -1)
+	if err != nil {
+		return nil, nil, err
+	}
+	i := slices.IndexFunc(chain, func(f fact) bool { return f.effective > d })
+	if i >= 0 {
+		chain = chain[:i]
+	}
+	st, ref := fold(r.t, chain)
+	return st, ref, nil
 }

@@ -298,6 +298,8 @@ func TestProperty(t *testing.T) {
 			if got := queryResults(t, other, points); got != want {
 				t.Errorf("rebuilt database answers differently")
 			}
+			checkLatest(t, n.reg)
+			checkLatest(t, other)
 			if dump(t, other) != dump(t, n.reg) {
 				t.Errorf("rebuilt database differs")
 			}

@@ -218,6 +218,7 @@ func TestRulesValid(t *testing.T) {
 		{"2011-02-05", &Notification{Type: "initial_data", Items: usaInitial().Items, Corrects: refOf(init)}},
 	} {
 		n.mustSend("USA", b.eff, "2011-12-01T00:00:00Z", b.body)
+		checkLatest(t, n.reg)
 	}
 }
 

@@ -81,6 +81,7 @@ func scenario(t *testing.T, n *testNode) map[string]Record {
 func TestScenario(t *testing.T) {
 	n := newTestNode(t)
 	recs := scenario(t, n)
+	checkLatest(t, n.reg)
 
 	// Inventory and counts at several dates, as known at several times.
 	for _, c := range []struct {

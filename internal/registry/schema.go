@@ -24,7 +24,8 @@ func parseDate(s string) treaty.Date {
 
 // schema is the registry's database. Tables hold what the logs say and
 // are only ever inserted into, except logs.next_index, the ingestion
-// cursor. Dates are stored as YYYY-MM-DD, times in timeLayout.
+// cursor, and item_state, a cache derived from item_history. Dates are
+// stored as YYYY-MM-DD, times in timeLayout.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (
 	key   TEXT PRIMARY KEY,
@@ -105,6 +106,23 @@ CREATE TABLE IF NOT EXISTS item_history (
 	PRIMARY KEY (party, uid, effective, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS item_history_by_entry ON item_history (origin, idx);
+
+-- each item's state after its latest fact as known now (corrected entries
+-- left out), and that fact's date and index: derived from item_history so
+-- that validating a fact dated after all others reads one row, not the
+-- item's whole history. A missing row is rebuilt from item_history.
+CREATE TABLE IF NOT EXISTS item_state (
+	party     TEXT NOT NULL,
+	uid       TEXT NOT NULL,
+	effective TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	type      TEXT NOT NULL,
+	category  TEXT NOT NULL,
+	status    TEXT NOT NULL,
+	facility  TEXT NOT NULL,
+	warheads  INTEGER NOT NULL,
+	PRIMARY KEY (party, uid)
+) WITHOUT ROWID;
 
 -- acknowledgements: origin, idx is the acknowledging entry.
 CREATE TABLE IF NOT EXISTS acks (

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"accord/internal/treaty"
 )
 
 // A session is one transaction with its prepared statements. Validation
@@ -160,4 +162,53 @@ func scanFacts(rows *sql.Rows) ([]fact, error) {
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// A latest is an item's state after its latest fact as known now, and
+// that fact's date and index.
+type latest struct {
+	state     itemState
+	effective string
+	idx       uint64
+}
+
+// after reports whether a fact dated effective with index idx comes after
+// every fact l folds.
+func (l *latest) after(effective string, idx uint64) bool {
+	return effective > l.effective || effective == l.effective && idx > l.idx
+}
+
+// latest returns the item's cached latest state, or nil if none is kept.
+func (s *session) latest(party, uid string) (*latest, error) {
+	var l latest
+	ok, err := s.row(`SELECT effective, idx, type, category, status, facility, warheads FROM item_state WHERE party = ? AND uid = ?`,
+		[]any{party, uid}, &l.effective, &l.idx, &l.state.Type, &l.state.Category, &l.state.Status, &l.state.Facility, &l.state.Warheads)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func (s *session) putLatest(party, uid string, l *latest) error {
+	st := &l.state
+	return s.exec(`INSERT INTO item_state(party, uid, effective, idx, type, category, status, facility, warheads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(party, uid) DO UPDATE SET effective = excluded.effective, idx = excluded.idx, type = excluded.type,
+		category = excluded.category, status = excluded.status, facility = excluded.facility, warheads = excluded.warheads`,
+		party, uid, l.effective, l.idx, st.Type, st.Category, st.Status, st.Facility, st.Warheads)
+}
+
+// refold rebuilds the item's cached latest state from its whole history.
+func (s *session) refold(t *treaty.Treaty, party, uid string) error {
+	chain, err := s.chain(party, uid, -1)
+	if err != nil {
+		return err
+	}
+	st, ref := fold(t, chain)
+	if ref != nil || st == nil {
+		// Only valid facts are written, so this is a history emptied by
+		// corrections or one the treaty's rules no longer accept.
+		return s.exec(`DELETE FROM item_state WHERE party = ? AND uid = ?`, party, uid)
+	}
+	last := chain[len(chain)-1]
+	return s.putLatest(party, uid, &latest{state: *st, effective: last.effective, idx: last.idx})
 }

@@ -140,7 +140,7 @@ func (n *testNode) invariants() {
 func dump(t testing.TB, r *Registry) string {
 	t.Helper()
 	var b strings.Builder
-	for _, table := range []string{"meta", "logs", "entries", "corrections", "items", "facilities", "item_history", "acks", "inspections"} {
+	for _, table := range []string{"meta", "logs", "entries", "corrections", "items", "facilities", "item_history", "item_state", "acks", "inspections"} {
 		rows, err := r.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2`)
 		if err != nil {
 			t.Fatal(err)
@@ -198,3 +198,50 @@ func uids(uids ...string) []Item {
 }
 
 var _ = sql.ErrNoRows
+
+// checkLatest checks that the cached latest state of every item is what
+// folding its whole history gives, and that no item lacks one.
+func checkLatest(t testing.TB, r *Registry) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.end()
+	rows, err := r.db.QueryContext(ctx, `SELECT DISTINCT party, uid FROM item_history ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys [][2]string
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	for _, k := range keys {
+		chain, err := s.chain(k[0], k[1], -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, ref := fold(r.t, chain)
+		if ref != nil {
+			t.Fatalf("%s %s: history does not fold: %v", k[0], k[1], ref)
+		}
+		got, err := s.latest(k[0], k[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case want == nil && got != nil:
+			t.Errorf("%s %s: latest state %+v kept for an item with no history as known now", k[0], k[1], got)
+		case want != nil && got == nil:
+			t.Errorf("%s %s: no latest state kept; want %+v", k[0], k[1], *want)
+		case want != nil && (got.state != *want || got.effective != chain[len(chain)-1].effective || got.idx != chain[len(chain)-1].idx):
+			t.Errorf("%s %s: latest state %+v, want %+v after #%d", k[0], k[1], *got, *want, chain[len(chain)-1].idx)
+		}
+	}
+}
