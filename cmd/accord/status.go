@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -25,7 +26,8 @@ func newStatusCmd() *cobra.Command {
 		Long: `For each party (or one): the treaty engine's verdicts on its treaty
 database, inspections used against quota this treaty year, notifications
 due in the next 30 days, late and missing notifications, and unacknowledged
-entries, as known at the end of DATE (default: now).
+entries, and the split-view evidence the node holds against a party's log,
+as known at the end of DATE (default: now).
 
 Exit status 1 when a limit in force is exceeded.
 
@@ -55,6 +57,9 @@ Examples:
 				}
 				st, err := o.Registry.Status(ctx, p.ID, at, reading)
 				if err != nil {
+					return err
+				}
+				if err := o.Node.AddEvidence(st); err != nil {
 					return err
 				}
 				all = append(all, st)
@@ -111,9 +116,14 @@ func printStatus(w io.Writer, all []*registry.Status) error {
 		for _, group := range []struct {
 			name string
 			fs   []registry.Finding
-		}{{"late", st.Late}, {"missing", st.Missing}, {"unacknowledged", st.Unacknowledged}, {"finding", st.Other}} {
+		}{{"late", st.Late}, {"missing", st.Missing}, {"unacknowledged", st.Unacknowledged}, {"", st.Other}} {
 			for _, f := range group.fs {
-				fmt.Fprintf(tw, "  %s\t%s\t%s%s: %s\n", group.name, f.Type, f.Effective, ref(f.Entry), f.Reason)
+				name := cmp.Or(group.name, f.Kind)
+				where := strings.TrimSpace(f.Effective.String() + ref(f.Entry))
+				if where != "" {
+					where += ": "
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s%s\n", name, f.Type, where, f.Reason)
 			}
 		}
 		if err := tw.Flush(); err != nil {

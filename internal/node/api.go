@@ -17,6 +17,7 @@ import (
 	"accord/internal/evidence"
 	"accord/internal/ledger"
 	"accord/internal/peer"
+	"accord/internal/registry"
 	"accord/internal/witness"
 )
 
@@ -188,6 +189,27 @@ func (n *Node) servePeers(w http.ResponseWriter, r *http.Request) {
 // Findings returns the split-view and rollback evidence the node holds.
 func (n *Node) Findings() ([]evidence.Finding, error) {
 	return evidence.List(filepath.Join(n.Dir, EvidenceDir))
+}
+
+// AddEvidence adds to st, a party's status, a split_view finding for each
+// evidence file the node held by st.At that shows the party's log
+// contradicting itself.
+func (n *Node) AddEvidence(st *registry.Status) error {
+	fs, err := n.Findings()
+	if err != nil {
+		return fmt.Errorf("reading evidence: %w", err)
+	}
+	origin := entry.Origin(n.Config.Treaty, st.Party)
+	for _, f := range fs {
+		if f.Origin != origin || f.DetectedAt.After(st.At) {
+			continue
+		}
+		st.Other = append(st.Other, registry.Finding{
+			Kind: registry.FindingSplitView, Party: st.Party, Sent: f.DetectedAt,
+			Reason: fmt.Sprintf("%s (evidence %s; check it with accord evidence verify)", f.Explanation, filepath.Join(EvidenceDir, f.File)),
+		})
+	}
+	return nil
 }
 
 // Declare is the body of POST /v1/declarations: a declaration to sign

@@ -185,6 +185,15 @@ func TestSplitView(t *testing.T) {
 	if err != nil || !strings.Contains(string(resp.Body), `"split_views":[{`) || !strings.Contains(string(resp.Body), "accord/trilateral-draft/RUS") {
 		t.Fatalf("findings: %v %s", err, resp.Body)
 	}
+	// The finding is in RUS's status, over the API and on the command line.
+	resp, err = usa.do("GET", "v1/status?party=RUS", usa.operator, "")
+	if err != nil || !strings.Contains(string(resp.Body), `"split_view"`) || !strings.Contains(string(resp.Body), filepath.Base(ev)) {
+		t.Fatalf("status of RUS: %v %s", err, resp.Body)
+	}
+	out, err = exec.Command(accordBin, "status", "--data", usa.dir, "--party", "RUS").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "  split_view  ") {
+		t.Fatalf("accord status: %v\n%s", err, out)
+	}
 	// A tampered evidence file proves nothing: exit status 1.
 	b, _ := os.ReadFile(ev)
 	bad := filepath.Join(t.TempDir(), "bad.json")

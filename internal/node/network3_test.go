@@ -41,8 +41,11 @@ func others(ps []*proc, p *proc) []string {
 // acknowledgement of every entry that needs one, its own checkpoint
 // cosigned by every other party, and the same answers from the treaty
 // database about every party.
-func testNetwork(t *testing.T, treatyID string, parties ...string) {
+func testNetwork(t *testing.T, treatyID string, setup func(*testing.T, []*proc), parties ...string) []*proc {
 	ps := newNetwork(t, treatyID, parties...)
+	if setup != nil {
+		setup(t, ps)
+	}
 	for _, p := range ps {
 		p.start()
 	}
@@ -83,6 +86,7 @@ func testNetwork(t *testing.T, treatyID string, parties ...string) {
 	}
 	sameEngine(t, treatyID, ps)
 	t.Logf("logs: %s", sizes(ps))
+	return ps
 }
 
 func sizes(ps []*proc) string {
@@ -94,7 +98,7 @@ func sizes(ps []*proc) string {
 }
 
 // TestThreeParties runs USA, RUS and CHN nodes under trilateral-draft.
-func TestThreeParties(t *testing.T) { testNetwork(t, "trilateral-draft", "USA", "RUS", "CHN") }
+func TestThreeParties(t *testing.T) { testNetwork(t, "trilateral-draft", nil, "USA", "RUS", "CHN") }
 
 // TestTwoParties runs USA and RUS nodes under newstart.
-func TestTwoParties(t *testing.T) { testNetwork(t, "newstart", "USA", "RUS") }
+func TestTwoParties(t *testing.T) { testNetwork(t, "newstart", nil, "USA", "RUS") }

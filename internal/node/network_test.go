@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/tls"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -56,9 +57,23 @@ type proc struct {
 	operator string // the operator's bearer token
 	cmd      *exec.Cmd
 	exited   chan struct{}
+	tls      *tls.Config // for a node serving HTTPS, the client's configuration
 }
 
-func (p *proc) url() string { return "http://" + p.addr + "/" }
+func (p *proc) url() string {
+	if p.tls != nil {
+		return "https://" + p.addr + "/"
+	}
+	return "http://" + p.addr + "/"
+}
+
+// client returns an HTTP client that trusts p's certificate.
+func (p *proc) client() *http.Client {
+	if p.tls == nil {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: p.tls}}
+}
 
 // accord runs the accord binary and returns its stdout.
 func accord(t *testing.T, args ...string) string {
@@ -152,7 +167,7 @@ func (p *proc) start() {
 	go func() { p.cmd.Wait(); logf.Close(); close(p.exited) }()
 	p.t.Cleanup(p.kill)
 	p.waitFor("healthz", func() bool {
-		resp, err := http.Get(p.url() + "healthz")
+		resp, err := p.client().Get(p.url() + "healthz")
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -225,7 +240,7 @@ func (p *proc) do(method, path, token, body string) (*response, error) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := p.client().Do(req)
 	if err != nil {
 		return nil, err
 	}

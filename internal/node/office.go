@@ -312,6 +312,10 @@ func (n *Node) serveStatus(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusBadRequest, err) // an unknown reading
 			return
 		}
+		if err := n.AddEvidence(st); err != nil {
+			n.internalError(w, r, "reading evidence", err)
+			return
+		}
 		all = append(all, st)
 	}
 	writeJSON(w, all)

@@ -18,6 +18,7 @@ const (
 	FindingLateAck        = "late_acknowledgement"
 	FindingRefused        = "refused"      // an entry in the party's log that breaks a rule
 	FindingAckMismatch    = "ack_mismatch" // an acknowledgement names an entry by another leaf hash than the one held
+	FindingSplitView      = "split_view"   // the party's log showed two inconsistent histories (evidence held by the node)
 )
 
 // A Finding is a broken obligation, with the inputs that prove it: the
