@@ -198,9 +198,13 @@ func TestKeyFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := strings.Split(vkey, "+")
-	key, _ := base64.StdEncoding.DecodeString(parts[2])
-	if key[0] != 0x04 || len(key) != 33 {
+	// name+hash+key: the base64 key may itself contain '+'.
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		t.Fatalf("verifier key %q is not name+hash+key", vkey)
+	}
+	key, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(key) != 33 || key[0] != 0x04 {
 		t.Fatalf("key %x", key)
 	}
 	h := sha256.Sum256(append([]byte("w\n"), key...))
