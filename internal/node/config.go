@@ -246,7 +246,7 @@ party: {{.Party}}
 
 # listen is the TCP address "accord serve" listens on, host:port.
 # "accord serve --listen" overrides it.
-listen: {{.Listen}}
+listen: {{printf "%q" .Listen}}
 
 log:
   # checkpoint_interval is how often a new signed checkpoint is published
@@ -280,7 +280,7 @@ witness:
   # each checkpoint of this node's log: all, any, none or a number. One
   # that misses it within the timeout is published without the missing
   # cosignatures, and the next checkpoint tries again.
-  policy: {{.Witness.Policy}}
+  policy: {{printf "%q" .Witness.Policy}}
 
   # timeout is how long publishing a checkpoint waits for cosignatures.
   # Between 100ms and 1m.

@@ -176,14 +176,26 @@ func (a *Acknowledgement) Encode() ([]byte, error) {
 }
 
 // ParseInspection reads the members the registry needs from an
-// inspection body, ignoring any others.
+// inspection body, ignoring any others. Member names must match exactly:
+// encoding/json would also read "Inspection_Type" as inspection_type.
 func ParseInspection(b []byte) (*InspectionRecord, error) {
 	if len(b) > entry.MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(b), entry.MaxSize)
 	}
-	var r InspectionRecord
-	if err := json.Unmarshal(b, &r); err != nil {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	var r InspectionRecord
+	for _, m := range []struct {
+		name string
+		v    *string
+	}{{"inspection_type", &r.Type}, {"inspected", &r.Inspected}} {
+		if raw, ok := members[m.name]; ok {
+			if err := json.Unmarshal(raw, m.v); err != nil {
+				return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, m.name, err)
+			}
+		}
 	}
 	if !ident.MatchString(r.Type) {
 		return nil, fmt.Errorf("%w: inspection_type %q is not an id", ErrMalformed, r.Type)

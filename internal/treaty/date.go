@@ -28,11 +28,15 @@ func badValue(value, format string, args ...any) error {
 	return &valueError{value: value, msg: fmt.Sprintf(format, args...)}
 }
 
-// ParseDate parses an ISO 8601 calendar date such as 2011-02-05.
+// ParseDate parses an ISO 8601 calendar date such as 2011-02-05. It
+// refuses 0001-01-01, which is the zero Date ("not set").
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, strings.TrimSpace(s))
 	if err != nil {
 		return Date{}, badValue(s, "invalid date %q: want YYYY-MM-DD", s)
+	}
+	if t.IsZero() {
+		return Date{}, badValue(s, "invalid date %q: 0001-01-01 stands for no date", s)
 	}
 	return Date{t}, nil
 }
@@ -96,7 +100,7 @@ type Period struct {
 
 // ParsePeriod parses a period written as one or more number–unit pairs:
 // y (years), mo (months), w (weeks), d (days), h (hours); e.g. "10y",
-// "45d", "1y6mo".
+// "45d", "1y6mo". Each unit totals at most 1000, weeks counted as days.
 func ParsePeriod(s string) (Period, error) {
 	var p Period
 	rest := strings.TrimSpace(s)
@@ -131,6 +135,11 @@ func ParsePeriod(s string) (Period, error) {
 			return Period{}, badValue(s, "invalid period %q: unit must be y, mo, w, d or h", s)
 		}
 		rest = rest[j:]
+	}
+	// The bound is on each unit's total, so that String, which writes
+	// weeks as days and sums repeated units, writes what parses.
+	if max(p.Years, p.Months, p.Days, p.Hours) > 1000 {
+		return Period{}, badValue(s, "invalid period %q: at most 1000 of each unit (a week is 7 days)", s)
 	}
 	return p, nil
 }

@@ -52,8 +52,10 @@ func ParseRequest(b []byte) (*Request, error) {
 		return nil, fmt.Errorf("%w: more than %d proof hashes", ErrBadRequest, maxProofHashes)
 	}
 	for _, l := range lines[1:] {
+		// The decoder skips \r and \n even in strict mode: only the
+		// canonical encoding is a proof line.
 		h, err := base64.StdEncoding.Strict().DecodeString(l)
-		if err != nil || len(h) != 32 {
+		if err != nil || len(h) != 32 || base64.StdEncoding.EncodeToString(h) != l {
 			return nil, fmt.Errorf("%w: proof line %q is not a base64 SHA-256 hash", ErrBadRequest, l)
 		}
 		r.Proof = append(r.Proof, h)
