@@ -2,11 +2,13 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"crypto/sha256"
 	"encoding/binary"
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -159,14 +161,75 @@ func TestReplay(t *testing.T) {
 }
 
 // BenchmarkReplay replays -registry.n notifications (default 1,000,000)
-// into a new database per iteration. Run it once:
+// into a new database per iteration, beside its baseline: the same
+// records inserted as plain rows into one SQLite table with the same
+// settings and batches, the least any database of the log must do. Run it
+// once:
 //
 //	go test -run '^$' -bench Replay -benchtime 1x -benchmem ./internal/registry
 func BenchmarkReplay(b *testing.B) {
-	var spent time.Duration
-	for b.Loop() {
-		_, d := replay(b, *benchN)
-		spent += d
+	b.Run("registry", func(b *testing.B) {
+		var spent time.Duration
+		for b.Loop() {
+			_, d := replay(b, *benchN)
+			spent += d
+		}
+		b.ReportMetric(float64(*benchN*b.N)/spent.Seconds(), "entries/s")
+	})
+	b.Run("rows", func(b *testing.B) {
+		var spent time.Duration
+		for b.Loop() {
+			spent += replayRows(b, *benchN)
+		}
+		b.ReportMetric(float64(*benchN*b.N)/spent.Seconds(), "entries/s")
+	})
+}
+
+// replayRows inserts n generated records into a plain table in batches of
+// 1,000, one transaction each, and returns the time the inserts took.
+func replayRows(tb testing.TB, n int) time.Duration {
+	tr, err := treaty.Builtin("newstart")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	b.ReportMetric(float64(*benchN*b.N)/spent.Seconds(), "entries/s")
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(tb.TempDir(), "rows.db")+"?"+q.Encode())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE entries (origin TEXT NOT NULL, idx INTEGER NOT NULL, leaf_hash BLOB NOT NULL,
+		party TEXT NOT NULL, kind TEXT NOT NULL, effective TEXT NOT NULL, recorded TEXT NOT NULL, body BLOB NOT NULL,
+		PRIMARY KEY (origin, idx)) WITHOUT ROWID`); err != nil {
+		tb.Fatal(err)
+	}
+	s := newStream(tr)
+	var spent time.Duration
+	for done := 0; done < n; {
+		batch := s.next(tb, min(1000, n-done))
+		start := time.Now()
+		tx, err := db.Begin()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		st, err := tx.Prepare(`INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, r := range batch {
+			if _, err := st.Exec(r.Origin, r.Index, r.LeafHash[:], r.Party, string(r.Kind), r.Effective.String(),
+				r.Recorded.UTC().Format(time.RFC3339Nano), r.Body); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			tb.Fatal(err)
+		}
+		spent += time.Since(start)
+		done += len(batch)
+	}
+	return spent
 }
