@@ -2,8 +2,8 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/binary"
 	"flag"
 	"fmt"
