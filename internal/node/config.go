@@ -135,7 +135,8 @@ type LogConfig struct {
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
 
 	// BatchMaxAge is how long an entry may wait for others to be
-	// sequenced in one batch. At most 1s. Default 10ms.
+	// sequenced in one batch. At most 1s. Default 10ms, which 0s (like
+	// unset) also means.
 	BatchMaxAge time.Duration `yaml:"batch_max_age"`
 }
 
@@ -255,7 +256,7 @@ log:
   checkpoint_interval: {{.Log.CheckpointInterval}}
 
   # batch_max_age is how long an entry may wait for others to be sequenced
-  # in one batch. Between 0s and 1s.
+  # in one batch. Between 0s and 1s; 0s means the default, 10ms.
   batch_max_age: {{.Log.BatchMaxAge}}
 
 # peers are the other parties' nodes (docs/network.md): this node follows
