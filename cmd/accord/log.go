@@ -38,7 +38,7 @@ Examples:
   accord log append --data usa declarations.csv
   accord log show --data usa
   accord log verify usa
-  accord log verify http://localhost:7380/log/ --vkey usa.vkey
+  accord log verify http://localhost:7380/log/ --vkey usa.vkey --token-file usa.token
   accord log proof --data usa --index 0 > entry0.tlog-proof
   accord log verify-proof entry0.tlog-proof --vkey usa.vkey`,
 	}
@@ -387,10 +387,10 @@ func printRecords(w io.Writer, recs []ledger.Record, asJSON bool) error {
 }
 
 func newLogVerifyCmd() *cobra.Command {
-	var vkey, trust, evidence string
+	var vkey, trust, evidence, tokenFile string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "verify DIR|URL [--vkey FILE] [--trust-store DIR] [--json]",
+		Use:   "verify DIR|URL [--vkey FILE] [--token-file FILE] [--trust-store DIR] [--json]",
 		Short: "Check a log end to end, offline or remote",
 		Long: `Check a log end to end, offline or remote.
 
@@ -401,30 +401,47 @@ for it (kept in the trust store), so a rollback or fork is caught; the
 two signed checkpoints and an explanation (and for a fork, the Merkle
 proof) are then written to an evidence file, whose path the error names.
 The argument is a node's data directory (its log.vkey is used unless --vkey
-is given), a log directory, or the URL of a served log.
+is given), a log directory, or the URL of a served log. An accord node
+serves entry bundles only with a credential: --token-file names a file
+holding a token the node issued (accord token add), sent as a bearer
+token; checkpoints and hash tiles need none.
 
 Exit status: 0 when the log verifies, 1 when it does not, 2 on bad input.
 
 Examples:
   accord log verify usa
-  accord log verify http://localhost:7380/log/ --vkey usa.vkey
+  accord log verify http://localhost:7380/log/ --vkey usa.vkey --token-file usa.token
   accord log verify --trust-store /tmp/trust --json usa`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runLogVerify(c, args[0], vkey, trust, evidence, asJSON)
+			return runLogVerify(c, args[0], vkey, tokenFile, trust, evidence, asJSON)
 		},
 	}
 	c.Flags().StringVar(&vkey, "vkey", "", "the log's verifier key file (default: DIR/log.vkey)")
 	c.Flags().StringVar(&trust, "trust-store", "", "trust store directory (default: $XDG_CONFIG_HOME/accord/trust)")
+	c.Flags().StringVar(&tokenFile, "token-file", "", "a file holding the token to read a served log's entries with")
 	c.Flags().StringVar(&evidence, "evidence", "", "where to write evidence of a rollback or fork (default: the trust store's evidence/)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c
 }
 
-func runLogVerify(c *cobra.Command, loc, vkey, trust, evidenceDir string, asJSON bool) error {
+func runLogVerify(c *cobra.Command, loc, vkey, tokenFile, trust, evidenceDir string, asJSON bool) error {
 	src, v, vkeyText, err := openLog(loc, vkey)
 	if err != nil {
 		return err
+	}
+	if tokenFile != "" {
+		hs, ok := src.(*ledger.HTTPSource)
+		if !ok {
+			return fmt.Errorf("--token-file: %s is not a URL; a local log needs no token", loc)
+		}
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return fmt.Errorf("--token-file: %w", err)
+		}
+		if hs.Token = strings.TrimSpace(string(b)); hs.Token == "" {
+			return fmt.Errorf("--token-file: %s is empty", tokenFile)
+		}
 	}
 	ts, err := openTrustStore(trust)
 	if err != nil {

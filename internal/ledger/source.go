@@ -110,6 +110,9 @@ func (d DirSource) ReadEntryBundle(ctx context.Context, index uint64, p uint8) (
 type HTTPSource struct {
 	URL    *url.URL
 	Client *http.Client
+	// Token, if set, is sent as a bearer credential with every request:
+	// an accord node serves entry bundles only to its parties.
+	Token string
 }
 
 func (h *HTTPSource) get(ctx context.Context, p string, limit int64) ([]byte, error) {
@@ -117,6 +120,9 @@ func (h *HTTPSource) get(ctx context.Context, p string, limit int64) ([]byte, er
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
+	}
+	if h.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+h.Token)
 	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
