@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -24,7 +27,31 @@ func TestScript(t *testing.T) {
 			env.Setenv("TESTDATA", repoTestdata(t))
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fails": fails},
 	})
+}
+
+// fails runs "fails N PROGRAM ARGS...": PROGRAM must exit with status N.
+// Its output is kept for the stdout and stderr commands that follow, as
+// exec keeps it.
+func fails(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: fails STATUS PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want == 0 {
+		ts.Fatalf("fails: status %q is not a non-zero number", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		ts.Fatalf("%s succeeded; want exit status %d", args[1], want)
+	case !errors.As(err, &ee):
+		ts.Fatalf("%s: %v", args[1], err)
+	case ee.ExitCode() != want:
+		ts.Fatalf("%s exited with status %d; want %d", args[1], ee.ExitCode(), want)
+	}
 }
 
 func repoTestdata(t *testing.T) string {
