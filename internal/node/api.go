@@ -55,7 +55,7 @@ func (n *Node) routes() []route {
 		{"POST /witness/add-checkpoint", public, n.serveAddCheckpoint},
 		{"GET /witness/checkpoints", public, n.serveCheckpoints},
 		{"GET /healthz", public, serveHealth},
-		{"GET /factsheet", public, serveFactSheet},
+		{"GET /factsheet", public, n.serveFactSheet},
 		{"GET /openapi.json", public, serveOpenAPI},
 		{"GET /v1/log", operatorOnly, n.serveLogStatus},
 		{"GET /v1/peers", operatorOnly, n.servePeers},
@@ -107,12 +107,6 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 func serveHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]string{"status": "ok"})
-}
-
-// serveFactSheet is the public fact sheet's place: the aggregate numbers
-// come with the treaty database.
-func serveFactSheet(w http.ResponseWriter, r *http.Request) {
-	httpError(w, http.StatusNotImplemented, errors.New("the public fact sheet is not published yet"))
 }
 
 func (n *Node) running(w http.ResponseWriter) *services {

@@ -246,12 +246,13 @@ func (p *proc) do(method, path, token, body string) (*response, error) {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return &response{Status: resp.Status, StatusCode: resp.StatusCode, Body: b}, err
+	return &response{Status: resp.Status, StatusCode: resp.StatusCode, Header: resp.Header, Body: b}, err
 }
 
 type response struct {
 	Status     string
 	StatusCode int
+	Header     http.Header
 	Body       []byte
 }
 

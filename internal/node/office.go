@@ -1,17 +1,21 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"accord/internal/declaration"
 	"accord/internal/evidence"
+	"accord/internal/factsheet"
 	"accord/internal/ledger"
 	"accord/internal/peer"
 	"accord/internal/registry"
@@ -265,6 +269,56 @@ func (n *Node) serveInventory(w http.ResponseWriter, r *http.Request) {
 		items = []declaration.Item{}
 	}
 	writeJSON(w, items)
+}
+
+// serveFactSheet serves the public fact sheet: each party's aggregate
+// numbers as of a data-exchange date (as_of, default the latest any party
+// provided data for), as known now, in CSV, JSON (default) or HTML. It is
+// the only treaty data the node shows without a credential.
+func (n *Node) serveFactSheet(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format == "" {
+		format = "json"
+	}
+	if !slices.Contains(factsheet.Formats, format) {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("format: %q is not one of %s", format, strings.Join(factsheet.Formats, ", ")))
+		return
+	}
+	var day treaty.Date
+	if s := q.Get("as_of"); s != "" {
+		var err error
+		if day, err = treaty.ParseDate(s); err != nil {
+			httpError(w, http.StatusBadRequest, fmt.Errorf("as_of: %w", err))
+			return
+		}
+	}
+	o := n.synced(w, r)
+	if o == nil {
+		return
+	}
+	reg := o.Database()
+	now := time.Now().UTC()
+	stated, err := factsheet.Stated(r.Context(), reg, now)
+	if err != nil {
+		n.internalError(w, r, "reading the fact sheet", err)
+		return
+	}
+	if day.IsZero() {
+		day = factsheet.Latest(reg.Treaty(), stated, treaty.DateOf(now))
+	}
+	sheet, err := factsheet.ComputeWith(r.Context(), reg.Treaty(), stated, reg.Declaration, day, now)
+	if err != nil {
+		n.internalError(w, r, "computing the fact sheet", err)
+		return
+	}
+	var b bytes.Buffer
+	if err := sheet.Write(&b, format); err != nil {
+		n.internalError(w, r, "writing the fact sheet", err)
+		return
+	}
+	w.Header().Set("Content-Type", map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}[format])
+	w.Write(b.Bytes())
 }
 
 // parseTime reads an RFC 3339 time, or a date meaning its midnight UTC.

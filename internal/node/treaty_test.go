@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -195,6 +196,38 @@ func TestNotifyAPI(t *testing.T) {
 	for _, path := range []string{"v1/inventory?as_of=2011-03-01", "v1/inventory?party=FRA&as_of=2011-03-01", "v1/inventory?party=USA",
 		"v1/status?party=FRA", "v1/status?as_of=never", "v1/findings?party=FRA", "v1/log/entries?from=x"} {
 		if resp, _ := usa.do("GET", path, usa.operator, ""); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET /%s: %s, want 400", path, resp.Status)
+		}
+	}
+
+	// The public fact sheet needs no credential. USA's initial data, as of
+	// entry into force: one deployed ICBM with one warhead, one deployed
+	// launcher. RUS never provided data, so it is not on the sheet.
+	resp, err := usa.do("GET", "factsheet?as_of=2011-02-05", "", "")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /factsheet without a credential: %v %v %s", err, resp.Status, resp.Body)
+	}
+	var sheet struct {
+		AsOf    string `json:"as_of"`
+		Parties []struct {
+			Party  string         `json:"party"`
+			Values map[string]int `json:"values"`
+		} `json:"parties"`
+		Missing []string `json:"no_data_provided"`
+	}
+	if err := json.Unmarshal(resp.Body, &sheet); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"deployed_delivery_vehicles": 1, "warheads": 1, "launchers": 1}
+	if sheet.AsOf != "2011-02-05" || len(sheet.Parties) != 1 || sheet.Parties[0].Party != "USA" ||
+		!maps.Equal(sheet.Parties[0].Values, want) || len(sheet.Missing) != 0 {
+		t.Errorf("fact sheet of 2011-02-05: %s", resp.Body)
+	}
+	if resp, _ := usa.do("GET", "factsheet?format=csv", "", ""); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("GET /factsheet?format=csv: %s %s", resp.Status, resp.Body)
+	}
+	for _, path := range []string{"factsheet?format=xml", "factsheet?as_of=2011-2-5"} {
+		if resp, _ := usa.do("GET", path, "", ""); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("GET /%s: %s, want 400", path, resp.Status)
 		}
 	}
