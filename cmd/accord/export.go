@@ -6,8 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,8 +58,8 @@ Examples:
 			if err != nil {
 				return fmt.Errorf("--as-of: %w", err)
 			}
-			if !slices.Contains(factsheet.Formats, format) {
-				return fmt.Errorf("--format: %q is not one of %s", format, strings.Join(factsheet.Formats, ", "))
+			if err := factsheet.CheckFormat(format); err != nil {
+				return fmt.Errorf("--format: %w", err)
 			}
 			known := time.Now().UTC()
 			if knownAt != "" {

@@ -435,12 +435,8 @@ func runLogVerify(c *cobra.Command, loc, vkey, tokenFile, trust, evidenceDir str
 		if !ok {
 			return fmt.Errorf("--token-file: %s is not a URL; a local log needs no token", loc)
 		}
-		b, err := os.ReadFile(tokenFile)
-		if err != nil {
+		if hs.Token, err = node.ReadTokenFile(tokenFile); err != nil {
 			return fmt.Errorf("--token-file: %w", err)
-		}
-		if hs.Token = strings.TrimSpace(string(b)); hs.Token == "" {
-			return fmt.Errorf("--token-file: %s is empty", tokenFile)
 		}
 	}
 	ts, err := openTrustStore(trust)

@@ -12,6 +12,8 @@ import (
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"accord/internal/notetest"
 )
 
 // forkLog is one log key that signed checkpoints of two histories: the
@@ -253,7 +255,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`{"format":"accord evidence v1","detected_at":"2021-02-03T04:05:06.5+01:00","prefix_root":"","consistency_proof":[null,""],"sources":[]}`))
 	f.Add([]byte("{\"format\":\"accord evidence v1\",\"older_checkpoint\":\"a\\n\xff\\n\",\"newer_checkpoint\":\"\\u0000\",\"unknown\":{\"x\":[1,2]}}"))
-	cached := &cachingVerifier{Verifier: fl.v, seen: map[string]bool{}}
+	cached := notetest.Caching(fl.v)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := Parse(b)
 		if err != nil {
@@ -296,26 +298,6 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Verify accepted checkpoints of one history (%s, %s):\n%s", a, bb, m)
 		}
 	})
-}
-
-// cachingVerifier remembers the signatures it checked: fuzz inputs repeat
-// the same few checkpoints, and Ed25519 verification would dominate.
-type cachingVerifier struct {
-	note.Verifier
-	seen map[string]bool
-}
-
-func (c *cachingVerifier) Verify(msg, sig []byte) bool {
-	k := string(sig) + string(msg)
-	ok, hit := c.seen[k]
-	if !hit {
-		if len(c.seen) > 1<<12 {
-			clear(c.seen)
-		}
-		ok = c.Verifier.Verify(msg, sig)
-		c.seen[k] = ok
-	}
-	return ok
 }
 
 // fixedStream is an endless byte stream determined by seed.

@@ -12,8 +12,22 @@ import (
 	"time"
 )
 
-// Formats WriteTo accepts.
+// Formats Write accepts.
 var Formats = []string{"csv", "json", "html"}
+
+// contentTypes are the media types of Formats, for serving a sheet.
+var contentTypes = map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}
+
+// CheckFormat returns a *FormatError unless format is one of Formats.
+func CheckFormat(format string) error {
+	if _, ok := contentTypes[format]; !ok {
+		return &FormatError{Format: format}
+	}
+	return nil
+}
+
+// ContentType returns the media type of format, one of Formats.
+func ContentType(format string) string { return contentTypes[format] }
 
 // WriteCSV writes the sheet as CSV: a header "as_of,party,<limit id>…"
 // and a row per party with current data, as testdata/newstart-aggregates.csv.
@@ -85,7 +99,7 @@ func (s *Sheet) Write(w io.Writer, format string) error {
 type FormatError struct{ Format string }
 
 func (e *FormatError) Error() string {
-	return "unknown format " + strconv.Quote(e.Format) + " (formats: " + strings.Join(Formats, ", ") + ")"
+	return strconv.Quote(e.Format) + " is not one of " + strings.Join(Formats, ", ")
 }
 
 // Thousands writes n with commas between groups of three digits, as the

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"accord/internal/declaration"
@@ -281,8 +279,8 @@ func (n *Node) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 	if format == "" {
 		format = "json"
 	}
-	if !slices.Contains(factsheet.Formats, format) {
-		httpError(w, http.StatusBadRequest, fmt.Errorf("format: %q is not one of %s", format, strings.Join(factsheet.Formats, ", ")))
+	if err := factsheet.CheckFormat(format); err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("format: %w", err))
 		return
 	}
 	var day treaty.Date
@@ -317,7 +315,7 @@ func (n *Node) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 		n.internalError(w, r, "writing the fact sheet", err)
 		return
 	}
-	w.Header().Set("Content-Type", map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}[format])
+	w.Header().Set("Content-Type", factsheet.ContentType(format))
 	w.Write(b.Bytes())
 }
 

@@ -100,11 +100,11 @@ func (n *Node) peerToken(p Peer) (string, error) {
 	if err := checkKeyMode(path); err != nil {
 		return "", fmt.Errorf("peer %s: %w", p.Party, err)
 	}
-	b, err := os.ReadFile(path)
+	tok, err := ReadTokenFile(path)
 	if err != nil {
 		return "", fmt.Errorf("peer %s: %w", p.Party, err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	return tok, nil
 }
 
 // stop closes the log once the node stops serving.

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -163,7 +162,7 @@ func TestReplay(t *testing.T) {
 // BenchmarkReplay replays -registry.n notifications (default 1,000,000)
 // into a new database per iteration, beside its baseline: the same
 // records inserted as plain rows into one SQLite table with the same
-// settings and batches, the least any database of the log must do. Run it
+// settings (dsn) and batches, the least any database of the log must do. Run it
 // once:
 //
 //	go test -run '^$' -bench Replay -benchtime 1x -benchmem ./internal/registry
@@ -192,11 +191,7 @@ func replayRows(tb testing.TB, n int) time.Duration {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)"} {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(tb.TempDir(), "rows.db")+"?"+q.Encode())
+	db, err := sql.Open("sqlite", dsn(filepath.Join(tb.TempDir(), "rows.db")))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -105,16 +105,23 @@ type Registry struct {
 	applyMu sync.Mutex
 }
 
+// dsn is the SQLite data source of the database at path: write-ahead
+// logging, synced at checkpoints, waiting up to 10 s for a lock, with
+// foreign keys enforced.
+func dsn(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
 // Open opens (creating if needed) the registry database at cfg.Path.
 func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if cfg.Treaty == nil {
 		return nil, errors.New("registry: no treaty")
 	}
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+cfg.Path+"?"+q.Encode())
+	db, err := sql.Open("sqlite", dsn(cfg.Path))
 	if err != nil {
 		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, err)
 	}

@@ -65,7 +65,7 @@ func (d *Dashboard) factsheet(w http.ResponseWriter, r *http.Request, format str
 		d.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}[format])
+	w.Header().Set("Content-Type", factsheet.ContentType(format))
 	if err := sheet.Write(w, format); err != nil {
 		d.log.ErrorContext(r.Context(), "writing fact sheet", "err", err)
 	}

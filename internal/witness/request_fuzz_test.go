@@ -12,6 +12,8 @@ import (
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"accord/internal/notetest"
 )
 
 // encodeRequest writes r in the c2sp.org/tlog-witness add-checkpoint
@@ -159,7 +161,7 @@ func FuzzParseRequest(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	v := &memoVerifier{Verifier: fl.v, seen: map[string]bool{}}
+	v := notetest.Caching(fl.v)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ParseRequest(b)
 		if err != nil {
@@ -192,24 +194,4 @@ func FuzzParseRequest(f *testing.F) {
 			}
 		}
 	})
-}
-
-// memoVerifier remembers the signatures it checked: fuzz inputs repeat
-// the same few checkpoints, and Ed25519 verification would dominate.
-type memoVerifier struct {
-	note.Verifier
-	seen map[string]bool
-}
-
-func (m *memoVerifier) Verify(msg, sig []byte) bool {
-	k := string(sig) + string(msg)
-	ok, hit := m.seen[k]
-	if !hit {
-		if len(m.seen) > 1<<12 {
-			clear(m.seen)
-		}
-		ok = m.Verifier.Verify(msg, sig)
-		m.seen[k] = ok
-	}
-	return ok
 }
