@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"fmt"
+	"hash/maphash"
 	"math/bits"
 	"slices"
 
@@ -156,7 +157,7 @@ func compareEntries(a, b Entry) int {
 
 // validate checks a declaration whose regions are sorted.
 func validate(d *Declaration, regions []Region) error {
-	if !id.MatchString(d.Party) {
+	if !validID(d.Party) {
 		return fmt.Errorf("escrow: invalid party id %q", d.Party)
 	}
 	if _, err := parseDate(d.Date); err != nil {
@@ -165,21 +166,19 @@ func validate(d *Declaration, regions []Region) error {
 	if len(regions) == 0 || len(regions) > MaxRegions {
 		return fmt.Errorf("escrow: %d regions, want 1 to %d", len(regions), MaxRegions)
 	}
-	uids := map[string]string{}
 	for i, r := range regions {
-		if !id.MatchString(r.ID) || i > 0 && r.ID == regions[i-1].ID {
+		if !validID(r.ID) || i > 0 && r.ID == regions[i-1].ID {
 			return fmt.Errorf("escrow: region %q: invalid or repeated id", r.ID)
 		}
-		if err := validateRegion(r, uids); err != nil {
+		if err := validateRegion(r); err != nil {
 			return fmt.Errorf("escrow: region %s: %w", r.ID, err)
 		}
 	}
-	return nil
+	return uniqueUIDs(regions)
 }
 
-// validateRegion checks a region's entries, in canonical order, and adds
-// its UIDs to uids (UID → region).
-func validateRegion(r Region, uids map[string]string) error {
+// validateRegion checks a region's entries, in canonical order.
+func validateRegion(r Region) error {
 	for i := range r.Entries {
 		e := &r.Entries[i]
 		if err := e.check(); err != nil {
@@ -188,10 +187,35 @@ func validateRegion(r Region, uids map[string]string) error {
 		if i > 0 && compareEntries(r.Entries[i-1], *e) == 0 {
 			return fmt.Errorf("site %s: repeated entry %q", e.Site, e.UID)
 		}
-		if prev, ok := uids[e.UID]; ok && e.UID != "" {
-			return fmt.Errorf("uid %s already declared in region %s", e.UID, prev)
+	}
+	return nil
+}
+
+// uniqueUIDs checks that no UID is declared twice. It sorts 64-bit hashes
+// of the UIDs and compares the UIDs only where hashes are equal: a map of
+// a million strings costs more than the whole tree.
+func uniqueUIDs(regions []Region) error {
+	type ref struct {
+		h    uint64
+		r, e int
+	}
+	seed := maphash.MakeSeed()
+	refs := make([]ref, 0, totalEntries(regions))
+	for r := range regions {
+		for e := range regions[r].Entries {
+			if uid := regions[r].Entries[e].UID; uid != "" {
+				refs = append(refs, ref{maphash.String(seed, uid), r, e})
+			}
 		}
-		uids[e.UID] = r.ID
+	}
+	slices.SortFunc(refs, func(a, b ref) int { return cmp.Compare(a.h, b.h) })
+	uid := func(x ref) string { return regions[x.r].Entries[x.e].UID }
+	for i := 1; i < len(refs); i++ {
+		for j := i - 1; j >= 0 && refs[j].h == refs[i].h; j-- {
+			if uid(refs[j]) == uid(refs[i]) {
+				return fmt.Errorf("escrow: uid %s declared in regions %s and %s", uid(refs[i]), regions[refs[j].r].ID, regions[refs[i].r].ID)
+			}
+		}
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func (r *reader) hash(what string) (h [32]byte) {
 // id reads enc(s) and checks s is an identifier.
 func (r *reader) id(what string) string {
 	s := string(r.bytes(int(r.byte1(what)), what))
-	if r.err == nil && !id.MatchString(s) {
+	if r.err == nil && !validID(s) {
 		r.fail("invalid %s %q", what, s)
 	}
 	return s

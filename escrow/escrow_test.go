@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -302,3 +303,13 @@ func TestCheckErrors(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// TestValidID checks validID against the regular expression of entry's ids.
+func TestValidID(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	for _, s := range []string{"", "a", "A.b_c-9", ".a", "-", "a b", "é", "a/b", strings.Repeat("x", 64), strings.Repeat("x", 65), "a\n"} {
+		if validID(s) != re.MatchString(s) {
+			t.Errorf("validID(%q) = %v", s, validID(s))
+		}
+	}
+}

@@ -92,11 +92,11 @@ func (o *Observation) check() error {
 	switch {
 	case err != nil:
 		return fail(ErrEncoding, "", "observation: %v", err)
-	case !id.MatchString(o.Region) || !id.MatchString(o.Site):
+	case !validID(o.Region) || !validID(o.Site):
 		return fail(ErrEncoding, "", "observation: invalid region %q or site %q", o.Region, o.Site)
 	case o.Category.code() == 0:
 		return fail(ErrEncoding, "", "observation: unknown category %q", o.Category)
-	case o.UID != "" && (!id.MatchString(o.UID) || o.Count != 0), o.UID == "" && o.Count == 0:
+	case o.UID != "" && (!validID(o.UID) || o.Count != 0), o.UID == "" && o.Count == 0:
 		return fail(ErrEncoding, "", "observation: want a uid or a positive count")
 	}
 	return nil

@@ -31,9 +31,9 @@ func (f *Flow) check() error {
 	switch {
 	case err != nil:
 		return fail(ErrEncoding, "", "flow of %s: %v", f.UID, err)
-	case !id.MatchString(f.UID) || !id.MatchString(f.Site):
+	case !validID(f.UID) || !validID(f.Site):
 		return fail(ErrEncoding, "", "flow on %s: invalid uid %q or site %q", f.Date, f.UID, f.Site)
-	case f.Kind == Transferred && !id.MatchString(f.To) || f.Kind != Transferred && f.To != "":
+	case f.Kind == Transferred && !validID(f.To) || f.Kind != Transferred && f.To != "":
 		return fail(ErrEncoding, "", "flow of %s: to %q is only and always for a transfer", f.UID, f.To)
 	case f.Kind != Produced && f.Kind != Dismantled && f.Kind != Transferred:
 		return fail(ErrEncoding, "", "flow of %s: unknown kind %q", f.UID, f.Kind)
