@@ -6,11 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/gtank/ristretto255"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -302,8 +302,6 @@ func TestCheckErrors(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
-
 // TestValidID checks validID against the regular expression of entry's ids.
 func TestValidID(t *testing.T) {
 	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -311,5 +309,17 @@ func TestValidID(t *testing.T) {
 		if validID(s) != re.MatchString(s) {
 			t.Errorf("validID(%q) = %v", s, validID(s))
 		}
+	}
+}
+
+// TestElementDerivation checks the library's one-way map against
+// libsodium's crypto_core_ristretto255_from_hash example (php.net,
+// sodium_crypto_core_ristretto255_from_hash), the map H is derived with.
+func TestElementDerivation(t *testing.T) {
+	in, _ := hex.DecodeString("5d1be09e3d0c82fc538112490e35701979d99e06ca3e2b5b54bffe8b4dc772c1" +
+		"4d98b696a1bbfb5ca32c436cc61c16563790306c79eaca7705668b47dffe5bb6")
+	got := encodeElement(ristretto255.NewElement().FromUniformBytes(in))
+	if want := "3066f82a1a747d45120d1740f14358531a8f04bbffe6a819f86dfe50f44a0a46"; hex.EncodeToString(got[:]) != want {
+		t.Errorf("from_hash = %x, want %s", got, want)
 	}
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // generatorH is the second Pedersen generator: the ristretto255 element
-// derived (RFC 9496, 4.3.4) from SHA-512("accord/escrow/v1 pedersen H").
+// derived from SHA-512("accord/escrow/v1 pedersen H") by RFC 9496's element
+// derivation (the one-way map from 64 uniform bytes).
 // Nobody knows its discrete logarithm to the base point.
 var generatorH = func() *ristretto255.Element {
 	h := sha512.Sum512([]byte(domain + " pedersen H"))

@@ -140,7 +140,7 @@ func pathOf(h hash.Hash, roots [][32]byte, i int) [][32]byte {
 }
 
 // rootFromPath returns the root that leaf at index i of n, with path,
-// belongs to (RFC 9162, 2.1.3.2), and false if the path's length is wrong.
+// belongs to (the RFC 9162 verification algorithm), and false if the path's length is wrong.
 func rootFromPath(h hash.Hash, leaf [32]byte, i, n uint64, path [][32]byte) ([32]byte, bool) {
 	if i >= n {
 		return leaf, false
