@@ -13,7 +13,9 @@ import (
 
 // Opening is what a party keeps after [Commit] to reveal regions later:
 // the declaration in committed order and the values derived from the
-// secret. It holds secrets; it is never logged or printed.
+// secret. It holds secrets; it is never logged or printed. It is not safe
+// for concurrent use. [Commit] with the same secret and declaration makes
+// it again: the secret is all a party must keep.
 type Opening struct {
 	commitment *Commitment
 	hash       [32]byte

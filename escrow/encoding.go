@@ -1,11 +1,6 @@
 package escrow
 
-import (
-	"encoding/binary"
-	"fmt"
-	"maps"
-	"slices"
-)
+import "encoding/binary"
 
 // appendString appends enc(s): one length byte, then s.
 func appendString(b []byte, s string) []byte {
@@ -139,13 +134,6 @@ func (r *reader) entry() Entry {
 	}
 }
 
-// sortedCategories returns the categories of counts in encoding order.
-func sortedCategories(counts map[Category]uint32) []Category {
-	return slices.SortedFunc(maps.Keys(counts), func(a, b Category) int {
-		return int(a.code()) - int(b.code())
-	})
-}
-
 // ParseEntry decodes one entry encoding, which must be all of b.
 func ParseEntry(b []byte) (Entry, error) {
 	r := &reader{b: b}
@@ -156,5 +144,3 @@ func ParseEntry(b []byte) (Entry, error) {
 
 // MarshalEntry returns e's encoding.
 func MarshalEntry(e *Entry) []byte { return appendEntry(nil, e) }
-
-var _ = fmt.Sprintf
