@@ -41,7 +41,8 @@ type cheat struct {
 // and no region with more entries than the capacity. A Capacity of 0
 // means the smallest power of two holding all of d's entries in one
 // region, which hides every region's size completely (docs/escrow.md,
-// "Padding").
+// "Padding"). Commit does not modify d, but the Opening may share d's
+// entries: d must not change while the Opening is in use.
 func Commit(secret *[SecretSize]byte, d *Declaration) (*Commitment, *Opening, error) {
 	return commit(secret, d, cheat{})
 }
@@ -58,8 +59,9 @@ func commit(secret *[SecretSize]byte, d *Declaration, ch cheat) (*Commitment, *O
 	c := &Commitment{Party: d.Party, Date: d.Date, Capacity: capacity}
 	o := &Opening{commitment: c, regions: regions, keys: k}
 	blind := ristretto255.NewScalar()
+	leaves := make([][32]byte, capacity) // reused by every region
 	for _, r := range regions {
-		b, rc := o.commitRegion(r, ch.countDelta[r.ID])
+		b, rc := o.commitRegion(r, leaves, ch.countDelta[r.ID])
 		blind.Add(blind, b)
 		c.Regions = append(c.Regions, rc)
 	}
@@ -71,8 +73,8 @@ func commit(secret *[SecretSize]byte, d *Declaration, ch cheat) (*Commitment, *O
 
 // commitRegion computes region r's subtree root, blinding factor and count
 // commitment, and records them in o.
-func (o *Opening) commitRegion(r Region, delta int64) (blind *ristretto255.Scalar, rc RegionCommitment) {
-	o.roots = append(o.roots, o.regionRoot(r))
+func (o *Opening) commitRegion(r Region, leaves [][32]byte, delta int64) (blind *ristretto255.Scalar, rc RegionCommitment) {
+	o.roots = append(o.roots, o.regionRoot(r, leaves))
 	var count uint64
 	for i := range r.Entries {
 		count += r.Entries[i].Warheads()
@@ -89,10 +91,10 @@ func (o *Opening) commitRegion(r Region, delta int64) (blind *ristretto255.Scala
 	return blind, RegionCommitment{ID: r.ID, Count: encodeElement(pedersen(n, blind))}
 }
 
-// regionRoot returns the root of r's padded subtree.
-func (o *Opening) regionRoot(r Region) [32]byte {
+// regionRoot returns the root of r's padded subtree, using leaves (of
+// the capacity's length) as scratch.
+func (o *Opening) regionRoot(r Region, leaves [][32]byte) [32]byte {
 	lh := newLeafHasher()
-	leaves := make([][32]byte, o.commitment.Capacity)
 	for i := range leaves {
 		e := &Entry{}
 		if i < len(r.Entries) {
@@ -125,8 +127,8 @@ func prepare(d *Declaration, ch cheat) ([]Region, uint32, error) {
 	slices.SortFunc(regions, func(a, b Region) int { return cmp.Compare(a.ID, b.ID) })
 	entries := 0
 	for i := range regions {
-		regions[i].Entries = slices.Clone(regions[i].Entries)
-		if !ch.unsorted {
+		if !ch.unsorted && !slices.IsSortedFunc(regions[i].Entries, compareEntries) {
+			regions[i].Entries = slices.Clone(regions[i].Entries)
 			slices.SortFunc(regions[i].Entries, compareEntries)
 		}
 		entries = max(entries, len(regions[i].Entries))
@@ -194,29 +196,36 @@ func validateRegion(r Region) error {
 }
 
 // uniqueUIDs checks that no UID is declared twice. It sorts 64-bit hashes
-// of the UIDs and compares the UIDs only where hashes are equal: a map of
-// a million strings costs more than the whole tree.
+// of the UIDs, and compares the UIDs themselves only if two hashes are
+// equal: a map of a million strings costs more than the whole tree.
 func uniqueUIDs(regions []Region) error {
-	type ref struct {
-		h    uint64
-		r, e int
-	}
 	seed := maphash.MakeSeed()
-	refs := make([]ref, 0, totalEntries(regions))
-	for r := range regions {
-		for e := range regions[r].Entries {
-			if uid := regions[r].Entries[e].UID; uid != "" {
-				refs = append(refs, ref{maphash.String(seed, uid), r, e})
+	hashes := make([]uint64, 0, totalEntries(regions))
+	for _, r := range regions {
+		for i := range r.Entries {
+			if uid := r.Entries[i].UID; uid != "" {
+				hashes = append(hashes, maphash.String(seed, uid))
 			}
 		}
 	}
-	slices.SortFunc(refs, func(a, b ref) int { return cmp.Compare(a.h, b.h) })
-	uid := func(x ref) string { return regions[x.r].Entries[x.e].UID }
-	for i := 1; i < len(refs); i++ {
-		for j := i - 1; j >= 0 && refs[j].h == refs[i].h; j-- {
-			if uid(refs[j]) == uid(refs[i]) {
-				return fmt.Errorf("escrow: uid %s declared in regions %s and %s", uid(refs[i]), regions[refs[j].r].ID, regions[refs[i].r].ID)
+	slices.Sort(hashes)
+	for i := 1; i < len(hashes); i++ {
+		if hashes[i] == hashes[i-1] {
+			return exactUniqueUIDs(regions)
+		}
+	}
+	return nil
+}
+
+// exactUniqueUIDs is uniqueUIDs with a map, to name a repeated UID.
+func exactUniqueUIDs(regions []Region) error {
+	seen := map[string]string{}
+	for _, r := range regions {
+		for _, e := range r.Entries {
+			if prev, ok := seen[e.UID]; ok && e.UID != "" {
+				return fmt.Errorf("escrow: uid %s declared in regions %s and %s", e.UID, prev, r.ID)
 			}
+			seen[e.UID] = r.ID
 		}
 	}
 	return nil
