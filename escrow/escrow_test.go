@@ -323,3 +323,29 @@ func TestElementDerivation(t *testing.T) {
 		t.Errorf("from_hash = %x, want %s", got, want)
 	}
 }
+
+func TestParseObservation(t *testing.T) {
+	o := Observation{Region: "central", Site: "minot", Category: DeployedStrategic, Count: 41, Date: "2021-05-04"}
+	good := o.Text()
+	if p, err := ParseObservation(good); err != nil || p.Text() != good {
+		t.Fatalf("%q: %v", good, err)
+	}
+	for name, bad := range map[string]string{
+		"empty":            "",
+		"no final newline": strings.TrimSuffix(good, "\n"),
+		"count 0":          strings.Replace(good, "count 41", "count 0", 1),
+		"leading zero":     strings.Replace(good, "count 41", "count 041", 1),
+		"uid and count":    strings.Replace(good, "count 41", "uid W1\ncount 41", 1),
+		"bad category":     strings.Replace(good, "deployed_strategic", "strategic", 1),
+		"bad date":         strings.Replace(good, "2021-05-04", "2021-5-4", 1),
+		"short hash":       strings.Replace(good, "commitment 00", "commitment 0", 1),
+		"upper-case hash":  strings.Replace(good, "commitment 00", "commitment 0A", 1),
+		"lines swapped":    strings.Replace(good, "region central\nsite minot", "site minot\nregion central", 1),
+		"extra space":      strings.Replace(good, "site minot", "site  minot", 1),
+	} {
+		_, err := ParseObservation(bad)
+		if !errors.Is(err, ErrEncoding) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package escrow
 
 import (
+	"cmp"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -58,7 +59,7 @@ func ParseObservation(text string) (*Observation, error) {
 			key = k
 		}
 		if k != key {
-			return nil, fail(ErrEncoding, "", "observation line %d: want %q", i+2, key)
+			return nil, fail(ErrEncoding, "", "observation line %d: want %s", i+2, cmp.Or(key, "uid or count"))
 		}
 		f[key] = v
 	}
