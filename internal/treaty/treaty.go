@@ -98,7 +98,7 @@ type Extension struct {
 }
 
 // Event kinds a treaty may record.
-var EventKinds = []string{"suspension", "resumption", "withdrawal", "inspections_paused", "inspections_resumed", "data_withheld", "note"}
+var EventKinds = []string{"suspension", "resumption", "withdrawal", "inspections_paused", "inspections_resumed", "data_withheld", "notifications_withheld", "note"}
 
 // An Event is something that happened to the treaty or to one party's
 // participation: a declared suspension, a pause of inspections.
