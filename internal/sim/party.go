@@ -34,7 +34,29 @@ func (b *builder) party(id string, groups []*group) ([]Event, []Target, error) {
 		b.report(id, p.target.Date)
 	}
 	evs = append(evs, f.routine(from, silent.AddDays(-1))...)
+	evs = append(evs, launchesOnly(f.routine(maxDate(from, silent), b.t.Expiry().AddDays(-1)))...)
 	return evs, targets, nil
+}
+
+// launchesOnly keeps the launch notifications of evs: what a party that
+// has fallen silent still sends (both parties kept notifying ICBM and
+// SLBM launches under the 1988 Ballistic Missile Launch Notification
+// Agreement).
+func launchesOnly(evs []Event) []Event {
+	var out []Event
+	for _, e := range evs {
+		if e.Type == launch {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func maxDate(a, b treaty.Date) treaty.Date {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (b *builder) report(party string, d treaty.Date) {

@@ -57,7 +57,7 @@ func (f *force) steps(gi int, q quota, wavg float64) []step {
 	out = append(out, f.resize(gi, q.counted)...)
 	out = append(out, f.redeploy(gi, q.deployed, wavg)...)
 	out = append(out, f.rotate(gi)...)
-	out = append(out, f.adjustWarheads(gi, q.warheads)...)
+	f.adjustWarheads(gi, q.warheads)
 	out = append(out, f.launches(gi)...)
 	out = append(out, f.departures(gi)...)
 	return append(out, f.surplus(gi, q)...)
