@@ -174,8 +174,7 @@ func (r *Registry) fields(rec *Record, n *Notification, nt treaty.NotificationTy
 		return refuse(ErrFields, "answers %s, which is not another party's log of %s", a.Origin, r.t.ID)
 	}
 	if x := r.t.DataExchange; x != nil && x.Notification == nt.ID && n.Corrects == nil {
-		md := rec.Effective.String()[5:]
-		if !slices.Contains(x.AsOf, md) {
+		if !x.Exchanges(rec.Effective) {
 			return refuse(ErrFields, "a %s states data as of %s, not %s", nt.ID, strings.Join(x.AsOf, " or "), rec.Effective)
 		}
 	}

@@ -258,7 +258,15 @@ type DataExchange struct {
 	Within Period `yaml:"within" json:"within"`
 	// Notification is the notification type that carries the update.
 	Notification string `yaml:"notification" json:"notification"`
-	Cite         string `yaml:"cite" json:"cite"`
+	// Also lists further dates the parties exchanged data as of, outside
+	// the schedule (New START: 5 February 2018, central limits in effect).
+	Also []Date `yaml:"also" json:"also,omitempty"`
+	Cite string `yaml:"cite" json:"cite"`
+}
+
+// Exchanges reports whether d is a date the data exchange states data as of.
+func (x *DataExchange) Exchanges(d Date) bool {
+	return slices.Contains(x.AsOf, d.String()[5:]) || slices.ContainsFunc(x.Also, d.Equal)
 }
 
 // An AckRule is the window for acknowledging a received notification.
