@@ -89,10 +89,10 @@ func (f *force) retire(gi int, u *unit, status string) []step {
 	if status == "eliminated" && g.elimAt != "" && u.Category == g.launcher {
 		steps = append(steps, f.move(u, g.elimAt, "launcher moved for elimination")...)
 	}
-	verb := strings.TrimSuffix(status, "ed")
-	steps = append(steps, step{typ: convStart, items: named(f.party, u.UID), note: verb + "ion of " + u.Type + " " + u.Category + " begins"})
+	noun := map[string]string{"converted": "conversion", "eliminated": "elimination"}[status]
+	steps = append(steps, step{typ: convStart, items: named(f.party, u.UID), note: noun + " of " + u.Type + " " + u.Category + " begins"})
 	u.Status = status
-	steps = append(steps, step{typ: convComplete, items: []declaration.Item{u.Item}, note: verb + "ion of " + u.Type + " " + u.Category + " complete"})
+	steps = append(steps, step{typ: convComplete, items: []declaration.Item{u.Item}, note: noun + " of " + u.Type + " " + u.Category + " complete"})
 	if status == "eliminated" {
 		f.remove(gi, u)
 		delete(f.units, u.UID)

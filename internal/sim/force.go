@@ -29,6 +29,10 @@ type group struct {
 	growth bool
 	// converts is how many launchers of the group may be converted.
 	converts int
+	// retireAs is the status the group's surplus launchers take when they
+	// leave the count: "eliminated", or "converted" for heavy bombers
+	// converted to non-nuclear armaments as a whole type (the B-1B).
+	retireAs string
 	// dflex and wflex order the groups that absorb deployment and
 	// warhead differences; 0 never does.
 	dflex, wflex int
@@ -59,9 +63,12 @@ func serial(prefix string, sites ...site) slotter { return slotter{prefix, "seri
 // usForces are the United States' groups. Public facts: 400–450
 // Minuteman III over 450 silos at three wings; 14 Ohio-class SSBNs with 24
 // Trident II tubes, 4 of each converted (56); B-2A at Whiteman; B-52H at
-// Minot and Barksdale, 41 converted to non-nuclear armaments. The legacy
-// groups (B-1B, B-52G, the silos of deactivated squadrons and of
-// Peacekeeper) are the launchers the United States eliminated early on.
+// Minot and Barksdale, 41 converted to non-nuclear armaments. The B-1B
+// was converted to non-nuclear armaments and the conversion exhibited in
+// March 2011 (Air Force Magazine, "Off to a Good New START", from James
+// Miller's testimony of April 2011), not eliminated. The other legacy
+// groups (B-52G, the silos of deactivated squadrons and of Peacekeeper)
+// are the launchers the United States eliminated early on.
 var usForces = []*group{
 	{id: "mm3", party: "USA", typ: "MM-III", missile: "icbm", launcher: "icbm_launcher",
 		slots:         silos("USA-LF", site{"USA-FEW", "FEW", 150}, site{"USA-MAL", "MAL", 150}, site{"USA-MIN", "MIN", 150}, site{"USA-VAN", "VAN", 4}),
@@ -82,7 +89,7 @@ var usForces = []*group{
 		slots: serial("USA-B52H", site{"USA-MIN-AB", "MIN", 44}, site{"USA-BKS", "BKS", 43}), dflex: 2, capFrac: 0.92, converts: 41,
 		test: 4, testAt: "USA-EDW", elimAt: "USA-DM",
 		anchors: []anchor{{"2011-02-05", 87, 76, 0}, {"2014-03-01", 87, 70, 0}, {"2017-03-01", 87, 36, 0}, {"2018-02-05", 87, 38, 0}, {"2020-09-01", 87, 36, 0}, {"2026-02-05", 87, 36, 0}}},
-	{id: "b1b", party: "USA", typ: "B-1B", launcher: "heavy_bomber", slack: 1, dflex: 5, capFrac: 1, elimAt: "",
+	{id: "b1b", party: "USA", typ: "B-1B", launcher: "heavy_bomber", slack: 1, dflex: 5, capFrac: 1, elimAt: "", retireAs: "converted",
 		slots:   serial("USA-B1B", site{"USA-DYS", "DYS", 36}, site{"USA-ELL", "ELL", 30}),
 		anchors: []anchor{{"2011-02-05", 66, 50, 0}, {"2011-06-01", 66, 0, 0}}},
 	{id: "b52g", party: "USA", typ: "B-52G", launcher: "heavy_bomber", slack: 2,

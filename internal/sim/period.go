@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,8 +73,9 @@ func (f *force) resize(gi int, counted int) []step {
 	var out []step
 	have := f.countedLaunchers(gi)
 	if n := len(have) - counted; n > 0 {
+		status := cmp.Or(f.groups[gi].retireAs, "eliminated")
 		for _, u := range f.choose(gi, have, n) {
-			out = append(out, f.retire(gi, u, "eliminated")...)
+			out = append(out, f.retire(gi, u, status)...)
 		}
 	}
 	batch := 1 + f.rng.IntN(3)

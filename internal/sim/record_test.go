@@ -183,3 +183,29 @@ func TestNoProductionInspection(t *testing.T) {
 		}
 	}
 }
+
+// TestB1BConverted checks that the B-1B is converted to non-nuclear
+// armaments in 2011 (its conversion exhibited in March 2011), not
+// eliminated, and that Russia's reading of 2022 does not count it.
+func TestB1BConverted(t *testing.T) {
+	w := world(t, NewSTART, 1)
+	for _, e := range w.Events {
+		for _, it := range e.Items {
+			if it.Type == "B-1B" && it.Status == "eliminated" {
+				t.Fatalf("%s effective %s eliminates B-1B %s", e.Type, e.Effective, it.UID)
+			}
+		}
+	}
+	n := 0
+	for _, it := range w.HoldingsAt("USA", treaty.MustDate("2011-12-31")) {
+		if it.Type == "B-1B" {
+			if it.Status != "converted" {
+				t.Errorf("B-1B %s is %s at the end of 2011, want converted", it.UID, it.Status)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("no B-1B held at the end of 2011")
+	}
+}

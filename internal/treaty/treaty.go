@@ -141,6 +141,9 @@ const (
 type Rule struct {
 	Category string   `yaml:"category" json:"category"`
 	Statuses []string `yaml:"status" json:"status"`
+	// Types, if set, restricts the rule to items of those types (a
+	// reading that contests some types' conversion and not others').
+	Types []string `yaml:"type" json:"type,omitempty"`
 	// Measure is "items" (the default) or "warheads".
 	Measure string `yaml:"measure" json:"measure,omitempty"`
 	// Weight multiplies each item for the items measure (default 1): "one
@@ -152,6 +155,11 @@ type Rule struct {
 // Matches reports whether an item of category and status is counted.
 func (r Rule) Matches(category, status string) bool {
 	return r.Category == category && slices.Contains(r.Statuses, status)
+}
+
+// MatchesType is Matches for an item of type typ.
+func (r Rule) MatchesType(category, status, typ string) bool {
+	return r.Matches(category, status) && (len(r.Types) == 0 || slices.Contains(r.Types, typ))
 }
 
 // A Limit is a ceiling on a counted quantity. Its ceiling is a number, or,
