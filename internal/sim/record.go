@@ -17,6 +17,44 @@ import (
 //go:embed types.csv
 var typesCSV string
 
+// volumesCSV is the table of record for the number of notifications the
+// parties exchanged, with each figure's source.
+//
+//go:embed volumes.csv
+var volumesCSV string
+
+// A Volume is a published count of notifications exchanged by all
+// parties before a date: more than MoreThan.
+type Volume struct {
+	Date     treaty.Date
+	MoreThan int
+	Source   string
+}
+
+// PublishedVolumes parses the embedded volume figures, in file order.
+func PublishedVolumes() ([]Volume, error) {
+	r := csv.NewReader(strings.NewReader(volumesCSV))
+	r.Comment = '#'
+	r.FieldsPerRecord = 3
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("reading volumes: %w", err)
+	}
+	var out []Volume
+	for i, row := range rows[1:] {
+		d, err := treaty.ParseDate(row[0])
+		if err != nil {
+			return nil, fmt.Errorf("volumes row %d: %w", i+2, err)
+		}
+		n, err := strconv.Atoi(row[1])
+		if err != nil {
+			return nil, fmt.Errorf("volumes row %d: more_than: %w", i+2, err)
+		}
+		out = append(out, Volume{Date: d, MoreThan: n, Source: row[2]})
+	}
+	return out, nil
+}
+
 // A TypeCount is one published per-type figure: how many items of a
 // type, category and status a party declared on a date.
 type TypeCount struct {

@@ -209,3 +209,27 @@ func TestB1BConverted(t *testing.T) {
 		t.Error("no B-1B held at the end of 2011")
 	}
 }
+
+// TestVolume checks the simulated volume against the public record: at
+// least as many notifications as published before each date, and no more
+// than a quarter more, for two seeds.
+func TestVolume(t *testing.T) {
+	vols, err := PublishedVolumes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []uint64{1, 2} {
+		w := world(t, NewSTART, seed)
+		for _, v := range vols {
+			n := 0
+			for _, e := range w.Events {
+				if e.Effective.Before(v.Date) {
+					n++
+				}
+			}
+			if n < v.MoreThan || n > v.MoreThan*5/4 {
+				t.Errorf("seed %d: %d notifications before %s, published more than %d (%s)", seed, n, v.Date, v.MoreThan, v.Source)
+			}
+		}
+	}
+}
