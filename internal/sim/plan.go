@@ -21,6 +21,8 @@ type quota struct {
 type plan struct {
 	target Target
 	quotas []quota
+	// withheld is set when the party did not provide this exchange.
+	withheld *treaty.Event
 }
 
 // planner carries what calibration must never undo from one date to the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"accord/internal/declaration"
@@ -231,5 +232,27 @@ func TestVolume(t *testing.T) {
 				t.Errorf("seed %d: %d notifications before %s, published more than %d (%s)", seed, n, v.Date, v.MoreThan, v.Source)
 			}
 		}
+	}
+}
+
+// TestWithheldData checks that the United States' data as of 1 March
+// 2023, which it did not provide to Russia and published itself, says so,
+// and that Russia acknowledges none of it.
+func TestWithheldData(t *testing.T) {
+	w := world(t, NewSTART, 1)
+	found := false
+	for _, e := range w.Events {
+		if e.Party == "USA" && e.Type == sixMonth && e.Effective.String() == "2023-03-01" {
+			found = true
+			if !strings.Contains(e.Note, "not provided to the other party") {
+				t.Errorf("US data as of 2023-03-01: note %q does not say it was not provided", e.Note)
+			}
+			if len(e.Acks) > 0 {
+				t.Errorf("US data as of 2023-03-01 acknowledged by %v", e.Acks)
+			}
+		}
+	}
+	if !found {
+		t.Error("no US data as of 2023-03-01")
 	}
 }
