@@ -62,7 +62,29 @@ func (f *force) steps(gi int, q quota, wavg float64) []step {
 	f.adjustWarheads(gi, q.warheads)
 	out = append(out, f.launches(gi)...)
 	out = append(out, f.departures(gi)...)
-	return append(out, f.surplus(gi, q)...)
+	out = append(out, f.surplus(gi, q)...)
+	if q.hasStock {
+		out = append(out, f.restock(gi, q.stock)...)
+	}
+	return out
+}
+
+// restock eliminates non-deployed missiles, or declares new ones, until
+// the group holds n.
+func (f *force) restock(gi, n int) []step {
+	nd := f.withStatus(f.missiles[gi], "non_deployed")
+	var out []step
+	for len(nd) > n {
+		out = append(out, f.retire(gi, f.pick(&nd), "eliminated")...)
+	}
+	var us []*unit
+	for k := len(nd); k < n; k++ {
+		us = append(us, f.newMissile(gi))
+	}
+	if len(us) > 0 {
+		out = append(out, f.change("new missiles", us...))
+	}
+	return out
 }
 
 func (f *force) converted(gi int) int {
