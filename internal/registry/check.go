@@ -100,7 +100,8 @@ func (r *Registry) notification(s *session, p *plan) error {
 // II.3 has changes in data on warheads notified only in the six-month
 // update (II.2).
 func (r *Registry) warheadsOnly(s *session, p *plan, nt treaty.NotificationType) error {
-	if p.effect != "change" || p.corrects != nil || r.t.DataExchange.Notification == "" {
+	x := r.t.DataExchange
+	if p.effect != "change" || p.corrects != nil || x == nil || x.Notification == "" {
 		return nil // a correction restates an earlier notification
 	}
 	for _, f := range p.facts {
@@ -115,7 +116,7 @@ func (r *Registry) warheadsOnly(s *session, p *plan, nt treaty.NotificationType)
 			continue
 		}
 		return refuseItem(ErrWarheadsOnly, f.uid, "%s changes only its warheads (%d to %d): changes in warheads are notified only in the %s, not in %s (%s)",
-			nt.ID, st.Warheads, *f.warheads, r.t.DataExchange.Notification, nt.ID, nt.Cite)
+			nt.ID, st.Warheads, *f.warheads, x.Notification, nt.ID, nt.Cite)
 	}
 	return nil
 }
