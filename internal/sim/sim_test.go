@@ -77,24 +77,23 @@ func count(t *testing.T, tr *treaty.Treaty, items []declaration.Item, party stri
 }
 
 // TestCalibration checks the engine's counts of the simulated holdings
-// against every published row of testdata/newstart-aggregates.csv, for
-// two seeds.
+// against every published row of the table of record (aggregates.csv),
+// for two seeds.
 func TestCalibration(t *testing.T) {
-	ns := mustTreaty(t)
-	set, err := declaration.LoadFile(ns, "../../testdata/newstart-aggregates.csv")
+	pub, err := Published()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Aggregates) != 45 {
-		t.Fatalf("read %d published rows, want 45", len(set.Aggregates))
+	if len(pub) != 45 {
+		t.Fatalf("read %d published rows, want 45", len(pub))
 	}
 	for _, seed := range []uint64{1, 2} {
 		w := world(t, NewSTART, seed)
-		for _, a := range set.Aggregates {
-			got := count(t, w.Treaty, replay(w.Treaty, w.Events, a.Party, a.AsOf), a.Party, a.AsOf, "")
-			for id, want := range a.Values {
+		for _, a := range pub {
+			got := count(t, w.Treaty, replay(w.Treaty, w.Events, a.Party, a.Date), a.Party, a.Date, "")
+			for id, want := range a.Values() {
 				if got[id] != want {
-					t.Errorf("seed %d: %s %s %s = %d, published %d", seed, a.AsOf, a.Party, id, got[id], want)
+					t.Errorf("seed %d: %s %s %s = %d, published %d", seed, a.Date, a.Party, id, got[id], want)
 				}
 			}
 		}
