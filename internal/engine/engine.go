@@ -200,7 +200,7 @@ func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tal
 	total := 0
 	for _, r := range rules {
 		for _, k := range tally.keys {
-			if !r.Matches(k.category, k.status) {
+			if !r.MatchesType(k.category, k.status, k.typ) {
 				continue
 			}
 			c := tally.counts[k]

@@ -34,8 +34,8 @@ func load(t testing.TB, tr *treaty.Treaty, path string) []*declaration.Declarati
 func TestPublishedAggregates(t *testing.T) {
 	tr := newstart(t)
 	decls := load(t, tr, filepath.Join("..", "..", "testdata", "newstart-aggregates.csv"))
-	if len(decls) != 43 {
-		t.Fatalf("got %d declarations, want the 43 published rows", len(decls))
+	if len(decls) != 45 {
+		t.Fatalf("got %d declarations, want the 45 published rows", len(decls))
 	}
 	limitsFrom := treaty.MustDate("2018-02-05")
 	for _, d := range decls {
@@ -141,7 +141,11 @@ func TestCountingRules(t *testing.T) {
 	for _, tc := range tests {
 		name := fmt.Sprintf("%s/%s/%d/%s", tc.category, tc.status, tc.warheads, tc.reading)
 		t.Run(name, func(t *testing.T) {
-			d := &declaration.Declaration{Party: "USA", Items: []declaration.Item{{Party: "USA", UID: "X", Type: "T", Category: tc.category, Status: tc.status, Warheads: tc.warheads}}}
+			typ := "T"
+			if tc.category == "heavy_bomber" {
+				typ = "B-52H" // rus-2022 contests the B-52H's conversion
+			}
+			d := &declaration.Declaration{Party: "USA", Items: []declaration.Item{{Party: "USA", UID: "X", Type: typ, Category: tc.category, Status: tc.status, Warheads: tc.warheads}}}
 			res, err := Evaluate(tr, treaty.MustDate("2020-01-01"), tc.reading, []*declaration.Declaration{d})
 			if err != nil {
 				t.Fatal(err)
@@ -277,5 +281,24 @@ func BenchmarkScanItems(b *testing.B) {
 	b.ReportMetric(float64(len(decl.Items))*float64(b.N)/b.Elapsed().Seconds(), "items/s")
 	if sum == 0 {
 		b.Fatal("nothing scanned")
+	}
+}
+
+// TestReadingByType checks that a reading can contest one type's
+// conversion and not another's: Russia counted the 41 converted B-52H,
+// not the B-1B converted and exhibited in 2011.
+func TestReadingByType(t *testing.T) {
+	tr := newstart(t)
+	for typ, want := range map[string]int{"B-52H": 1, "B-1B": 0} {
+		d := &declaration.Declaration{Party: "USA", Items: []declaration.Item{{Party: "USA", UID: "X", Type: typ, Category: "heavy_bomber", Status: "converted"}}}
+		res, err := Evaluate(tr, treaty.MustDate("2020-01-01"), "rus-2022", []*declaration.Declaration{d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range res.Parties[0].Limits {
+			if l.ID == "launchers" && l.Value != want {
+				t.Errorf("converted %s under rus-2022: launchers %d, want %d", typ, l.Value, want)
+			}
+		}
 	}
 }

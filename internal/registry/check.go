@@ -88,7 +88,42 @@ func (r *Registry) notification(s *session, p *plan) error {
 	} else {
 		p.due = r.due(nt, p.rec.Effective)
 	}
-	return r.items(s, p, n, except)
+	if err := r.items(s, p, n, except); err != nil {
+		return err
+	}
+	return r.warheadsOnly(s, p, nt)
+}
+
+// warheadsOnly refuses a change notification (effect "change") stating an
+// item that differs from its known state only in its warheads, in a
+// treaty with a data exchange: New START's Protocol Part Four, Section
+// II.3 has changes in data on warheads notified only in the six-month
+// update (II.2).
+func (r *Registry) warheadsOnly(s *session, p *plan, nt treaty.NotificationType) error {
+	x := r.t.DataExchange
+	if p.effect != "change" || p.corrects != nil || x == nil || x.Notification == "" {
+		return nil // a correction restates an earlier notification
+	}
+	for _, f := range p.facts {
+		if f.warheads == nil {
+			continue
+		}
+		st, _, err := r.stateOn(s, p.rec.Party, f.uid, f.effective)
+		if err != nil {
+			return err
+		}
+		if st == nil || int64(st.Warheads) == *f.warheads || !sameBesidesWarheads(st, &f) {
+			continue
+		}
+		return refuseItem(ErrWarheadsOnly, f.uid, "%s changes only its warheads (%d to %d): changes in warheads are notified only in the %s, not in %s (%s)",
+			nt.ID, st.Warheads, *f.warheads, x.Notification, nt.ID, nt.Cite)
+	}
+	return nil
+}
+
+func sameBesidesWarheads(st *itemState, f *fact) bool {
+	same := func(p *string, v string) bool { return p == nil || *p == v }
+	return same(f.typ, st.Type) && same(f.category, st.Category) && same(f.status, st.Status) && same(f.facility, st.Facility)
 }
 
 // due returns the deadline of a notification of type nt effective on d,
@@ -140,8 +175,7 @@ func (r *Registry) fields(rec *Record, n *Notification, nt treaty.NotificationTy
 		return refuse(ErrFields, "answers %s, which is not another party's log of %s", a.Origin, r.t.ID)
 	}
 	if x := r.t.DataExchange; x != nil && x.Notification == nt.ID && n.Corrects == nil {
-		md := rec.Effective.String()[5:]
-		if !slices.Contains(x.AsOf, md) {
+		if !x.Exchanges(rec.Effective) {
 			return refuse(ErrFields, "a %s states data as of %s, not %s", nt.ID, strings.Join(x.AsOf, " or "), rec.Effective)
 		}
 	}

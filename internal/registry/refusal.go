@@ -19,6 +19,9 @@ var (
 	ErrNegative     = errors.New("negative count")
 	ErrCorrection   = errors.New("invalid correction")
 	ErrAcknowledged = errors.New("invalid acknowledgement")
+	// ErrWarheadsOnly: a change notification whose item changes only its
+	// warheads (New START reports those only in the data exchange).
+	ErrWarheadsOnly = errors.New("change in warheads only")
 )
 
 // A Refusal is why a record cannot be applied: the rule it breaks, the

@@ -46,6 +46,16 @@ func TestRules(t *testing.T) {
 				return &Notification{Type: "change_in_data", Items: []Item{item("M9", "MM-III", "icbm", "non_deployed", "hill", 0)}}
 			},
 			rule: ErrUIDReused, why: "a UID is never reused"},
+		{name: "warheads change only in the data exchange (Part Four II.3)", eff: "2011-07-01",
+			body: func(Record) *Notification {
+				return &Notification{Type: "change_in_data", Items: []Item{{UID: "M1", Warheads: wh(3)}}}
+			},
+			rule: ErrWarheadsOnly, why: "changes only its warheads (1 to 3): changes in warheads are notified only in the six_month_update"},
+		{name: "warheads change only in the data exchange, even restating the item", eff: "2011-07-01",
+			body: func(Record) *Notification {
+				return &Notification{Type: "change_in_data", Items: []Item{item("M1", "MM-III", "icbm", "deployed", "malmstrom", 2)}}
+			},
+			rule: ErrWarheadsOnly, why: "Part Four, Section II.3"},
 		{name: "uid listed twice", eff: "2011-07-01",
 			body: func(Record) *Notification {
 				return &Notification{Type: "change_in_data", Items: []Item{{UID: "M1", Warheads: wh(0)}, {UID: "M1", Warheads: wh(1)}}}
@@ -213,7 +223,7 @@ func TestRulesValid(t *testing.T) {
 		{"2011-07-03", &Notification{Type: "conversion_start", Items: uids("B2")}},
 		{"2011-07-04", &Notification{Type: "change_in_data", Items: []Item{{UID: "B2", Status: "eliminated"}}}},
 		{"2011-07-05", &Notification{Type: "bomber_departure", Fields: map[string]string{"uid": "M1", "destination": "Guam"}}},
-		{"2011-05-01", &Notification{Type: "change_in_data", Items: []Item{{UID: "T1", Warheads: wh(0)}}}},
+		{"2011-05-01", &Notification{Type: "change_in_data", Items: []Item{{UID: "T1", Status: "non_deployed", Warheads: wh(0)}}}},
 		{"2011-09-01", &Notification{Type: "six_month_update", Items: []Item{item("M1", "MM-III", "icbm", "deployed", "malmstrom", 1)}}},
 		{"2011-02-05", &Notification{Type: "initial_data", Items: usaInitial().Items, Corrects: refOf(init)}},
 	} {

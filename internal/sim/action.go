@@ -89,10 +89,10 @@ func (f *force) retire(gi int, u *unit, status string) []step {
 	if status == "eliminated" && g.elimAt != "" && u.Category == g.launcher {
 		steps = append(steps, f.move(u, g.elimAt, "launcher moved for elimination")...)
 	}
-	verb := strings.TrimSuffix(status, "ed")
-	steps = append(steps, step{typ: convStart, items: named(f.party, u.UID), note: verb + "ion of " + u.Type + " " + u.Category + " begins"})
+	noun := map[string]string{"converted": "conversion", "eliminated": "elimination"}[status]
+	steps = append(steps, step{typ: convStart, items: named(f.party, u.UID), note: noun + " of " + u.Type + " " + u.Category + " begins"})
 	u.Status = status
-	steps = append(steps, step{typ: convComplete, items: []declaration.Item{u.Item}, note: verb + "ion of " + u.Type + " " + u.Category + " complete"})
+	steps = append(steps, step{typ: convComplete, items: []declaration.Item{u.Item}, note: noun + " of " + u.Type + " " + u.Category + " complete"})
 	if status == "eliminated" {
 		f.remove(gi, u)
 		delete(f.units, u.UID)
@@ -151,11 +151,14 @@ func (f *force) boatRank(boat string) int {
 }
 
 // adjustWarheads spreads target warheads over the group's deployed
-// missiles, changing as few loadings as it can.
-func (f *force) adjustWarheads(gi int, target int) []step {
+// missiles, changing as few loadings as it can. It notifies nothing:
+// changes in data on warheads are reported only in the next data
+// exchange (Protocol Part Four, Section II.3), which states every
+// missile's loading.
+func (f *force) adjustWarheads(gi int, target int) {
 	g := f.groups[gi]
 	if g.missile == "" {
-		return nil
+		return
 	}
 	var dep []*unit
 	cur := 0
@@ -165,7 +168,6 @@ func (f *force) adjustWarheads(gi int, target int) []step {
 			cur += l.pair.Warheads
 		}
 	}
-	changed := map[*unit]bool{}
 	for guard := 0; cur != target && guard < 100000; guard++ {
 		m := dep[f.rng.IntN(len(dep))]
 		switch {
@@ -175,24 +177,8 @@ func (f *force) adjustWarheads(gi int, target int) []step {
 		case cur > target && m.Warheads > g.wmin:
 			m.Warheads--
 			cur--
-		default:
-			continue
-		}
-		changed[m] = true
-	}
-	var us []*unit
-	for _, m := range dep { // in launcher order, not map order
-		if changed[m] {
-			us = append(us, m)
 		}
 	}
-	var steps []step
-	for len(us) > 0 {
-		n := min(len(us), 24)
-		steps = append(steps, f.change("warheads emplaced changed", us[:n]...))
-		us = us[n:]
-	}
-	return steps
 }
 
 // loading is the warheads a newly loaded missile of g carries.

@@ -12,7 +12,7 @@ import (
 	"accord/internal/treaty"
 )
 
-// aggregatesCSV is a copy of the repository's testdata/newstart-aggregates.csv:
+// aggregatesCSV is the table of record (testdata/newstart-aggregates.csv is a copy):
 // the aggregates the parties published after each New START data exchange,
 // with each row's source. Its header comment gives its provenance.
 //
@@ -110,6 +110,9 @@ func schedule(t *treaty.Treaty, pub []Target, party string, last treaty.Date) []
 	}
 	for _, p := range mine {
 		if !isExchangeDate(t, p.Date) && p.Date.After(eif) {
+			// The one such date, 5 February 2018 (central limits in
+			// effect), had its own exchange of data as of that date.
+			p.Exchange = t.DataExchange.Notification
 			out = insertTarget(out, p)
 		}
 	}

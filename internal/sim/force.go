@@ -27,8 +27,14 @@ type group struct {
 	slack int
 	// growth absorbs launcher increases the anchors do not explain.
 	growth bool
-	// converts is how many launchers of the group may be converted.
-	converts int
+	// converts is how many launchers of the group may be converted;
+	// conversions go to the groups of lower convRank first (the 41 B-52H
+	// were converted by 1 March 2017, before the last Trident II tubes).
+	converts, convRank int
+	// retireAs is the status the group's surplus launchers take when they
+	// leave the count: "eliminated", or "converted" for heavy bombers
+	// converted to non-nuclear armaments as a whole type (the B-1B).
+	retireAs string
 	// dflex and wflex order the groups that absorb deployment and
 	// warhead differences; 0 never does.
 	dflex, wflex int
@@ -38,6 +44,9 @@ type group struct {
 	// spares is the number of non-deployed missiles held at entry into
 	// force, beyond those loaded.
 	spares int
+	// stock is the published number of non-deployed missiles on some
+	// dates (State Department per-type fact sheets), met exactly.
+	stock map[string]int
 	// test and training are launchers never counted (Article IV).
 	test, training  int
 	testAt, trainAt string
@@ -59,30 +68,35 @@ func serial(prefix string, sites ...site) slotter { return slotter{prefix, "seri
 // usForces are the United States' groups. Public facts: 400–450
 // Minuteman III over 450 silos at three wings; 14 Ohio-class SSBNs with 24
 // Trident II tubes, 4 of each converted (56); B-2A at Whiteman; B-52H at
-// Minot and Barksdale, 41 converted to non-nuclear armaments. The legacy
-// groups (B-1B, B-52G, the silos of deactivated squadrons and of
-// Peacekeeper) are the launchers the United States eliminated early on.
+// Minot and Barksdale, 41 converted to non-nuclear armaments. The B-1B
+// was converted to non-nuclear armaments and the conversion exhibited in
+// March 2011 (Air Force Magazine, "Off to a Good New START", from James
+// Miller's testimony of April 2011), not eliminated. The other legacy
+// groups (B-52G, the silos of deactivated squadrons and of Peacekeeper)
+// are the launchers the United States eliminated early on.
 var usForces = []*group{
 	{id: "mm3", party: "USA", typ: "MM-III", missile: "icbm", launcher: "icbm_launcher",
 		slots:         silos("USA-LF", site{"USA-FEW", "FEW", 150}, site{"USA-MAL", "MAL", 150}, site{"USA-MIN", "MIN", 150}, site{"USA-VAN", "VAN", 4}),
-		missilePrefix: "USA-MM3", store: "USA-HILL", wmin: 1, wmax: 3, dflex: 3, wflex: 2, capFrac: 450.0 / 454, spares: 220,
-		test: 4, training: 4, testAt: "USA-VAN", trainAt: "USA-VAN",
-		anchors: []anchor{{"2011-02-05", 454, 449, 1.25}, {"2014-06-01", 454, 449, 1}, {"2017-06-01", 454, 400, 1}, {"2026-02-05", 454, 400, 1}}},
-	{id: "d5", party: "USA", typ: "Trident-II", missile: "slbm", launcher: "slbm_launcher",
+		missilePrefix: "USA-MM3", store: "USA-HILL", wmin: 1, wmax: 3, dflex: 3, wflex: 2, capFrac: 450.0 / 454, spares: 250,
+		stock: map[string]int{"2020-09-01": 261},
+		test:  4, training: 4, testAt: "USA-VAN", trainAt: "USA-VAN",
+		anchors: []anchor{{"2011-02-05", 454, 449, 1.25}, {"2014-06-01", 454, 449, 1}, {"2017-03-01", 454, 405, 1}, {"2017-06-01", 454, 400, 1}, {"2020-09-01", 454, 397, 1}, {"2026-02-05", 454, 400, 1}}},
+	{id: "d5", party: "USA", typ: "Trident II", missile: "slbm", launcher: "slbm_launcher",
 		slots: tubes("USA-SSBN", site{"USA-BAN", "730", 24}, site{"USA-BAN", "731", 24}, site{"USA-BAN", "732", 24}, site{"USA-BAN", "733", 24},
 			site{"USA-KB", "734", 24}, site{"USA-BAN", "735", 24}, site{"USA-KB", "736", 24}, site{"USA-BAN", "737", 24},
 			site{"USA-KB", "738", 24}, site{"USA-KB", "739", 24}, site{"USA-KB", "740", 24}, site{"USA-BAN", "741", 24},
 			site{"USA-KB", "742", 24}, site{"USA-BAN", "743", 24}),
-		missilePrefix: "USA-D5", store: "USA-SWFPAC", wmin: 1, wmax: 8, dflex: 1, wflex: 1, capFrac: 12.0 / 14, spares: 200, converts: 56,
-		anchors: []anchor{{"2011-02-05", 336, 260, 4}, {"2018-02-05", 336, 210, 4.6}, {"2026-02-05", 336, 230, 4.4}}},
+		missilePrefix: "USA-D5", store: "USA-SWFPAC", wmin: 1, wmax: 8, dflex: 1, wflex: 1, capFrac: 12.0 / 14, spares: 200, converts: 56, convRank: 2,
+		stock:   map[string]int{"2020-09-01": 234},
+		anchors: []anchor{{"2011-02-05", 336, 260, 4}, {"2017-03-01", 336, 220, 4.4}, {"2018-02-05", 336, 210, 4.6}, {"2020-09-01", 336, 230, 4.4}, {"2026-02-05", 336, 230, 4.4}}},
 	{id: "b2", party: "USA", typ: "B-2A", launcher: "heavy_bomber",
 		slots: serial("USA-B2A", site{"USA-WHI", "WHI", 20}), dflex: 4, capFrac: 0.8, test: 1, testAt: "USA-EDW",
-		anchors: []anchor{{"2011-02-05", 20, 16, 0}, {"2018-02-05", 20, 12, 0}, {"2026-02-05", 20, 12, 0}}},
+		anchors: []anchor{{"2011-02-05", 20, 16, 0}, {"2017-03-01", 20, 12, 0}, {"2018-02-05", 20, 12, 0}, {"2020-09-01", 20, 12, 0}, {"2026-02-05", 20, 12, 0}}},
 	{id: "b52h", party: "USA", typ: "B-52H", launcher: "heavy_bomber",
-		slots: serial("USA-B52H", site{"USA-MIN-AB", "MIN", 44}, site{"USA-BKS", "BKS", 43}), dflex: 2, capFrac: 0.92, converts: 41,
+		slots: serial("USA-B52H", site{"USA-MIN-AB", "MIN", 44}, site{"USA-BKS", "BKS", 43}), dflex: 2, capFrac: 0.92, converts: 41, convRank: 1,
 		test: 4, testAt: "USA-EDW", elimAt: "USA-DM",
-		anchors: []anchor{{"2011-02-05", 87, 76, 0}, {"2014-03-01", 87, 70, 0}, {"2018-02-05", 87, 38, 0}, {"2026-02-05", 87, 36, 0}}},
-	{id: "b1b", party: "USA", typ: "B-1B", launcher: "heavy_bomber", slack: 1, dflex: 5, capFrac: 1, elimAt: "",
+		anchors: []anchor{{"2011-02-05", 87, 76, 0}, {"2014-03-01", 87, 70, 0}, {"2017-03-01", 87, 36, 0}, {"2018-02-05", 87, 38, 0}, {"2020-09-01", 87, 36, 0}, {"2026-02-05", 87, 36, 0}}},
+	{id: "b1b", party: "USA", typ: "B-1B", launcher: "heavy_bomber", slack: 1, dflex: 5, capFrac: 1, elimAt: "", retireAs: "converted",
 		slots:   serial("USA-B1B", site{"USA-DYS", "DYS", 36}, site{"USA-ELL", "ELL", 30}),
 		anchors: []anchor{{"2011-02-05", 66, 50, 0}, {"2011-06-01", 66, 0, 0}}},
 	{id: "b52g", party: "USA", typ: "B-52G", launcher: "heavy_bomber", slack: 2,

@@ -17,7 +17,9 @@ var pointsOfEntry = map[string][]string{
 // inspectedKinds are the facility kinds each inspection type visits.
 var inspectedKinds = map[string][]string{
 	"type_one": {ICBMBase, SubmarineBase, AirBase},
-	"type_two": {Storage, Elimination, TestRange, Production},
+	// New START has no inspection of production facilities: START's
+	// continuous monitoring at Votkinsk ended with START.
+	"type_two": {Storage, Elimination, TestRange},
 }
 
 // inspections returns the notices of every inspection each party makes of

@@ -29,12 +29,46 @@ func (b *builder) party(id string, groups []*group) ([]Event, []Target, error) {
 	// reaches the other parties ahead of the items it changes.
 	from := eif.AddDays(46)
 	for _, p := range plans[1:] {
+		p.withheld = withheld(b.t, id, p.target.Date)
 		evs = append(evs, f.period(p, from)...)
 		from = p.target.Date.AddDays(1)
 		b.report(id, p.target.Date)
 	}
 	evs = append(evs, f.routine(from, silent.AddDays(-1))...)
+	evs = append(evs, launchesOnly(f.routine(maxDate(from, silent), b.t.Expiry().AddDays(-1)))...)
 	return evs, targets, nil
+}
+
+// launchesOnly keeps the launch notifications of evs: what a party that
+// has fallen silent still sends (both parties kept notifying ICBM and
+// SLBM launches under the 1988 Ballistic Missile Launch Notification
+// Agreement).
+func launchesOnly(evs []Event) []Event {
+	var out []Event
+	for _, e := range evs {
+		if e.Type == launch {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func maxDate(a, b treaty.Date) treaty.Date {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// withheld returns the treaty's data_withheld event for party on d: the
+// data exchange of that date was not provided.
+func withheld(t *treaty.Treaty, party string, d treaty.Date) *treaty.Event {
+	for i, e := range t.Events {
+		if e.Party == party && e.Kind == "data_withheld" && e.Date.Equal(d) {
+			return &t.Events[i]
+		}
+	}
+	return nil
 }
 
 func (b *builder) report(party string, d treaty.Date) {
@@ -85,6 +119,11 @@ func (f *force) period(p plan, from treaty.Date) []Event {
 	note := "data as of " + p.target.Date.String()
 	if p.target.Interpolated {
 		note += " (calibrated to interpolated aggregates: none published)"
+	}
+	if p.withheld != nil {
+		// Kept in the party's own log so that its database holds the
+		// figures it published; the note says they were not provided.
+		note += " (not provided to the other party: " + p.withheld.Note + ")"
 	}
 	return append(evs, Event{Party: f.party, Type: p.target.Exchange, Effective: p.target.Date, Items: f.holdings(), Note: note})
 }

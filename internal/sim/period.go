@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -57,10 +59,32 @@ func (f *force) steps(gi int, q quota, wavg float64) []step {
 	out = append(out, f.resize(gi, q.counted)...)
 	out = append(out, f.redeploy(gi, q.deployed, wavg)...)
 	out = append(out, f.rotate(gi)...)
-	out = append(out, f.adjustWarheads(gi, q.warheads)...)
+	f.adjustWarheads(gi, q.warheads)
 	out = append(out, f.launches(gi)...)
 	out = append(out, f.departures(gi)...)
-	return append(out, f.surplus(gi, q)...)
+	out = append(out, f.surplus(gi, q)...)
+	if q.hasStock {
+		out = append(out, f.restock(gi, q.stock)...)
+	}
+	return out
+}
+
+// restock eliminates non-deployed missiles, or declares new ones, until
+// the group holds n.
+func (f *force) restock(gi, n int) []step {
+	nd := f.withStatus(f.missiles[gi], "non_deployed")
+	var out []step
+	for len(nd) > n {
+		out = append(out, f.retire(gi, f.pick(&nd), "eliminated")...)
+	}
+	var us []*unit
+	for k := len(nd); k < n; k++ {
+		us = append(us, f.newMissile(gi))
+	}
+	if len(us) > 0 {
+		out = append(out, f.change("new missiles", us...))
+	}
+	return out
 }
 
 func (f *force) converted(gi int) int {
@@ -72,8 +96,9 @@ func (f *force) resize(gi int, counted int) []step {
 	var out []step
 	have := f.countedLaunchers(gi)
 	if n := len(have) - counted; n > 0 {
+		status := cmp.Or(f.groups[gi].retireAs, "eliminated")
 		for _, u := range f.choose(gi, have, n) {
-			out = append(out, f.retire(gi, u, "eliminated")...)
+			out = append(out, f.retire(gi, u, status)...)
 		}
 	}
 	batch := 1 + f.rng.IntN(3)
@@ -110,14 +135,25 @@ func (f *force) redeploy(gi int, deployed int, wavg float64) []step {
 	return out
 }
 
-// rotate swaps a few deployed missiles for spares of the same loading,
-// as maintenance does.
+// maintenanceRate is the share of a group's deployed launchers whose
+// missile is exchanged for maintenance (or, for heavy bombers, that go to
+// depot maintenance and come back) in a six-month period. It sets the
+// simulation's volume: with it, the notifications exchanged match the
+// public record's order (more than 1,000 by August 2011, 14,600 by
+// February 2018, 22,000 by May 2021; docs/simulation.md).
+const maintenanceRate = 0.19
+
+// rotate swaps deployed missiles for spares of the same loading, as
+// maintenance does; a heavy bomber group sends bombers to depot
+// maintenance and back.
 func (f *force) rotate(gi int) []step {
+	dep := f.withStatus(f.countedLaunchers(gi), "deployed")
+	n := int(math.Round(float64(len(dep))*maintenanceRate)) + f.rng.IntN(3)
 	if f.groups[gi].missile == "" {
-		return nil
+		return f.depot(gi, n)
 	}
 	var out []step
-	for range f.rng.IntN(3) {
+	for range n {
 		dep := f.withStatus(f.countedLaunchers(gi), "deployed")
 		if len(dep) == 0 || len(f.withStatus(f.missiles[gi], "non_deployed")) == 0 {
 			break
@@ -131,6 +167,21 @@ func (f *force) rotate(gi int) []step {
 		m.Status, m.Warheads, l.Status = "deployed", w, "deployed"
 		l.pair, m.pair = m, l
 		out = append(out, f.change("missile exchanged for maintenance", m, l))
+	}
+	return out
+}
+
+// depot sends n of the group's deployed heavy bombers to maintenance
+// (no longer deployed) and back (deployed again).
+func (f *force) depot(gi, n int) []step {
+	var out []step
+	dep := f.withStatus(f.countedLaunchers(gi), "deployed")
+	for range min(n, len(dep)) {
+		b := f.pick(&dep)
+		b.Status = "non_deployed"
+		out = append(out, f.change("heavy bomber to depot maintenance", b))
+		b.Status = "deployed"
+		out = append(out, f.change("heavy bomber back from depot maintenance", b))
 	}
 	return out
 }

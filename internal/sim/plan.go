@@ -15,12 +15,18 @@ type quota struct {
 	deployed  int // deployed launchers, each loaded (or a deployed bomber)
 	warheads  int // warheads on the group's deployed missiles
 	converted int // launchers converted so far
+	// stock, when hasStock, is the group's non-deployed missiles on the
+	// date: a published per-type figure.
+	stock    int
+	hasStock bool
 }
 
 // A plan is one party's quotas, group by group, on one target date.
 type plan struct {
 	target Target
 	quotas []quota
+	// withheld is set when the party did not provide this exchange.
+	withheld *treaty.Event
 }
 
 // planner carries what calibration must never undo from one date to the
@@ -59,6 +65,9 @@ func (p *planner) quotas(t Target) ([]quota, error) {
 				q[i].counted = max(c, p.grown)
 			}
 		}
+	}
+	for i, g := range p.groups {
+		q[i].stock, q[i].hasStock = g.stock[t.Date.String()]
 	}
 	if err := p.launchers(t, q); err != nil {
 		return nil, err
@@ -134,20 +143,17 @@ func (p *planner) spread(q []quota) {
 		q[i].counted = min(left, size)
 		left -= q[i].counted
 	}
-	total, conv := 0, p.conv
-	for _, g := range p.groups {
-		total += g.converts
-	}
 	for i, g := range p.groups {
 		if g.growth {
 			q[i].counted += p.extra
 			p.grown = q[i].counted
 		}
-		if g.converts > 0 {
-			c := min(conv, int(math.Round(float64(p.conv*g.converts)/float64(total))))
-			q[i].converted, q[i].counted = c, q[i].counted-c
-			conv -= c
-		}
+	}
+	conv := p.conv
+	for _, i := range p.order(func(g *group) int { return g.convRank }, func(g *group) bool { return g.converts > 0 }) {
+		c := min(conv, p.groups[i].converts)
+		q[i].converted, q[i].counted = c, q[i].counted-c
+		conv -= c
 	}
 }
 

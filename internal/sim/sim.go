@@ -140,12 +140,13 @@ func (w *World) Declaration(party string, d treaty.Date) *declaration.Declaratio
 	return &declaration.Declaration{Party: party, AsOf: d, Items: w.HoldingsAt(party, d)}
 }
 
-// Silent returns the day from which party sends nothing: its declared
-// suspension or withdrawal, or the day it stopped providing data; zero
-// if it never did.
+// Silent returns the day from which party sends nothing but ballistic
+// missile launch notifications (which both parties kept sending under the
+// 1988 agreement): its declared suspension or withdrawal, or the day it
+// stopped providing notifications; zero if it never did.
 func Silent(t *treaty.Treaty, party string) treaty.Date {
 	for _, e := range t.Events {
-		if e.Party == party && (e.Kind == "suspension" || e.Kind == "withdrawal" || e.Kind == "data_withheld") {
+		if e.Party == party && (e.Kind == "suspension" || e.Kind == "withdrawal" || e.Kind == "notifications_withheld") {
 			return e.Date
 		}
 	}

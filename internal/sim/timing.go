@@ -42,6 +42,12 @@ func (b *builder) time(w *World) {
 			}
 		}
 	}
+	// A party that has fallen silent does not send what it would have
+	// sent after that day, even about earlier changes.
+	w.Events = slices.DeleteFunc(w.Events, func(e Event) bool {
+		s := Silent(b.t, e.Party)
+		return !s.IsZero() && e.Type != launch && !e.Sent.Before(s.Time())
+	})
 	for _, p := range w.Parties {
 		makeLate(rng, w, p)
 	}

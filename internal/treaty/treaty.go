@@ -98,7 +98,7 @@ type Extension struct {
 }
 
 // Event kinds a treaty may record.
-var EventKinds = []string{"suspension", "resumption", "withdrawal", "inspections_paused", "inspections_resumed", "data_withheld", "note"}
+var EventKinds = []string{"suspension", "resumption", "withdrawal", "inspections_paused", "inspections_resumed", "data_withheld", "notifications_withheld", "note"}
 
 // An Event is something that happened to the treaty or to one party's
 // participation: a declared suspension, a pause of inspections.
@@ -141,6 +141,9 @@ const (
 type Rule struct {
 	Category string   `yaml:"category" json:"category"`
 	Statuses []string `yaml:"status" json:"status"`
+	// Types, if set, restricts the rule to items of those types (a
+	// reading that contests some types' conversion and not others').
+	Types []string `yaml:"type" json:"type,omitempty"`
 	// Measure is "items" (the default) or "warheads".
 	Measure string `yaml:"measure" json:"measure,omitempty"`
 	// Weight multiplies each item for the items measure (default 1): "one
@@ -152,6 +155,11 @@ type Rule struct {
 // Matches reports whether an item of category and status is counted.
 func (r Rule) Matches(category, status string) bool {
 	return r.Category == category && slices.Contains(r.Statuses, status)
+}
+
+// MatchesType is Matches for an item of type typ.
+func (r Rule) MatchesType(category, status, typ string) bool {
+	return r.Matches(category, status) && (len(r.Types) == 0 || slices.Contains(r.Types, typ))
 }
 
 // A Limit is a ceiling on a counted quantity. Its ceiling is a number, or,
@@ -258,7 +266,15 @@ type DataExchange struct {
 	Within Period `yaml:"within" json:"within"`
 	// Notification is the notification type that carries the update.
 	Notification string `yaml:"notification" json:"notification"`
-	Cite         string `yaml:"cite" json:"cite"`
+	// Also lists further dates the parties exchanged data as of, outside
+	// the schedule (New START: 5 February 2018, central limits in effect).
+	Also []Date `yaml:"also" json:"also,omitempty"`
+	Cite string `yaml:"cite" json:"cite"`
+}
+
+// Exchanges reports whether d is a date the data exchange states data as of.
+func (x *DataExchange) Exchanges(d Date) bool {
+	return slices.Contains(x.AsOf, d.String()[5:]) || slices.ContainsFunc(x.Also, d.Equal)
 }
 
 // An AckRule is the window for acknowledging a received notification.
