@@ -1,12 +1,15 @@
 package node
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // dumpOnFailure logs every node's serve log if the test fails.
@@ -221,4 +224,38 @@ func TestSlowPeer(t *testing.T) {
 	waitFor(t, "USA and RUS to converge while CHN is stopped", func() bool { return converged(t, ps[:2]) })
 	chn.cmd.Process.Signal(syscall.SIGCONT)
 	waitFor(t, "all three to converge", func() bool { return converged(t, ps) })
+}
+
+// TestCorruptTileRefused flips one bit in the hash tile a new checkpoint
+// would be computed from: accord serve refuses to start, naming the fault
+// and accord fsck, and signs nothing; fsck finds the same fault.
+func TestCorruptTileRefused(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.declare(5)
+	usa.stop()
+	<-usa.exited
+	tile := filepath.Join(usa.dir, LogDir, "tile", "0", "000.p", "5")
+	b, err := os.ReadFile(tile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[40] ^= 1
+	os.WriteFile(tile, b, 0o644)
+	cp, _ := os.ReadFile(filepath.Join(usa.dir, LogDir, "checkpoint"))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, accordBin, "serve", "--data", usa.dir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "log storage corrupt") || !strings.Contains(string(out), "accord fsck") {
+		t.Fatalf("serve on a corrupt tile: %v\n%s", err, out)
+	}
+	if now, _ := os.ReadFile(filepath.Join(usa.dir, LogDir, "checkpoint")); !bytes.Equal(now, cp) {
+		t.Fatal("serve signed a new checkpoint over a corrupt tile")
+	}
+	out, err = exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput()
+	if err == nil {
+		t.Fatalf("fsck passes a corrupt tile:\n%s", out)
+	}
 }

@@ -202,9 +202,10 @@ func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ledger.Open(ctx, ledger.Options{
+	l, err := ledger.Open(ctx, ledger.Options{
 		Dir:                filepath.Join(n.Dir, LogDir),
 		Signer:             n.signer,
+		Verifier:           n.Verifier,
 		Logger:             n.Logger,
 		CheckpointInterval: n.Config.Log.CheckpointInterval,
 		BatchMaxAge:        n.Config.Log.BatchMaxAge,
@@ -212,6 +213,10 @@ func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
 		WitnessOptions:     tessera.WitnessOptions{Timeout: n.Config.Witness.Timeout, FailOpen: true},
 		HTTPClient:         client,
 	})
+	if errors.Is(err, ledger.ErrCorrupt) {
+		return nil, fmt.Errorf("%w; refusing to append (accord fsck --data %s checks the whole log)", err, n.Dir)
+	}
+	return l, err
 }
 
 // HTTPClient returns the client the node reaches its peers with: the
