@@ -56,6 +56,11 @@ Examples:
 			if err != nil {
 				return err
 			}
+			lock, err := n.Lock("accord serve")
+			if err != nil {
+				return err
+			}
+			defer lock.Close()
 			o, err := office.OpenNode(ctx, n)
 			if err != nil {
 				return err

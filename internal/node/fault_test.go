@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -258,4 +259,39 @@ func TestCorruptTileRefused(t *testing.T) {
 	if err == nil {
 		t.Fatalf("fsck passes a corrupt tile:\n%s", out)
 	}
+}
+
+// TestDirectoryLock runs a second accord serve and accord reindex on the
+// directory of a serving node: both are refused, naming the holder, and
+// the treaty database the server has open is not replaced. Once the node
+// stops, reindex runs.
+func TestDirectoryLock(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.declare(3)
+	db := filepath.Join(usa.dir, "treaty.db")
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"serve", "--data", usa.dir, "--listen", "127.0.0.1:0"},
+		{"reindex", "--data", usa.dir},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		out, err := exec.CommandContext(ctx, accordBin, args...).CombinedOutput()
+		cancel()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "the data directory is in use: accord serve (process") {
+			t.Errorf("accord %s while the node serves: %v\n%s", args[0], err, out)
+		}
+	}
+	if after, err := os.Stat(db); err != nil || !os.SameFile(before, after) {
+		t.Fatalf("treaty.db replaced under the serving node (%v)", err)
+	}
+	usa.stop()
+	<-usa.exited
+	accord(t, "reindex", "--data", usa.dir)
 }
