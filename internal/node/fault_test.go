@@ -295,3 +295,85 @@ func TestDirectoryLock(t *testing.T) {
 	<-usa.exited
 	accord(t, "reindex", "--data", usa.dir)
 }
+
+// TestFileModes checks that a serving node's files (keys, tokens, the
+// log's tiles and bundles, treaty.db and its WAL) are its user's alone,
+// and that fsck flags, and serve refuses, a data directory others can
+// read or a tokens file others can write.
+func TestFileModes(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.sendNotifications("newstart")
+	usa.stop()
+	<-usa.exited
+	filepath.WalkDir(usa.dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		if fi.Mode().Perm()&0o077 != 0 && !strings.HasSuffix(p, ConfigFile) && !strings.HasSuffix(p, ".token") && !strings.HasSuffix(p, "serve.log") {
+			t.Errorf("%s: mode %v", p, fi.Mode().Perm())
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		file string
+		mode os.FileMode
+		want string
+	}{
+		{".", 0o755, "chmod 700"},
+		{TokensFile, 0o666, "lets others write it"},
+	} {
+		path := filepath.Join(usa.dir, c.file)
+		fi, _ := os.Stat(path)
+		os.Chmod(path, c.mode)
+		if out, err := exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("fsck with %s mode %v: %v\n%s", c.file, c.mode, err, out)
+		}
+		if out, err := exec.Command(accordBin, "serve", "--data", usa.dir).CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("serve with %s mode %v: %v\n%s", c.file, c.mode, err, out)
+		}
+		os.Chmod(path, fi.Mode().Perm())
+	}
+}
+
+// TestDamagedDatabase truncates treaty.db, then overwrites it with
+// garbage: fsck names the file and the fix, serve refuses with the same
+// fix, and accord reindex repairs it.
+func TestDamagedDatabase(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.sendNotifications("newstart")
+	usa.stop()
+	<-usa.exited
+	db := filepath.Join(usa.dir, "treaty.db")
+	whole, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{
+		"truncated": whole[:len(whole)/2],
+		"garbage":   bytes.Repeat([]byte("not a database "), 1000),
+	} {
+		os.WriteFile(db, b, 0o600)
+		os.Remove(db + "-wal")
+		os.Remove(db + "-shm")
+		out, err := exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "treaty.db: treaty database damaged") || !strings.Contains(string(out), "accord reindex --data") {
+			t.Errorf("fsck of a %s treaty.db: %v\n%s", name, err, out)
+		}
+		out, err = exec.Command(accordBin, "serve", "--data", usa.dir).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "treaty database damaged") || !strings.Contains(string(out), "accord reindex --data") {
+			t.Errorf("serve on a %s treaty.db: %v\n%s", name, err, out)
+		}
+		accord(t, "reindex", "--data", usa.dir)
+		if out, err := exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput(); err != nil {
+			t.Errorf("fsck after reindex: %v\n%s", err, out)
+		}
+		whole, _ = os.ReadFile(db)
+	}
+}

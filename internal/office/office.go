@@ -88,8 +88,8 @@ func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 		return nil, err
 	}
 	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, Logger: n.Logger})
-	if errors.Is(err, registry.ErrSchema) {
-		err = fmt.Errorf("%w: run accord reindex --data %s", err, n.Dir)
+	if errors.Is(err, registry.ErrSchema) || errors.Is(err, registry.ErrDamaged) {
+		err = fmt.Errorf("%w: rebuild it from the logs with accord reindex --data %s", err, n.Dir)
 	}
 	if err != nil {
 		lock.Close()
