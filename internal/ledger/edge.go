@@ -114,6 +114,20 @@ func parseCheckpoint(b []byte, v note.Verifier) (*log.Checkpoint, error) {
 	return cp, nil
 }
 
+// IntegratedSize returns how many entries the log in dir holds in its
+// bundles and tiles, which after a Sequence may be more than its latest
+// checkpoint covers; 0 for a log with no tree yet.
+func IntegratedSize(dir string) (uint64, error) {
+	st, err := readTreeState(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return st.Size, nil
+}
+
 // treeState is Tessera's record of the tree it has integrated, which may
 // be ahead of the published checkpoint after a crash.
 type treeState struct {

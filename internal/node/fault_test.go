@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -375,5 +376,31 @@ func TestDamagedDatabase(t *testing.T) {
 			t.Errorf("fsck after reindex: %v\n%s", err, out)
 		}
 		whole, _ = os.ReadFile(db)
+	}
+}
+
+// TestStalledPeer gives USA a peer, RUS, whose node accepts connections
+// and never answers, then sends notifications one after another: the
+// first checkpoint gives up on RUS's witness after a request's time
+// limit, and the node backs off from it, so the later checkpoints do not
+// ask it again (before, each one did and waited). Latencies are logged.
+func TestStalledPeer(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA", "RUS")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	stalled := newStalledPeer(t)
+	usa.configure(func(c *Config) {
+		c.Peers[0].URL = "http://" + stalled.ln.Addr().String() + "/"
+		c.Witness.Timeout = 2 * time.Second
+	})
+	usa.start()
+	const n = 6
+	for i := range n {
+		start := time.Now()
+		usa.mustNotify(fmt.Sprintf(`{"type":"initial_data","effective":"2011-02-05","items":[{"uid":"MM3-%04d","type":"Minuteman III","category":"icbm","status":"deployed","facility":"Malmstrom","warheads":1}]}`, i))
+		t.Logf("notification %d: %v", i, time.Since(start))
+	}
+	if got := stalled.count("/witness/add-checkpoint"); got >= n || got == 0 {
+		t.Errorf("the stalled witness was asked %d times for %d notifications, want at least 1 and fewer than %d", got, n, n)
 	}
 }

@@ -198,7 +198,7 @@ func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := n.HTTPClient()
+	client, err := n.witnessClient()
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +217,20 @@ func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
 		return nil, fmt.Errorf("%w; refusing to append (accord fsck --data %s checks the whole log)", err, n.Dir)
 	}
 	return l, err
+}
+
+// witnessClient returns the client the log asks witnesses with: one
+// request may take half the witness timeout, so a witness that does not
+// answer leaves time to publish the checkpoint without it, and a witness
+// that keeps failing is backed off from (breaker).
+func (n *Node) witnessClient() (*http.Client, error) {
+	c, err := n.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	c.Transport = newBreaker(c.Transport)
+	c.Timeout = n.Config.Witness.Timeout / 2
+	return c, nil
 }
 
 // HTTPClient returns the client the node reaches its peers with: the
