@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"accord/internal/node"
+	"accord/internal/office"
 )
 
 func init() { register(newFsckCmd) }
@@ -42,7 +43,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			probs, res := node.Fsck(c.Context(), dir, ts)
+			probs, res := office.Fsck(c.Context(), dir, ts)
 			w := c.OutOrStdout()
 			if asJSON {
 				json.NewEncoder(w).Encode(map[string]any{"ok": len(probs) == 0, "problems": probs})

@@ -91,6 +91,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func main() {
+	// A node's files hold treaty data that needs a credential over HTTP:
+	// everything accord creates (the log's tiles and bundles, treaty.db
+	// and its WAL, keys, tokens) is for the node's user alone, whatever
+	// the library that creates it asks for.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

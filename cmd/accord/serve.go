@@ -56,6 +56,14 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if probs := node.CheckAccess(dir); len(probs) > 0 {
+				return fmt.Errorf("serve: %s", probs[0])
+			}
+			lock, err := n.Lock("accord serve")
+			if err != nil {
+				return err
+			}
+			defer lock.Close()
 			o, err := office.OpenNode(ctx, n)
 			if err != nil {
 				return err

@@ -28,17 +28,50 @@ type Appended struct {
 // oversized entry, wrong log), nothing is appended. If ctx ends after
 // that, the entry may still appear in the log.
 func (l *Log) Append(ctx context.Context, e entry.Entry) (Appended, error) {
-	b, err := l.sign(&e)
+	p, err := l.Sequence(ctx, e)
 	if err != nil {
 		return Appended{}, err
 	}
-	f := l.queue(ctx, b)
-	idx, cp, err := l.awaiter.Await(ctx, f)
+	return p.Await(ctx)
+}
+
+// A Sequenced entry has its index in the log and is durably stored in
+// the log's entry bundles and tiles (Tessera's POSIX driver integrates
+// as it sequences), but may not be covered by a published checkpoint yet:
+// Await waits for that.
+type Sequenced struct {
+	Appended // without Checkpoint
+	log      *Log
+	kind     entry.Kind
+	idx      tessera.Index
+}
+
+// Sequence is Append without the wait for a checkpoint: it returns once
+// e is durably sequenced, so a caller that orders appends under a lock
+// can release it before the checkpoint, which may wait for witnesses.
+// Bad input appends nothing, as for Append.
+func (l *Log) Sequence(ctx context.Context, e entry.Entry) (*Sequenced, error) {
+	b, err := l.sign(&e)
 	if err != nil {
-		return Appended{}, fmt.Errorf("appending %s entry: %w", e.Kind, err)
+		return nil, err
 	}
-	a := Appended{Index: idx.Index, LeafHash: entry.LeafHash(b), Entry: b, Checkpoint: cp}
-	l.logger.DebugContext(ctx, "appended entry", "index", a.Index, "kind", e.Kind)
+	idx, err := l.queue(ctx, b)()
+	if err != nil {
+		return nil, fmt.Errorf("appending %s entry: %w", e.Kind, err)
+	}
+	return &Sequenced{Appended: Appended{Index: idx.Index, LeafHash: entry.LeafHash(b), Entry: b}, log: l, kind: e.Kind, idx: idx}, nil
+}
+
+// Await waits until a published checkpoint covers the entry, and returns
+// where it landed with that checkpoint.
+func (s *Sequenced) Await(ctx context.Context) (Appended, error) {
+	_, cp, err := s.log.awaiter.Await(ctx, func() (tessera.Index, error) { return s.idx, nil })
+	if err != nil {
+		return Appended{}, fmt.Errorf("awaiting a checkpoint covering %s entry %d: %w", s.kind, s.Index, err)
+	}
+	a := s.Appended
+	a.Checkpoint = cp
+	s.log.logger.DebugContext(ctx, "appended entry", "index", a.Index, "kind", s.kind)
 	return a, nil
 }
 

@@ -37,6 +37,9 @@ const (
 type Options struct {
 	Dir    string      // the directory holding the log's tiles and checkpoint
 	Signer note.Signer // the log key; its name is the origin accord/<treaty>/<party>
+	// Verifier is the log key's public half; if set, Open also checks the
+	// signature of the checkpoint it finds (see [CheckEdge]).
+	Verifier note.Verifier
 
 	// Check, if set, validates each entry before it is signed (for
 	// example against the treaty definition). An error refuses the entry.
@@ -102,6 +105,11 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 }
 
 func (l *Log) start(ctx context.Context, opts Options) error {
+	// A new checkpoint is computed from the tiles on the tree's right
+	// edge: check them before Tessera signs anything from them.
+	if err := CheckEdge(ctx, opts.Dir, opts.Verifier); err != nil {
+		return err
+	}
 	driver, err := posix.New(ctx, posix.Config{Path: opts.Dir, HTTPClient: opts.HTTPClient})
 	if err != nil {
 		return err

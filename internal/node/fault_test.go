@@ -1,12 +1,17 @@
 package node
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // dumpOnFailure logs every node's serve log if the test fails.
@@ -221,4 +226,181 @@ func TestSlowPeer(t *testing.T) {
 	waitFor(t, "USA and RUS to converge while CHN is stopped", func() bool { return converged(t, ps[:2]) })
 	chn.cmd.Process.Signal(syscall.SIGCONT)
 	waitFor(t, "all three to converge", func() bool { return converged(t, ps) })
+}
+
+// TestCorruptTileRefused flips one bit in the hash tile a new checkpoint
+// would be computed from: accord serve refuses to start, naming the fault
+// and accord fsck, and signs nothing; fsck finds the same fault.
+func TestCorruptTileRefused(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.declare(5)
+	usa.stop()
+	<-usa.exited
+	tile := filepath.Join(usa.dir, LogDir, "tile", "0", "000.p", "5")
+	b, err := os.ReadFile(tile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[40] ^= 1
+	os.WriteFile(tile, b, 0o644)
+	cp, _ := os.ReadFile(filepath.Join(usa.dir, LogDir, "checkpoint"))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, accordBin, "serve", "--data", usa.dir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "log storage corrupt") || !strings.Contains(string(out), "accord fsck") {
+		t.Fatalf("serve on a corrupt tile: %v\n%s", err, out)
+	}
+	if now, _ := os.ReadFile(filepath.Join(usa.dir, LogDir, "checkpoint")); !bytes.Equal(now, cp) {
+		t.Fatal("serve signed a new checkpoint over a corrupt tile")
+	}
+	out, err = exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput()
+	if err == nil {
+		t.Fatalf("fsck passes a corrupt tile:\n%s", out)
+	}
+}
+
+// TestDirectoryLock runs a second accord serve and accord reindex on the
+// directory of a serving node: both are refused, naming the holder, and
+// the treaty database the server has open is not replaced. Once the node
+// stops, reindex runs.
+func TestDirectoryLock(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.declare(3)
+	db := filepath.Join(usa.dir, "treaty.db")
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"serve", "--data", usa.dir, "--listen", "127.0.0.1:0"},
+		{"reindex", "--data", usa.dir},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		out, err := exec.CommandContext(ctx, accordBin, args...).CombinedOutput()
+		cancel()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "the data directory is in use: accord serve (process") {
+			t.Errorf("accord %s while the node serves: %v\n%s", args[0], err, out)
+		}
+	}
+	if after, err := os.Stat(db); err != nil || !os.SameFile(before, after) {
+		t.Fatalf("treaty.db replaced under the serving node (%v)", err)
+	}
+	usa.stop()
+	<-usa.exited
+	accord(t, "reindex", "--data", usa.dir)
+}
+
+// TestFileModes checks that a serving node's files (keys, tokens, the
+// log's tiles and bundles, treaty.db and its WAL) are its user's alone,
+// and that fsck flags, and serve refuses, a data directory others can
+// read or a tokens file others can write.
+func TestFileModes(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.sendNotifications("newstart")
+	usa.stop()
+	<-usa.exited
+	filepath.WalkDir(usa.dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		if fi.Mode().Perm()&0o077 != 0 && !strings.HasSuffix(p, ConfigFile) && !strings.HasSuffix(p, ".token") && !strings.HasSuffix(p, "serve.log") {
+			t.Errorf("%s: mode %v", p, fi.Mode().Perm())
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		file string
+		mode os.FileMode
+		want string
+	}{
+		{".", 0o755, "chmod 700"},
+		{TokensFile, 0o666, "lets others write it"},
+	} {
+		path := filepath.Join(usa.dir, c.file)
+		fi, _ := os.Stat(path)
+		os.Chmod(path, c.mode)
+		if out, err := exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("fsck with %s mode %v: %v\n%s", c.file, c.mode, err, out)
+		}
+		if out, err := exec.Command(accordBin, "serve", "--data", usa.dir).CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("serve with %s mode %v: %v\n%s", c.file, c.mode, err, out)
+		}
+		os.Chmod(path, fi.Mode().Perm())
+	}
+}
+
+// TestDamagedDatabase truncates treaty.db, then overwrites it with
+// garbage: fsck names the file and the fix, serve refuses with the same
+// fix, and accord reindex repairs it.
+func TestDamagedDatabase(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	usa.start()
+	usa.sendNotifications("newstart")
+	usa.stop()
+	<-usa.exited
+	db := filepath.Join(usa.dir, "treaty.db")
+	whole, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{
+		"truncated": whole[:len(whole)/2],
+		"garbage":   bytes.Repeat([]byte("not a database "), 1000),
+	} {
+		os.WriteFile(db, b, 0o600)
+		os.Remove(db + "-wal")
+		os.Remove(db + "-shm")
+		out, err := exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "treaty.db: treaty database damaged") || !strings.Contains(string(out), "accord reindex --data") {
+			t.Errorf("fsck of a %s treaty.db: %v\n%s", name, err, out)
+		}
+		out, err = exec.Command(accordBin, "serve", "--data", usa.dir).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "treaty database damaged") || !strings.Contains(string(out), "accord reindex --data") {
+			t.Errorf("serve on a %s treaty.db: %v\n%s", name, err, out)
+		}
+		accord(t, "reindex", "--data", usa.dir)
+		if out, err := exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput(); err != nil {
+			t.Errorf("fsck after reindex: %v\n%s", err, out)
+		}
+		whole, _ = os.ReadFile(db)
+	}
+}
+
+// TestStalledPeer gives USA a peer, RUS, whose node accepts connections
+// and never answers, then sends notifications one after another: the
+// first checkpoint gives up on RUS's witness after a request's time
+// limit, and the node backs off from it, so the later checkpoints do not
+// ask it again (before, each one did and waited). Latencies are logged.
+func TestStalledPeer(t *testing.T) {
+	ps := newNetwork(t, "newstart", "USA", "RUS")
+	usa := ps[0]
+	dumpOnFailure(t, ps)
+	stalled := newStalledPeer(t)
+	usa.configure(func(c *Config) {
+		c.Peers[0].URL = "http://" + stalled.ln.Addr().String() + "/"
+		c.Witness.Timeout = 2 * time.Second
+	})
+	usa.start()
+	const n = 6
+	for i := range n {
+		start := time.Now()
+		usa.mustNotify(fmt.Sprintf(`{"type":"initial_data","effective":"2011-02-05","items":[{"uid":"MM3-%04d","type":"Minuteman III","category":"icbm","status":"deployed","facility":"Malmstrom","warheads":1}]}`, i))
+		t.Logf("notification %d: %v", i, time.Since(start))
+	}
+	if got := stalled.count("/witness/add-checkpoint"); got >= n || got == 0 {
+		t.Errorf("the stalled witness was asked %d times for %d notifications, want at least 1 and fewer than %d", got, n, n)
+	}
 }

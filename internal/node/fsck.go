@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -45,6 +46,7 @@ func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]Problem, *l
 		return probs, nil
 	}
 	n := &Node{Dir: dir, Config: cfg}
+	probs = append(probs, CheckAccess(dir)...)
 	if err := checkKeyMode(filepath.Join(dir, KeyFile)); err != nil {
 		add(KeyFile, err, "the key may have leaked: consider a new node")
 	}
@@ -66,4 +68,25 @@ func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]Problem, *l
 		}
 	}
 	return probs, res
+}
+
+// CheckAccess returns a problem for the data directory, and for each
+// file in it that grants access, if others than its owner can read or
+// write it: the directory holds treaty data that needs a credential over
+// HTTP, and whoever can write DIR/tokens can grant access. accord serve
+// refuses to start on any of them; accord fsck lists them.
+func CheckAccess(dir string) []Problem {
+	var probs []Problem
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		probs = append(probs, Problem{File: ".", Err: fmt.Sprintf("the data directory's mode %v lets others read or enter it", fi.Mode().Perm()),
+			Hint: fmt.Sprintf("chmod 700 %s", dir)})
+	}
+	for _, f := range []string{TokensFile, ConfigFile} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		if err == nil && fi.Mode().Perm()&0o022 != 0 {
+			probs = append(probs, Problem{File: f, Err: fmt.Sprintf("mode %v lets others write it", fi.Mode().Perm()),
+				Hint: fmt.Sprintf("chmod 600 %s", filepath.Join(dir, f))})
+		}
+	}
+	return probs
 }

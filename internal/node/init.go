@@ -50,7 +50,7 @@ func makeEmptyDir(dir string) error {
 	des, err := os.ReadDir(dir)
 	switch {
 	case notExist(err):
-		return durable.MkdirAll(dir, 0o755)
+		return durable.MkdirAll(dir, 0o700)
 	case err != nil:
 		return err
 	case IsNode(dir):
@@ -58,7 +58,7 @@ func makeEmptyDir(dir string) error {
 	case len(des) > 0:
 		return fmt.Errorf("%s is not empty", dir)
 	}
-	return nil
+	return os.Chmod(dir, 0o700)
 }
 
 func writeFiles(dir string, cfg *Config) error {
@@ -79,7 +79,7 @@ func writeFiles(dir string, cfg *Config) error {
 		{VKeyFile, []byte(vkey + "\n"), 0o644},
 		{WitnessKeyFile, []byte(wskey + "\n"), 0o600},
 		{WitnessVKeyFile, []byte(wvkey + "\n"), 0o644},
-		{ConfigFile, cfg.Marshal(), 0o644},
+		{ConfigFile, cfg.Marshal(), 0o600},
 	}
 	for _, f := range files {
 		if err := durable.WriteNewFile(filepath.Join(dir, f.name), f.data, f.mode); err != nil {

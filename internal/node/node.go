@@ -198,13 +198,14 @@ func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := n.HTTPClient()
+	client, err := n.witnessClient()
 	if err != nil {
 		return nil, err
 	}
-	return ledger.Open(ctx, ledger.Options{
+	l, err := ledger.Open(ctx, ledger.Options{
 		Dir:                filepath.Join(n.Dir, LogDir),
 		Signer:             n.signer,
+		Verifier:           n.Verifier,
 		Logger:             n.Logger,
 		CheckpointInterval: n.Config.Log.CheckpointInterval,
 		BatchMaxAge:        n.Config.Log.BatchMaxAge,
@@ -212,6 +213,24 @@ func (n *Node) OpenLog(ctx context.Context) (*ledger.Log, error) {
 		WitnessOptions:     tessera.WitnessOptions{Timeout: n.Config.Witness.Timeout, FailOpen: true},
 		HTTPClient:         client,
 	})
+	if errors.Is(err, ledger.ErrCorrupt) {
+		return nil, fmt.Errorf("%w; refusing to append (accord fsck --data %s checks the whole log)", err, n.Dir)
+	}
+	return l, err
+}
+
+// witnessClient returns the client the log asks witnesses with: one
+// request may take half the witness timeout, so a witness that does not
+// answer leaves time to publish the checkpoint without it, and a witness
+// that keeps failing is backed off from (breaker).
+func (n *Node) witnessClient() (*http.Client, error) {
+	c, err := n.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	c.Transport = newBreaker(c.Transport)
+	c.Timeout = n.Config.Witness.Timeout / 2
+	return c, nil
 }
 
 // HTTPClient returns the client the node reaches its peers with: the

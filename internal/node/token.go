@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"accord/internal/durable"
@@ -83,16 +84,93 @@ func (n *Node) AddToken(party, role string) (string, error) {
 	rand.Read(raw[:])
 	tok := "accord_" + base64.RawURLEncoding.EncodeToString(raw[:])
 	h := sha256.Sum256([]byte(tok))
-	path := filepath.Join(n.Dir, TokensFile)
-	old, err := os.ReadFile(path)
-	if err != nil && !notExist(err) {
-		return "", err
-	}
 	line := fmt.Sprintf("%s %s %s\n", party, role, hex.EncodeToString(h[:]))
-	if err := durable.WriteFile(path, append(old, line...), 0o600); err != nil {
+	err := n.editTokens(func(old []byte) ([]byte, error) { return append(old, line...), nil })
+	if err != nil {
 		return "", fmt.Errorf("recording token: %w", err)
 	}
 	return tok, nil
+}
+
+// TokenID is the id of the token whose SHA-256 hash is h: its first 12
+// hex digits, which name the token in accord token list and revoke
+// without revealing it.
+func TokenID(h [sha256.Size]byte) string { return hex.EncodeToString(h[:6]) }
+
+// A Token is one token a node accepts, as accord token list shows it.
+type Token struct {
+	ID    string `json:"id"`
+	Party string `json:"party"`
+	Role  string `json:"role"`
+}
+
+// Tokens lists the tokens the node accepts.
+func (n *Node) Tokens() ([]Token, error) {
+	b, err := os.ReadFile(filepath.Join(n.Dir, TokensFile))
+	if err != nil && !notExist(err) {
+		return nil, err
+	}
+	recs, err := parseTokens(b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Token, len(recs))
+	for i, r := range recs {
+		out[i] = Token{ID: TokenID(r.hash), Party: r.Party, Role: r.Role}
+	}
+	return out, nil
+}
+
+// ErrNoToken reports a token id the node does not hold.
+var ErrNoToken = errors.New("no such token")
+
+// RevokeToken removes the token with the given id: a running node
+// refuses it from its next request on.
+func (n *Node) RevokeToken(id string) error {
+	return n.editTokens(func(old []byte) ([]byte, error) {
+		var out []byte
+		found := false
+		for line := range strings.Lines(string(old)) {
+			recs, err := parseTokens([]byte(line))
+			if err == nil && len(recs) == 1 && TokenID(recs[0].hash) == id {
+				found = true
+				continue
+			}
+			out = append(out, line...)
+		}
+		if !found {
+			return nil, fmt.Errorf("%w with id %q (accord token list shows them)", ErrNoToken, id)
+		}
+		return out, nil
+	})
+}
+
+// editTokens rewrites DIR/tokens with edit's result, holding an exclusive
+// lock on DIR/tokens.lock so that concurrent edits (two accord token add,
+// say) each see the other's result.
+func (n *Node) editTokens(edit func(old []byte) ([]byte, error)) error {
+	lock, err := os.OpenFile(filepath.Join(n.Dir, TokensFile+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking %s.lock: %w", TokensFile, err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	path := filepath.Join(n.Dir, TokensFile)
+	old, err := os.ReadFile(path)
+	if err != nil && !notExist(err) {
+		return err
+	}
+	if _, err := parseTokens(old); err != nil {
+		return err
+	}
+	b, err := edit(old)
+	if err != nil {
+		return err
+	}
+	return durable.WriteFile(path, b, 0o600)
 }
 
 func parseTokens(b []byte) ([]tokenRecord, error) {
@@ -123,6 +201,7 @@ type tokenStore struct {
 	mu    sync.Mutex
 	mtime time.Time
 	size  int64
+	ino   uint64
 	recs  []tokenRecord
 }
 
@@ -137,7 +216,8 @@ func (s *tokenStore) load() ([]tokenRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi.ModTime().Equal(s.mtime) && fi.Size() == s.size && s.recs != nil {
+	ino := inode(fi)
+	if fi.ModTime().Equal(s.mtime) && fi.Size() == s.size && ino == s.ino && s.recs != nil {
 		return s.recs, nil
 	}
 	b, err := os.ReadFile(s.path)
@@ -148,15 +228,26 @@ func (s *tokenStore) load() ([]tokenRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.recs, s.mtime, s.size = recs, fi.ModTime(), fi.Size()
+	s.recs, s.mtime, s.size, s.ino = recs, fi.ModTime(), fi.Size(), ino
 	return recs, nil
+}
+
+// inode returns the file's inode number: every rewrite of DIR/tokens
+// renames a new file over it, so a new inode means new contents even
+// where the clock's resolution hides the change of time.
+func inode(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
 }
 
 // authenticate returns the principal of the request's bearer token. It
 // compares the token's hash with every stored hash in constant time.
 func (s *tokenStore) authenticate(r *http.Request) (Principal, error) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
+	// The scheme's name is case-insensitive (RFC 7235, section 2.1).
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return Principal{}, ErrUnauthenticated
 	}
 	recs, err := s.load()

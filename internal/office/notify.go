@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/internal/ledger"
 	"accord/internal/registry"
 	"accord/internal/treaty"
 )
@@ -21,7 +22,8 @@ type Sent struct {
 // day, against the treaty and the database; signs it; appends it to the
 // node's log; and applies it to the database. A notification the rules
 // refuse returns a *registry.Refusal and changes nothing. Notify returns
-// once the entry is covered by a published checkpoint.
+// once the entry is covered by a published checkpoint; it holds the
+// office's lock only until the entry is sequenced and applied.
 func (o *Office) Notify(ctx context.Context, n *registry.Notification, day treaty.Date) (*Sent, error) {
 	body, err := n.Encode()
 	if err != nil {
@@ -31,7 +33,7 @@ func (o *Office) Notify(ctx context.Context, n *registry.Notification, day treat
 	if err != nil {
 		return nil, err
 	}
-	var sent *Sent
+	var seq *ledger.Sequenced
 	err = o.locked(func() error {
 		if err := o.syncAll(ctx, nil); err != nil {
 			return err
@@ -49,16 +51,22 @@ func (o *Office) Notify(ctx context.Context, n *registry.Notification, day treat
 		if err := o.Registry.Check(ctx, rec); err != nil {
 			return err
 		}
-		a, err := log.Append(ctx, e)
-		if err != nil {
+		if seq, err = log.Sequence(ctx, e); err != nil {
 			return err
 		}
-		sent = &Sent{Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}
 		return o.syncAll(ctx, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
+	// The checkpoint may wait for witnesses, which a stalled peer can
+	// make slow: wait for it outside the lock, so the next notification
+	// is not held up by this one's witnesses.
+	a, err := seq.Await(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sent := &Sent{Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}
 	sent.Notice, err = o.notice(ctx, sent.Index)
 	return sent, err
 }

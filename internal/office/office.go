@@ -88,8 +88,8 @@ func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 		return nil, err
 	}
 	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, Logger: n.Logger})
-	if errors.Is(err, registry.ErrSchema) {
-		err = fmt.Errorf("%w: run accord reindex --data %s", err, n.Dir)
+	if errors.Is(err, registry.ErrSchema) || errors.Is(err, registry.ErrDamaged) {
+		err = fmt.Errorf("%w: rebuild it from the logs with accord reindex --data %s", err, n.Dir)
 	}
 	if err != nil {
 		lock.Close()
@@ -147,18 +147,22 @@ type source struct {
 	party string
 	src   ledger.Source
 	v     note.Verifier
+	// own is the directory of the node's own log: its entries are read
+	// up to what the log has integrated, which a Sequence may have put
+	// ahead of the checkpoint. Empty for a peer's mirror.
+	own string
 }
 
 // sources lists the logs the node holds.
 func (o *Office) sources() ([]source, error) {
-	out := []source{{o.Node.Config.Party, o.Node.Source(), o.Node.Verifier}}
+	out := []source{{o.Node.Config.Party, o.Node.Source(), o.Node.Verifier, filepath.Join(o.Node.Dir, node.LogDir)}}
 	for _, p := range o.Node.Config.Peers {
 		v, err := note.NewVerifier(p.LogVKey)
 		if err != nil {
 			return nil, fmt.Errorf("peer %s: log_vkey: %w", p.Party, err)
 		}
 		dir := filepath.Join(o.Node.Dir, node.PeersDir, p.Party, node.LogDir)
-		out = append(out, source{p.Party, ledger.DirSource(dir), v})
+		out = append(out, source{party: p.Party, src: ledger.DirSource(dir), v: v})
 	}
 	return out, nil
 }

@@ -14,13 +14,21 @@ import (
 
 // Reindex rebuilds the treaty database of the node in dir from the logs it
 // holds: it builds a new database beside the old one and replaces it only
-// when complete, so a failed rebuild changes nothing. progress, if not
+// when complete, so a failed rebuild changes nothing. It refuses a data
+// directory a serving node holds (node.ErrBusy). progress, if not
 // nil, is told how many entries were applied and how many there are.
 func Reindex(ctx context.Context, dir string, progress func(done, total uint64)) error {
 	n, err := node.Open(ctx, dir, nil)
 	if err != nil {
 		return err
 	}
+	// A serving node keeps treaty.db open: replacing it under the server
+	// would leave the server writing to a deleted file.
+	lock, err := n.Lock("accord reindex")
+	if err != nil {
+		return fmt.Errorf("reindexing: %w (stop accord serve first)", err)
+	}
+	defer lock.Close()
 	tmp := filepath.Join(dir, DatabaseFile+".new")
 	removeDB(tmp)
 	o, err := openAt(ctx, n, tmp)

@@ -37,7 +37,8 @@ func (o *Office) syncAll(ctx context.Context, progress func(n uint64)) error {
 }
 
 // syncLog applies the entries of one log past the database's next index
-// for it, up to the log's checkpoint. A peer mirror without a checkpoint
+// for it, up to the log's checkpoint (for the node's own log, up to what
+// it has integrated). A peer mirror without a checkpoint
 // yet holds nothing to apply.
 func (o *Office) syncLog(ctx context.Context, s source, progress func(n uint64)) error {
 	cp, _, err := ledger.ReadCheckpoint(ctx, s.src, s.v)
@@ -46,6 +47,14 @@ func (o *Office) syncLog(ctx context.Context, s source, progress func(n uint64))
 	}
 	if err != nil {
 		return fmt.Errorf("log of %s: %w", s.party, err)
+	}
+	size := cp.Size
+	if s.own != "" {
+		n, err := ledger.IntegratedSize(s.own)
+		if err != nil {
+			return fmt.Errorf("own log: %w", err)
+		}
+		size = max(size, n)
 	}
 	next, err := o.Registry.NextIndex(ctx, s.v.Name())
 	if err != nil {
@@ -65,7 +74,7 @@ func (o *Office) syncLog(ctx context.Context, s source, progress func(n uint64))
 		batch = batch[:0]
 		return nil
 	}
-	err = ledger.EntriesFrom(ctx, s.src, s.v, next, cp.Size, func(r ledger.Record) error {
+	err = ledger.EntriesFrom(ctx, s.src, s.v, next, size, func(r ledger.Record) error {
 		batch = append(batch, registry.RecordOf(r.Entry, r.Index, r.Encoded))
 		if len(batch) == applyBatch {
 			return flush()

@@ -138,7 +138,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	r.entry = entryStatuses(cfg.Treaty, cfg.EntryStatuses)
 	if err := r.init(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, err)
+		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, damaged(cfg.Path, err))
 	}
 	return r, nil
 }
