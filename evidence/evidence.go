@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,8 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
+
+	"accord/internal/durable"
 )
 
 // Format is the value of an evidence file's "format" member.
@@ -171,22 +174,21 @@ func (e *Evidence) Marshal() []byte {
 }
 
 // Write stores e in dir as <escaped origin>-<older size>-<newer size>.json
-// unless a file of that name exists, and returns its path.
+// unless a file of that name exists, and returns its path. The file is
+// written durably (package durable): once Write returns it is on disk,
+// and a crash never leaves a partial file.
 func Write(dir string, e *Evidence) (string, error) {
 	a, b := sizeOf(e.Older), sizeOf(e.Newer)
 	name := fmt.Sprintf("%s-%s-%s.json", url.PathEscape(strings.ReplaceAll(e.Origin, "/", "_")), a, b)
 	path := filepath.Join(dir, name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := durable.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, e.Marshal(), 0o644); err != nil {
+	err := durable.WriteNewFile(path, e.Marshal(), 0o644)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", err
 	}
-	return path, os.Rename(tmp, path)
+	return path, nil
 }
 
 func sizeOf(cp string) string {

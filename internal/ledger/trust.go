@@ -13,6 +13,8 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
+
+	"accord/internal/durable"
 )
 
 // TrustStore remembers, for each log this machine has verified, the last
@@ -23,7 +25,9 @@ import (
 // A TrustStore is trusted by its machine: whoever can write to it can make
 // this machine accept a rollback. It holds no secrets. Concurrent
 // verifications of one log on one machine may each keep their own view;
-// the store only ever moves forward.
+// the store only ever moves forward. Each checkpoint is written durably
+// (package durable): after a crash a file holds the old checkpoint or the
+// new one, whole.
 type TrustStore struct {
 	Dir string
 }
@@ -112,34 +116,13 @@ func (s *TrustStore) Advance(v note.Verifier, res *Verified) (uint64, bool, erro
 	if err != nil || (seen && prev == res.Checkpoint.Size) {
 		return prev, seen, err
 	}
-	if err := writeAtomic(s.path(v), res.Signed); err != nil {
+	if err := durable.MkdirAll(s.Dir, 0o755); err != nil {
+		return prev, seen, fmt.Errorf("trust store: %w", err)
+	}
+	if err := durable.WriteFile(s.path(v), res.Signed, 0o600); err != nil {
 		return prev, seen, fmt.Errorf("trust store: %w", err)
 	}
 	return prev, seen, nil
-}
-
-// writeAtomic replaces the file at path with b, durably.
-func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // consistencyProof returns the RFC 6962 consistency proof from the tree of

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
+	"accord/internal/durable"
 	"accord/internal/witness"
 )
 
@@ -49,7 +50,7 @@ func makeEmptyDir(dir string) error {
 	des, err := os.ReadDir(dir)
 	switch {
 	case notExist(err):
-		return os.MkdirAll(dir, 0o755)
+		return durable.MkdirAll(dir, 0o755)
 	case err != nil:
 		return err
 	case IsNode(dir):
@@ -81,26 +82,9 @@ func writeFiles(dir string, cfg *Config) error {
 		{ConfigFile, cfg.Marshal(), 0o644},
 	}
 	for _, f := range files {
-		if err := writeNew(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+		if err := durable.WriteNewFile(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// writeNew creates a file that must not exist, durably.
-func writeNew(path string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

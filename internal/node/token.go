@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"accord/internal/durable"
 	"accord/internal/treaty"
 )
 
@@ -88,7 +89,7 @@ func (n *Node) AddToken(party, role string) (string, error) {
 		return "", err
 	}
 	line := fmt.Sprintf("%s %s %s\n", party, role, hex.EncodeToString(h[:]))
-	if err := writeFileAtomic(path, append(old, line...), 0o600); err != nil {
+	if err := durable.WriteFile(path, append(old, line...), 0o600); err != nil {
 		return "", fmt.Errorf("recording token: %w", err)
 	}
 	return tok, nil
@@ -174,32 +175,6 @@ func (s *tokenStore) authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, ErrUnauthenticated
 	}
 	return found, nil
-}
-
-// writeFileAtomic replaces the file at path with b, durably, with mode.
-func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // ReadTokenFile reads a bearer token from a file, as "accord token add"

@@ -13,6 +13,8 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"accord/internal/durable"
 )
 
 // Files of a mirror directory DIR/peers/P.
@@ -37,8 +39,8 @@ type state struct {
 // c2sp.org/tlog-tiles (so `accord log verify DIR/peers/P/log` checks it),
 // and the follower's progress in DIR/peers/P/state.json.
 //
-// Durability: files are written and synced before the state that covers
-// them is replaced (written, synced, renamed); a crash leaves the state
+// Durability: every file is written durably (package durable), and files
+// are written before the state that covers them; a crash leaves the state
 // of the last commit, and anything written past it is rewritten. A Mirror
 // is not safe for concurrent use; its Follower serialises access.
 type Mirror struct {
@@ -54,7 +56,7 @@ type Mirror struct {
 // whose key is v, rereading its entries to rebuild the tree.
 func OpenMirror(dir string, v note.Verifier) (*Mirror, error) {
 	m := &Mirror{dir: dir, v: v}
-	if err := os.MkdirAll(filepath.Join(dir, logDir), 0o755); err != nil {
+	if err := durable.MkdirAll(filepath.Join(dir, logDir), 0o755); err != nil {
 		return nil, err
 	}
 	b, err := os.ReadFile(filepath.Join(dir, stateFile))
@@ -169,7 +171,7 @@ func (m *Mirror) writeBundle(b, size uint64, entries [][]byte) error {
 		buf = binary.BigEndian.AppendUint16(buf, uint16(len(e)))
 		buf = append(buf, e...)
 	}
-	return m.writeFile(layout.EntriesPath(b, layout.PartialTileSize(0, b, size)), buf, false)
+	return m.writeFile(layout.EntriesPath(b, layout.PartialTileSize(0, b, size)), buf)
 }
 
 // writeTiles writes the hash tiles that change when the tree grows from
@@ -182,7 +184,7 @@ func (m *Mirror) writeTiles(old, size uint64) error {
 			return err
 		}
 		p := uint8(t.W % 256)
-		if err := m.writeFile(layout.TilePath(uint64(t.L), uint64(t.N), p), data, false); err != nil {
+		if err := m.writeFile(layout.TilePath(uint64(t.L), uint64(t.N), p), data); err != nil {
 			return err
 		}
 	}
@@ -193,7 +195,7 @@ func (m *Mirror) writeTiles(old, size uint64) error {
 // holds all of st's checkpoint.
 func (m *Mirror) commit(st state) error {
 	b, _ := json.Marshal(st)
-	if err := writeAtomic(filepath.Join(m.dir, stateFile), b, true); err != nil {
+	if err := durable.WriteFile(filepath.Join(m.dir, stateFile), b, 0o600); err != nil {
 		return fmt.Errorf("recording progress: %w", err)
 	}
 	cp, _, _, err := log.ParseCheckpoint([]byte(st.Checkpoint), m.v.Name(), m.v)
@@ -202,7 +204,7 @@ func (m *Mirror) commit(st state) error {
 	}
 	m.st, m.cp = st, cp
 	if st.Verified == cp.Size {
-		return m.writeFile(layout.CheckpointPath, []byte(st.Checkpoint), true)
+		return m.writeFile(layout.CheckpointPath, []byte(st.Checkpoint))
 	}
 	return nil
 }
@@ -217,46 +219,13 @@ func (m *Mirror) Checkpoint() []byte {
 	return b
 }
 
-func (m *Mirror) writeFile(p string, b []byte, syncDir bool) error {
+// writeFile writes the file at path p of the mirrored log, durably.
+func (m *Mirror) writeFile(p string, b []byte) error {
 	path := filepath.Join(m.dir, logDir, filepath.FromSlash(p))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return writeAtomic(path, b, syncDir)
-}
-
-// writeAtomic replaces the file at path with b: written to a temporary
-// file, synced, renamed into place, and the directory synced if syncDir.
-func writeAtomic(path string, b []byte, syncDir bool) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if !syncDir {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return durable.WriteFile(path, b, 0o600)
 }
 
 func tlogHash(b []byte) tlog.Hash {

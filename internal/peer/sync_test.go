@@ -60,7 +60,7 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 	}
 	root := m.root(uint64(n))
 	cp, _ := note.Sign(&note.Note{Text: fmt.Sprintf("%s\n%d\n%s\n", v.Name(), n, root.String())}, s)
-	if err := m.writeFile("checkpoint", cp, true); err != nil {
+	if err := m.writeFile("checkpoint", cp); err != nil {
 		t.Fatal(err)
 	}
 	return v, vkey

@@ -15,6 +15,8 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
+
+	"accord/internal/durable"
 )
 
 // Request bounds, so that a caller cannot make the witness read or hash
@@ -88,7 +90,7 @@ func (w *Witness) Add(ctx context.Context, r *Request) ([]byte, error) {
 		return nil, err
 	}
 	if prev == nil || cp.Size > prev.Size {
-		if err := writeAtomic(w.statePath(origin), r.Checkpoint); err != nil {
+		if err := durable.WriteFile(w.statePath(origin), r.Checkpoint, 0o600); err != nil {
 			return nil, fmt.Errorf("recording checkpoint: %w", err)
 		}
 	}

@@ -30,6 +30,8 @@ import (
 
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
+
+	"accord/internal/durable"
 )
 
 // algCosignatureV1 is the signed-note algorithm byte of an Ed25519
@@ -101,9 +103,8 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 //
 // Concurrency: Add is safe for concurrent use; requests for one log are
 // serialised. Durability: Add returns a cosignature only once the
-// checkpoint it cosigns is durably recorded (written, synced and renamed
-// into place), so a crash never makes the witness forget what it vouched
-// for.
+// checkpoint it cosigns is durably recorded (package durable), so a crash
+// never makes the witness forget what it vouched for.
 type Witness struct {
 	signer note.Signer
 	logs   map[string]note.Verifier // by origin
@@ -118,7 +119,7 @@ type Witness struct {
 // logs whose keys are given (the key name is the origin), keeping its
 // state in dir.
 func New(signer note.Signer, logs []note.Verifier, dir string, logger *slog.Logger) (*Witness, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := durable.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("witness state: %w", err)
 	}
 	w := &Witness{signer: signer, logs: map[string]note.Verifier{}, dir: dir, logger: logger, locks: map[string]*sync.Mutex{}}
@@ -155,38 +156,6 @@ func (w *Witness) Latest(origin string) ([]byte, error) {
 		return nil, nil
 	}
 	return b, err
-}
-
-// writeAtomic replaces the file at path with b, durably: a temporary
-// file is written and synced, renamed into place, and the directory
-// synced.
-func writeAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // sigLine formats a signature by s over msg as a signed-note signature
