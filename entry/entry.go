@@ -95,6 +95,17 @@ type Entry struct {
 // origin line and the name of the log key, "accord/<treaty>/<party>".
 func Origin(treaty, party string) string { return "accord/" + treaty + "/" + party }
 
+// ParseOrigin splits a log origin "accord/<treaty>/<party>" into its
+// treaty and party ids, which must be ids as an entry spells them. It is
+// the one definition of the origin's syntax.
+func ParseOrigin(origin string) (treaty, party string, err error) {
+	parts := strings.Split(origin, "/")
+	if len(parts) != 3 || parts[0] != "accord" || !id.MatchString(parts[1]) || !id.MatchString(parts[2]) {
+		return "", "", fmt.Errorf("origin %q is not accord/<treaty>/<party>", origin)
+	}
+	return parts[1], parts[2], nil
+}
+
 // Origin returns the origin of the log the entry belongs in.
 func (e *Entry) Origin() string { return Origin(e.Treaty, e.Party) }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
-	"accord/internal/evidence"
+	"accord/evidence"
 	"accord/internal/node"
 )
 

@@ -19,8 +19,8 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
+	"accord/evidence"
 	"accord/internal/declaration"
-	"accord/internal/evidence"
 	"accord/internal/ledger"
 	"accord/internal/node"
 	"accord/internal/treaty"

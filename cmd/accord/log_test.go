@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/evidence"
 	"accord/internal/declaration"
-	"accord/internal/evidence"
 	"accord/internal/ledger"
 	"accord/internal/node"
 	"accord/internal/treaty"

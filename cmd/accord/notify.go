@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"accord/entry/body"
 	"accord/internal/declaration"
 	"accord/internal/office"
 	"accord/internal/registry"
@@ -86,11 +87,11 @@ func printSent(w io.Writer, origin string, s *office.Sent) {
 // members and the effective date.
 type notificationFile struct {
 	Effective treaty.Date `json:"effective"`
-	registry.Notification
+	body.Notification
 }
 
 // readNotification reads a notification of type typ from path.
-func readNotification(t *treaty.Treaty, party, typ, effective, path string) (*registry.Notification, treaty.Date, error) {
+func readNotification(t *treaty.Treaty, party, typ, effective, path string) (*body.Notification, treaty.Date, error) {
 	nt, ok := t.Notification(typ)
 	if !ok {
 		return nil, treaty.Date{}, fmt.Errorf("--type: %s has no notification type %q (see accord treaty show %s)", t.ID, typ, t.ID)
@@ -158,7 +159,7 @@ func itemsFromCSV(t *treaty.Treaty, party, path string, data []byte, f *notifica
 			f.Effective = it.AsOf
 		}
 		w := it.Warheads
-		f.Items = append(f.Items, registry.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility, Warheads: &w})
+		f.Items = append(f.Items, body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility, Warheads: &w})
 	}
 	return nil
 }

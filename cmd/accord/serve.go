@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
+	"accord/entry/body"
 	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/peer"
@@ -107,7 +108,7 @@ var _ peer.BatchIngester = serveOffice{}
 
 func (o serveOffice) Database() *registry.Registry { return o.Registry }
 
-func (o serveOffice) Notify(ctx context.Context, n *registry.Notification, day treaty.Date) (*node.Sent, error) {
+func (o serveOffice) Notify(ctx context.Context, n *body.Notification, day treaty.Date) (*node.Sent, error) {
 	s, err := o.Office.Notify(ctx, n, day)
 	if err != nil {
 		return nil, err

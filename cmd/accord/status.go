@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"accord/entry/body"
 	"accord/internal/office"
 	"accord/internal/registry"
 	"accord/internal/treaty"
@@ -133,7 +134,7 @@ func printStatus(w io.Writer, all []*registry.Status) error {
 	return nil
 }
 
-func ref(r *registry.Ref) string {
+func ref(r *body.Ref) string {
 	if r == nil {
 		return ""
 	}

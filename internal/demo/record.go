@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/office"
-	"accord/internal/registry"
 	"accord/internal/sim"
 	"accord/internal/treaty"
 )
@@ -27,7 +27,7 @@ const (
 // sent is where one simulated notification (or part) landed.
 type sent struct {
 	event *sim.Event
-	ref   registry.Ref
+	ref   body.Ref
 }
 
 // record replays the world into the parties' logs: each party's
@@ -99,7 +99,7 @@ func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim
 		}
 		for r, run := range as {
 			for i, a := range run {
-				out = append(out, sent{batches[r][i], registry.Ref{Origin: o.Node.Origin(), Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}})
+				out = append(out, sent{batches[r][i], body.Ref{Origin: o.Node.Origin(), Index: a.Index, LeafHash: body.Hash(a.LeafHash)}})
 			}
 		}
 		progress(n)
@@ -109,9 +109,9 @@ func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim
 }
 
 func pending(e *sim.Event) office.Pending {
-	n := &registry.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields}
+	n := &body.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields}
 	for _, it := range e.Items {
-		ri := registry.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility}
+		ri := body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility}
 		if it.Category != "" {
 			w := it.Warheads
 			ri.Warheads = &w
@@ -214,8 +214,8 @@ func (d *Demo) acknowledge(ctx context.Context, offices map[string]*office.Offic
 	return g.Wait()
 }
 
-func ackEntry(treatyID, party string, ref registry.Ref, at time.Time) (entry.Entry, error) {
-	body, err := (&registry.Acknowledgement{Entry: ref}).Encode()
+func ackEntry(treatyID, party string, ref body.Ref, at time.Time) (entry.Entry, error) {
+	body, err := (&body.Acknowledgement{Entry: ref}).Encode()
 	return entry.Entry{Treaty: treatyID, Party: party, Kind: entry.Acknowledgement,
 		Effective: treaty.DateOf(at).Time(), Created: at.UTC().Truncate(time.Millisecond), Body: body}, err
 }
@@ -223,7 +223,7 @@ func ackEntry(treatyID, party string, ref registry.Ref, at time.Time) (entry.Ent
 // inspectionEntry is the inspection record of the inspection whose site
 // designation e is, of party inspected.
 func inspectionEntry(treatyID string, e *sim.Event, inspected string) (entry.Entry, error) {
-	raw, err := json.Marshal(registry.InspectionRecord{Type: e.Fields["inspection_type"], Inspected: inspected})
+	raw, err := json.Marshal(body.InspectionRecord{Type: e.Fields["inspection_type"], Inspected: inspected})
 	if err != nil {
 		return entry.Entry{}, err
 	}

@@ -12,7 +12,7 @@ import (
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
-	"accord/internal/evidence"
+	"accord/evidence"
 	"accord/internal/ledger"
 	"accord/internal/node"
 	"accord/internal/office"

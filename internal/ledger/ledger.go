@@ -18,22 +18,8 @@ package ledger
 
 import (
 	"errors"
-	"fmt"
-	"strings"
-
-	"accord/entry"
 )
 
 // ErrWrongLog reports an entry that names another treaty or party than the
 // log it is appended to.
 var ErrWrongLog = errors.New("entry belongs to another log")
-
-// ParseOrigin splits a log origin "accord/<treaty>/<party>" into its
-// treaty and party.
-func ParseOrigin(origin string) (treaty, party string, err error) {
-	parts := strings.Split(origin, "/")
-	if len(parts) != 3 || parts[0] != "accord" || entry.Origin(parts[1], parts[2]) != origin {
-		return "", "", fmt.Errorf("origin %q is not accord/<treaty>/<party>", origin)
-	}
-	return parts[1], parts[2], nil
-}

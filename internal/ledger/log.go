@@ -85,7 +85,7 @@ type Log struct {
 // with a signed checkpoint of size 0 if there is none. Only one process
 // may append to a log at a time. Close releases it.
 func Open(ctx context.Context, opts Options) (*Log, error) {
-	treaty, party, err := ParseOrigin(opts.Signer.Name())
+	treaty, party, err := entry.ParseOrigin(opts.Signer.Name())
 	if err != nil {
 		return nil, fmt.Errorf("log key: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 
 	"accord/entry"
-	"accord/internal/evidence"
+	"accord/evidence"
 	"accord/internal/ledger"
 	"accord/internal/peer"
 	"accord/internal/registry"

@@ -21,8 +21,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/ledger"
-	"accord/internal/registry"
 )
 
 // accordBin is the accord binary the network tests run, built once.
@@ -295,7 +295,7 @@ func (p *proc) acks(origin string) map[uint64]int {
 		if r.Entry.Kind != entry.Acknowledgement {
 			continue
 		}
-		a, err := registry.ParseAcknowledgement(r.Entry.Body)
+		a, err := body.ParseAcknowledgement(r.Entry.Body)
 		if err != nil {
 			p.t.Fatalf("acknowledgement %d: %v", r.Index, err)
 		}

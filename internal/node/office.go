@@ -11,8 +11,9 @@ import (
 	"strconv"
 	"time"
 
+	"accord/entry/body"
+	"accord/evidence"
 	"accord/internal/declaration"
-	"accord/internal/evidence"
 	"accord/internal/factsheet"
 	"accord/internal/ledger"
 	"accord/internal/peer"
@@ -41,9 +42,9 @@ type Office interface {
 	// Notify validates n, effective on day, against the treaty and the
 	// database, appends it to the node's log and applies it; it returns
 	// once a published checkpoint covers the entry. A notification the
-	// rules refuse is a *registry.Refusal (or wraps registry.ErrMalformed)
+	// rules refuse is a *registry.Refusal (or wraps body.ErrMalformed)
 	// and appends nothing.
-	Notify(ctx context.Context, n *registry.Notification, day treaty.Date) (*Sent, error)
+	Notify(ctx context.Context, n *body.Notification, day treaty.Date) (*Sent, error)
 	// Database returns the treaty database.
 	Database() *registry.Registry
 }
@@ -53,7 +54,7 @@ type Office interface {
 // --json prints.
 type Sent struct {
 	Index    uint64           `json:"index"`
-	LeafHash registry.Hash    `json:"leaf_hash"`
+	LeafHash body.Hash        `json:"leaf_hash"`
 	Notice   *registry.Notice `json:"notice"` // type, effective, sent, due and state
 }
 
@@ -64,7 +65,7 @@ type Sent struct {
 type NotificationRequest struct {
 	Party     string      `json:"party,omitempty"`
 	Effective treaty.Date `json:"effective"`
-	registry.Notification
+	body.Notification
 }
 
 // maxNotification bounds a notification request: an entry is under
@@ -105,7 +106,7 @@ func (n *Node) serveNotify(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &refusal):
 		writeRefusal(w, refusal)
-	case errors.Is(err, registry.ErrMalformed):
+	case errors.Is(err, body.ErrMalformed):
 		httpError(w, http.StatusUnprocessableEntity, err)
 	case err != nil:
 		n.internalError(w, r, "notifying", err)
@@ -427,7 +428,7 @@ var errPageFull = errors.New("page full")
 // EntryJSON is one entry of the node's log in GET /v1/log/entries.
 type EntryJSON struct {
 	Index     uint64          `json:"index"`
-	LeafHash  registry.Hash   `json:"leaf_hash"`
+	LeafHash  body.Hash       `json:"leaf_hash"`
 	Kind      string          `json:"kind"`
 	Effective string          `json:"effective"`
 	Created   time.Time       `json:"created"`
@@ -469,7 +470,7 @@ func (n *Node) serveEntries(w http.ResponseWriter, r *http.Request) {
 			if rec.Index >= out.Next {
 				return errPageFull
 			}
-			out.Entries = append(out.Entries, EntryJSON{rec.Index, registry.Hash(rec.LeafHash), string(rec.Entry.Kind),
+			out.Entries = append(out.Entries, EntryJSON{rec.Index, body.Hash(rec.LeafHash), string(rec.Entry.Kind),
 				rec.Entry.Effective.Format(time.DateOnly), rec.Entry.Created, rec.Entry.Body})
 			return nil
 		})

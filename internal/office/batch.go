@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/ledger"
 	"accord/internal/registry"
 	"accord/internal/treaty"
@@ -17,7 +18,7 @@ import (
 // A Pending notification, for NotifyAll: its body, effective date and the
 // time it is sent.
 type Pending struct {
-	Notification *registry.Notification
+	Notification *body.Notification
 	Effective    treaty.Date
 	Sent         time.Time
 }

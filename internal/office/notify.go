@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/ledger"
 	"accord/internal/registry"
 	"accord/internal/treaty"
@@ -14,7 +15,7 @@ import (
 // A Sent notification: where it landed and its deadline.
 type Sent struct {
 	Index    uint64           `json:"index"`
-	LeafHash registry.Hash    `json:"leaf_hash"`
+	LeafHash body.Hash        `json:"leaf_hash"`
 	Notice   *registry.Notice `json:"notice"`
 }
 
@@ -24,8 +25,8 @@ type Sent struct {
 // refuse returns a *registry.Refusal and changes nothing. Notify returns
 // once the entry is covered by a published checkpoint; it holds the
 // office's lock only until the entry is sequenced and applied.
-func (o *Office) Notify(ctx context.Context, n *registry.Notification, day treaty.Date) (*Sent, error) {
-	body, err := n.Encode()
+func (o *Office) Notify(ctx context.Context, n *body.Notification, day treaty.Date) (*Sent, error) {
+	enc, err := n.Encode()
 	if err != nil {
 		return nil, err
 	}
@@ -40,14 +41,14 @@ func (o *Office) Notify(ctx context.Context, n *registry.Notification, day treat
 		}
 		e := entry.Entry{
 			Treaty: o.Treaty.ID, Party: o.Node.Config.Party, Kind: entry.Notification,
-			Effective: day.Time(), Created: o.now().UTC().Truncate(time.Millisecond), Body: body,
+			Effective: day.Time(), Created: o.now().UTC().Truncate(time.Millisecond), Body: enc,
 		}
 		next, err := o.Registry.NextIndex(ctx, e.Origin())
 		if err != nil {
 			return err
 		}
 		rec := registry.RecordOf(&e, next, nil)
-		rec.Body = body
+		rec.Body = enc
 		if err := o.Registry.Check(ctx, rec); err != nil {
 			return err
 		}
@@ -66,7 +67,7 @@ func (o *Office) Notify(ctx context.Context, n *registry.Notification, day treat
 	if err != nil {
 		return nil, err
 	}
-	sent := &Sent{Index: a.Index, LeafHash: registry.Hash(a.LeafHash)}
+	sent := &Sent{Index: a.Index, LeafHash: body.Hash(a.LeafHash)}
 	sent.Notice, err = o.notice(ctx, sent.Index)
 	return sent, err
 }

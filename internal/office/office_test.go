@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/node"
 	"accord/internal/registry"
 	"accord/internal/treaty"
@@ -35,16 +36,16 @@ func newTestOffice(t *testing.T) *Office {
 	return o
 }
 
-func item(uid, typ, category, status, facility string, warheads int) registry.Item {
-	return registry.Item{UID: uid, Type: typ, Category: category, Status: status, Facility: facility, Warheads: &warheads}
+func item(uid, typ, category, status, facility string, warheads int) body.Item {
+	return body.Item{UID: uid, Type: typ, Category: category, Status: status, Facility: facility, Warheads: &warheads}
 }
 
-func notify(t *testing.T, o *Office, typ, day string, items ...registry.Item) (*Sent, error) {
+func notify(t *testing.T, o *Office, typ, day string, items ...body.Item) (*Sent, error) {
 	t.Helper()
-	return o.Notify(context.Background(), &registry.Notification{Type: typ, Items: items}, treaty.MustDate(day))
+	return o.Notify(context.Background(), &body.Notification{Type: typ, Items: items}, treaty.MustDate(day))
 }
 
-func mustNotify(t *testing.T, o *Office, typ, day string, items ...registry.Item) *Sent {
+func mustNotify(t *testing.T, o *Office, typ, day string, items ...body.Item) *Sent {
 	t.Helper()
 	s, err := notify(t, o, typ, day, items...)
 	if err != nil {
@@ -95,22 +96,22 @@ func seed(t *testing.T, o *Office) {
 func TestNotifyRefusals(t *testing.T) {
 	o := newTestOffice(t)
 	seed(t, o)
-	mustNotify(t, o, "conversion_complete", "2011-03-01", registry.Item{UID: "B52-1", Status: "eliminated"})
+	mustNotify(t, o, "conversion_complete", "2011-03-01", body.Item{UID: "B52-1", Status: "eliminated"})
 	tests := []struct {
 		name, typ, day string
-		item           registry.Item
+		item           body.Item
 		rule           error
 	}{
 		{"uid reused", "change_in_data", "2011-04-01", item("MM3-1", "Trident II", "slbm", "non_deployed", "Bangor", 0), registry.ErrIdentity},
-		{"move before existing", "movement", "2011-04-01", registry.Item{UID: "MM3-9"}, registry.ErrNoSuchItem},
-		{"deploy before existing", "change_in_data", "2011-04-01", registry.Item{UID: "MM3-9", Status: "deployed"}, registry.ErrNoSuchItem},
-		{"eliminated comes back", "change_in_data", "2011-04-01", registry.Item{UID: "B52-1", Status: "deployed"}, registry.ErrEliminated},
-		{"lifecycle", "change_in_data", "2011-04-01", registry.Item{UID: "MM3-1", Status: "training"}, registry.ErrLifecycle},
+		{"move before existing", "movement", "2011-04-01", body.Item{UID: "MM3-9"}, registry.ErrNoSuchItem},
+		{"deploy before existing", "change_in_data", "2011-04-01", body.Item{UID: "MM3-9", Status: "deployed"}, registry.ErrNoSuchItem},
+		{"eliminated comes back", "change_in_data", "2011-04-01", body.Item{UID: "B52-1", Status: "deployed"}, registry.ErrEliminated},
+		{"lifecycle", "change_in_data", "2011-04-01", body.Item{UID: "MM3-1", Status: "training"}, registry.ErrLifecycle},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before, size := snapshot(t, o), logSize(t, o)
-			n := &registry.Notification{Type: tc.typ, Items: []registry.Item{tc.item}}
+			n := &body.Notification{Type: tc.typ, Items: []body.Item{tc.item}}
 			if tc.typ == "movement" {
 				n.From, n.To = "Hill", "Malmstrom"
 			}
@@ -131,7 +132,7 @@ func TestNotifyRefusals(t *testing.T) {
 func TestReindex(t *testing.T) {
 	o := newTestOffice(t)
 	seed(t, o)
-	mustNotify(t, o, "change_in_data", "2011-03-01", registry.Item{UID: "MM3-2", Status: "deployed"})
+	mustNotify(t, o, "change_in_data", "2011-03-01", body.Item{UID: "MM3-2", Status: "deployed"})
 	mustNotify(t, o, "six_month_update", "2011-09-01",
 		item("MM3-1", "Minuteman III", "icbm", "deployed", "Malmstrom", 1),
 		item("MM3-2", "Minuteman III", "icbm", "deployed", "Hill", 1),
@@ -164,7 +165,7 @@ func TestCatchUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := (&registry.Notification{Type: "change_in_data", Items: []registry.Item{{UID: "MM3-2", Status: "deployed"}}}).Encode()
+	body, _ := (&body.Notification{Type: "change_in_data", Items: []body.Item{{UID: "MM3-2", Status: "deployed"}}}).Encode()
 	if _, err := l.Append(ctx, entry.Entry{Kind: entry.Notification, Effective: treaty.MustDate("2011-03-01").Time(), Created: time.Date(2011, 3, 2, 0, 0, 0, 0, time.UTC), Body: body}); err != nil {
 		t.Fatal(err)
 	}

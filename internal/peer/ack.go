@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/ledger"
-	"accord/internal/registry"
 )
 
 // AckIndex is the set of peer entries the node's own log acknowledges,
@@ -41,7 +41,7 @@ func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier) (*AckInde
 		if r.Entry.Kind != entry.Acknowledgement {
 			return nil
 		}
-		a, err := registry.ParseAcknowledgement(r.Entry.Body)
+		a, err := body.ParseAcknowledgement(r.Entry.Body)
 		if err != nil {
 			return nil // not an acknowledgement this node writes
 		}
@@ -87,7 +87,7 @@ func acknowledges(k entry.Kind) bool { return k != entry.Acknowledgement }
 // ackEntry returns the acknowledgement of entry index of origin with the
 // given leaf hash, dated now.
 func ackEntry(origin string, index uint64, leaf [32]byte, now time.Time) (entry.Entry, error) {
-	a := registry.Acknowledgement{Entry: registry.Ref{Origin: origin, Index: index, LeafHash: registry.Hash(leaf)}}
+	a := body.Acknowledgement{Entry: body.Ref{Origin: origin, Index: index, LeafHash: body.Hash(leaf)}}
 	body, err := a.Encode()
 	if err != nil {
 		return entry.Entry{}, err

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"accord/internal/evidence"
+	"accord/evidence"
 )
 
 // Checkpoints is the body of GET /witness/checkpoints: the latest

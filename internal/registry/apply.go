@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -100,7 +101,7 @@ func (s *session) same(rec *Record) error {
 		return err
 	}
 	if !bytes.Equal(h, rec.LeafHash[:]) {
-		return fmt.Errorf("%w: %s#%d has leaf hash %s, already ingested with %s", ErrConflict, rec.Origin, rec.Index, rec.LeafHash, Hash(h))
+		return fmt.Errorf("%w: %s#%d has leaf hash %s, already ingested with %s", ErrConflict, rec.Origin, rec.Index, rec.LeafHash, body.Hash(h))
 	}
 	return nil
 }
@@ -221,7 +222,7 @@ func (s *session) writeEntry(p *plan, refused string) error {
 	}
 	typ := p.typ
 	if refused != "" && rec.Kind == entry.Notification {
-		if n, err := ParseNotification(rec.Body); err == nil {
+		if n, err := body.ParseNotification(rec.Body); err == nil {
 			typ = n.Type
 		}
 	}

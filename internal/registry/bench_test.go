@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -47,9 +48,9 @@ func (s *stream) next(tb testing.TB, k int) []Record {
 	return out
 }
 
-func (s *stream) notification() *Notification {
+func (s *stream) notification() *body.Notification {
 	if s.index == 0 {
-		n := &Notification{Type: "initial_data"}
+		n := &body.Notification{Type: "initial_data"}
 		for range 400 {
 			n.Items = append(n.Items, s.add())
 		}
@@ -57,7 +58,7 @@ func (s *stream) notification() *Notification {
 	}
 	switch k := s.rnd.IntN(10); {
 	case k < 1:
-		return &Notification{Type: "change_in_data", Items: []Item{s.add()}}
+		return &body.Notification{Type: "change_in_data", Items: []body.Item{s.add()}}
 	case k < 6:
 		it := &s.items[s.rnd.IntN(len(s.items))]
 		it.deployed = !it.deployed
@@ -65,29 +66,29 @@ func (s *stream) notification() *Notification {
 		if it.deployed {
 			st, w = "deployed", 1+s.rnd.IntN(3)
 		}
-		return &Notification{Type: "change_in_data", Items: []Item{{UID: it.uid, Status: st, Warheads: wh(w)}}}
+		return &body.Notification{Type: "change_in_data", Items: []body.Item{{UID: it.uid, Status: st, Warheads: wh(w)}}}
 	case k < 9:
 		it := &s.items[s.rnd.IntN(len(s.items))]
 		from := it.facility
 		it.facility = (from + 1) % len(genFacilities)
-		return &Notification{Type: "movement", From: genFacilities[from], To: genFacilities[it.facility], Items: uids(it.uid)}
+		return &body.Notification{Type: "movement", From: genFacilities[from], To: genFacilities[it.facility], Items: uids(it.uid)}
 	}
-	return &Notification{Type: "conversion_start", Items: uids(s.items[s.rnd.IntN(len(s.items))].uid)}
+	return &body.Notification{Type: "conversion_start", Items: uids(s.items[s.rnd.IntN(len(s.items))].uid)}
 }
 
-func (s *stream) add() Item {
+func (s *stream) add() body.Item {
 	it := streamItem{uid: fmt.Sprintf("MM3-%07d", len(s.items)), facility: s.rnd.IntN(len(genFacilities))}
 	s.items = append(s.items, it)
 	return item(it.uid, "MM-III", "icbm", "non_deployed", genFacilities[it.facility], 0)
 }
 
-func (s *stream) record(tb testing.TB, n *Notification) Record {
+func (s *stream) record(tb testing.TB, n *body.Notification) Record {
 	b, err := n.Encode()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	eff := s.tr.Dates.EntryIntoForce.AddDays(int(s.index / 500))
-	var h Hash
+	var h body.Hash
 	binary.BigEndian.PutUint64(h[:], s.index)
 	h = sha256.Sum256(h[:])
 	rec := Record{Origin: s.origin, Party: "USA", Index: s.index, LeafHash: h, Kind: entry.Notification,

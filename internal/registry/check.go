@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -18,13 +19,13 @@ type plan struct {
 	effect     string
 	due        string // deadline in timeLayout, "" if none is known here
 	corrects   *uint64
-	answers    *Ref
+	answers    *body.Ref
 	facts      []fact
 	next       []*itemState // per fact, the item's state after it when that is its latest, else nil
 	newUIDs    []string
 	facilities []string
-	ack        *Acknowledgement
-	insp       *InspectionRecord
+	ack        *body.Acknowledgement
+	insp       *body.InspectionRecord
 }
 
 // Check validates rec against the treaty and the database as it stands,
@@ -45,7 +46,7 @@ func (r *Registry) Check(ctx context.Context, rec Record) error {
 	if err != nil {
 		return err
 	}
-	rec.Index, rec.LeafHash = next, Hash{}
+	rec.Index, rec.LeafHash = next, body.Hash{}
 	_, err = r.validate(s, &rec)
 	return err
 }
@@ -63,13 +64,13 @@ func (r *Registry) validate(s *session, rec *Record) (*plan, error) {
 	case entry.Declaration, entry.Commitment:
 		return p, nil // kept in the database; no effect on it yet
 	}
-	return nil, refuse(ErrMalformed, "unknown entry kind %q", rec.Kind)
+	return nil, refuse(body.ErrMalformed, "unknown entry kind %q", rec.Kind)
 }
 
 func (r *Registry) notification(s *session, p *plan) error {
-	n, err := ParseNotification(p.rec.Body)
+	n, err := body.ParseNotification(p.rec.Body)
 	if err != nil {
-		return refuse(ErrMalformed, "%v", err)
+		return refuse(body.ErrMalformed, "%v", err)
 	}
 	nt, ok := r.t.Notification(n.Type)
 	if !ok {
@@ -147,7 +148,7 @@ func (r *Registry) typeIDs() []string {
 }
 
 // fields checks that n carries exactly what its type requires.
-func (r *Registry) fields(rec *Record, n *Notification, nt treaty.NotificationType) error {
+func (r *Registry) fields(rec *Record, n *body.Notification, nt treaty.NotificationType) error {
 	needItems := slices.Contains(nt.Fields, "items")
 	switch {
 	case needItems && len(n.Items) == 0:
@@ -182,7 +183,7 @@ func (r *Registry) fields(rec *Record, n *Notification, nt treaty.NotificationTy
 	return nil
 }
 
-func moveFields(n *Notification, nt treaty.NotificationType) error {
+func moveFields(n *body.Notification, nt treaty.NotificationType) error {
 	if nt.Effect != "move" {
 		if n.From != "" || n.To != "" {
 			return refuse(ErrFields, "a %s moves nothing: from and to are for moves", nt.ID)
@@ -211,7 +212,7 @@ func (r *Registry) partyOf(origin string) string {
 
 // correction checks that n may correct the entry it names, and records
 // which in p.
-func (r *Registry) correction(s *session, p *plan, n *Notification) error {
+func (r *Registry) correction(s *session, p *plan, n *body.Notification) error {
 	c := n.Corrects
 	if c.Origin != p.rec.Origin {
 		return refuse(ErrCorrection, "a party corrects only its own entries; %s is not in %s", c, p.rec.Origin)
@@ -226,7 +227,7 @@ func (r *Registry) correction(s *session, p *plan, n *Notification) error {
 	case e == nil:
 		return refuse(ErrCorrection, "%s has not been ingested", c)
 	case string(e.leafHash) != string(c.LeafHash[:]):
-		return refuse(ErrCorrection, "%s has leaf hash %s, not %s", c, Hash(e.leafHash), c.LeafHash)
+		return refuse(ErrCorrection, "%s has leaf hash %s, not %s", c, body.Hash(e.leafHash), c.LeafHash)
 	case e.kind != string(entry.Notification):
 		return refuse(ErrCorrection, "%s is a %s, not a notification", c, e.kind)
 	case e.refused:
@@ -244,7 +245,7 @@ func (r *Registry) correction(s *session, p *plan, n *Notification) error {
 	// Items the corrected entry named and the correction leaves out must
 	// have a valid history without it.
 	for i := range old {
-		if slices.ContainsFunc(n.Items, func(it Item) bool { return it.UID == old[i].uid }) {
+		if slices.ContainsFunc(n.Items, func(it body.Item) bool { return it.UID == old[i].uid }) {
 			continue
 		}
 		if err := r.withdraw(s, p, old[i].uid); err != nil {
@@ -267,9 +268,9 @@ func (r *Registry) withdraw(s *session, p *plan, uid string) error {
 }
 
 func (r *Registry) acknowledgement(p *plan) error {
-	a, err := ParseAcknowledgement(p.rec.Body)
+	a, err := body.ParseAcknowledgement(p.rec.Body)
 	if err != nil {
-		return refuse(ErrMalformed, "%v", err)
+		return refuse(body.ErrMalformed, "%v", err)
 	}
 	if !r.isLog(a.Entry.Origin) || a.Entry.Origin == p.rec.Origin {
 		return refuse(ErrAcknowledged, "%s is not another party's log of %s", a.Entry.Origin, r.t.ID)
@@ -279,9 +280,9 @@ func (r *Registry) acknowledgement(p *plan) error {
 }
 
 func (r *Registry) inspection(p *plan) error {
-	in, err := ParseInspection(p.rec.Body)
+	in, err := body.ParseInspection(p.rec.Body)
 	if err != nil {
-		return refuse(ErrMalformed, "%v", err)
+		return refuse(body.ErrMalformed, "%v", err)
 	}
 	if !slices.ContainsFunc(r.t.Inspections, func(it treaty.InspectionType) bool { return it.ID == in.Type }) {
 		return refuse(ErrUnknownType, "%s has no inspection type %q", r.t.ID, in.Type)

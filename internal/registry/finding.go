@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -29,14 +30,14 @@ type Finding struct {
 	Type  string `json:"type,omitempty"`
 	// Entry is the entry concerned: the late, refused or unacknowledged
 	// notification; nil for a missing one.
-	Entry     *Ref        `json:"entry,omitempty"`
+	Entry     *body.Ref   `json:"entry,omitempty"`
 	Effective treaty.Date `json:"effective,omitzero"` // the date the notification is (or was due) effective
 	Due       time.Time   `json:"due,omitzero"`
 	// Sent is when the late notification or acknowledgement was made.
 	Sent time.Time `json:"sent,omitzero"`
 	// By is the acknowledgement concerned, if any.
-	By     *Ref   `json:"by,omitempty"`
-	Reason string `json:"reason"`
+	By     *body.Ref `json:"by,omitempty"`
+	Reason string    `json:"reason"`
 }
 
 // Findings returns the findings against party as known at now, sorted by
@@ -72,7 +73,7 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-func refKey(r *Ref) string {
+func refKey(r *body.Ref) string {
 	if r == nil {
 		return ""
 	}
@@ -102,7 +103,7 @@ func (r *Registry) refused(s *session, party string, now time.Time) ([]Finding, 
 	defer rows.Close()
 	var out []Finding
 	for rows.Next() {
-		var e Ref
+		var e body.Ref
 		var hash []byte
 		var typ, eff, rec, why string
 		if err := rows.Scan(&e.Origin, &e.Index, &hash, &typ, &eff, &rec, &why); err != nil {
@@ -146,7 +147,7 @@ func (r *Registry) unacknowledged(s *session, party string, now time.Time) ([]Fi
 }
 
 func (r *Registry) scanUnacked(rows interface{ Scan(...any) error }, party, own string, now time.Time) (Finding, bool, error) {
-	var e Ref
+	var e body.Ref
 	var hash []byte
 	var typ, eff, rec string
 	var ackedAt *string
@@ -163,7 +164,7 @@ func (r *Registry) scanUnacked(rows interface{ Scan(...any) error }, party, own 
 		f.Reason = fmt.Sprintf("%s received %s and not acknowledged by %s", e, rec, due.Format(time.RFC3339))
 		return f, true, nil
 	case ackedAt != nil && parseTime(*ackedAt).After(due):
-		f.Kind, f.Sent, f.By = FindingLateAck, parseTime(*ackedAt), &Ref{Origin: own, Index: *ackIdx}
+		f.Kind, f.Sent, f.By = FindingLateAck, parseTime(*ackedAt), &body.Ref{Origin: own, Index: *ackIdx}
 		f.Reason = fmt.Sprintf("%s acknowledged %s, after the deadline %s", e, *ackedAt, due.Format(time.RFC3339))
 		return f, true, nil
 	}
@@ -184,7 +185,7 @@ func (r *Registry) mismatched(s *session, party string, now time.Time) ([]Findin
 	defer rows.Close()
 	var out []Finding
 	for rows.Next() {
-		var by, e Ref
+		var by, e body.Ref
 		var acked, held []byte
 		var typ, eff string
 		if err := rows.Scan(&by.Origin, &by.Index, &e.Origin, &e.Index, &acked, &held, &typ, &eff); err != nil {
@@ -192,7 +193,7 @@ func (r *Registry) mismatched(s *session, party string, now time.Time) ([]Findin
 		}
 		copy(e.LeafHash[:], held)
 		out = append(out, Finding{Kind: FindingAckMismatch, Party: party, Type: typ, Entry: &e, Effective: parseDate(eff), By: &by,
-			Reason: fmt.Sprintf("%s acknowledges %s with leaf hash %s; this node holds %s", by, e, Hash(acked), Hash(held))})
+			Reason: fmt.Sprintf("%s acknowledges %s with leaf hash %s; this node holds %s", by, e, body.Hash(acked), body.Hash(held))})
 	}
 	return out, rows.Err()
 }

@@ -1,13 +1,14 @@
 package registry
 
 import (
+	"accord/entry/body"
 	"fmt"
 	"slices"
 )
 
 // items checks what n states about items and adds its facts to p. except
 // is the entry n corrects, or -1.
-func (r *Registry) items(s *session, p *plan, n *Notification, except int64) error {
+func (r *Registry) items(s *session, p *plan, n *body.Notification, except int64) error {
 	seen := map[string]bool{}
 	for _, it := range n.Items {
 		if seen[it.UID] {
@@ -49,7 +50,7 @@ func (r *Registry) items(s *session, p *plan, n *Notification, except int64) err
 
 // factOf turns an item of n into a fact, checking what it names exists
 // in the treaty.
-func (r *Registry) factOf(p *plan, n *Notification, it Item) (fact, error) {
+func (r *Registry) factOf(p *plan, n *body.Notification, it body.Item) (fact, error) {
 	f := fact{uid: it.UID, effective: p.rec.Effective.String(), idx: p.rec.Index, origin: p.rec.Origin, recorded: fmtTime(p.rec.Recorded)}
 	if p.effect == "move" {
 		if it.Type != "" || it.Category != "" || it.Status != "" || it.Facility != "" || it.Warheads != nil {
@@ -175,7 +176,7 @@ func (r *Registry) entryList() string {
 }
 
 // events checks that the items an event names exist on its date.
-func (r *Registry) events(s *session, p *plan, n *Notification) error {
+func (r *Registry) events(s *session, p *plan, n *body.Notification) error {
 	uids := make([]string, 0, len(n.Items)+1)
 	for _, it := range n.Items {
 		if it.Type != "" || it.Category != "" || it.Status != "" || it.Facility != "" || it.Warheads != nil {
@@ -210,7 +211,7 @@ func (r *Registry) exists(s *session, p *plan, uid string) error {
 	return nil
 }
 
-func facilitiesOf(n *Notification) []string {
+func facilitiesOf(n *body.Notification) []string {
 	var out []string
 	for _, f := range append([]string{n.From, n.To}, itemFacilities(n)...) {
 		if f != "" && !slices.Contains(out, f) {
@@ -221,7 +222,7 @@ func facilitiesOf(n *Notification) []string {
 	return out
 }
 
-func itemFacilities(n *Notification) []string {
+func itemFacilities(n *body.Notification) []string {
 	var out []string
 	for _, it := range n.Items {
 		out = append(out, it.Facility)

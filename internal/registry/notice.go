@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -20,7 +21,7 @@ const (
 // A Notice is a notification as the database holds it: when it was sent,
 // its deadline and whether it met it.
 type Notice struct {
-	Entry     Ref         `json:"entry"`
+	Entry     body.Ref    `json:"entry"`
 	Type      string      `json:"type"`
 	Effective treaty.Date `json:"effective"`
 	Sent      time.Time   `json:"sent"`

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/declaration"
 	"accord/internal/engine"
 	"accord/internal/treaty"
@@ -25,7 +26,7 @@ type rawEvent struct {
 	eff      string
 	recorded time.Time
 	corrects *uint64
-	facts    map[string]Item // by uid; a move gives only the facility
+	facts    map[string]body.Item // by uid; a move gives only the facility
 }
 
 // gen generates a random valid history for one party, keeping its own
@@ -35,7 +36,7 @@ type gen struct {
 	tr      *treaty.Treaty
 	party   string
 	eff     treaty.Date
-	items   map[string]*Item // current state of every item, eliminated ones included
+	items   map[string]*body.Item // current state of every item, eliminated ones included
 	recs    []Record
 	events  []rawEvent
 	nextUID int
@@ -48,10 +49,10 @@ var genTypes = []struct{ typ, category string }{
 var genFacilities = []string{"north", "south", "storage"}
 
 func newGen(tr *treaty.Treaty, party string, seed uint64) *gen {
-	return &gen{rnd: rand.New(rand.NewPCG(seed, 7)), tr: tr, party: party, eff: tr.Dates.EntryIntoForce, items: map[string]*Item{}}
+	return &gen{rnd: rand.New(rand.NewPCG(seed, 7)), tr: tr, party: party, eff: tr.Dates.EntryIntoForce, items: map[string]*body.Item{}}
 }
 
-func (g *gen) emit(t testing.TB, eff treaty.Date, n *Notification) {
+func (g *gen) emit(t testing.TB, eff treaty.Date, n *body.Notification) {
 	t.Helper()
 	b, err := n.Encode()
 	if err != nil {
@@ -62,14 +63,14 @@ func (g *gen) emit(t testing.TB, eff treaty.Date, n *Notification) {
 	origin := entry.Origin(g.tr.ID, g.party)
 	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s", origin, idx, b))
 	g.recs = append(g.recs, Record{Origin: origin, Party: g.party, Index: idx, LeafHash: h, Kind: entry.Notification, Effective: eff, Recorded: recorded, Body: b})
-	ev := rawEvent{index: idx, eff: eff.String(), recorded: recorded, facts: map[string]Item{}}
+	ev := rawEvent{index: idx, eff: eff.String(), recorded: recorded, facts: map[string]body.Item{}}
 	if n.Corrects != nil {
 		c := n.Corrects.Index
 		ev.corrects = &c
 	}
 	for _, it := range n.Items {
 		if n.To != "" {
-			it = Item{UID: it.UID, Facility: n.To}
+			it = body.Item{UID: it.UID, Facility: n.To}
 		}
 		if n.Type != "conversion_start" {
 			ev.facts[it.UID] = it
@@ -89,7 +90,7 @@ func (g *gen) live() []string {
 	return out
 }
 
-func (g *gen) newItem(status string) Item {
+func (g *gen) newItem(status string) body.Item {
 	g.nextUID++
 	k := genTypes[g.rnd.IntN(len(genTypes))]
 	it := item(fmt.Sprintf("%s-%04d", g.party, g.nextUID), k.typ, k.category, status, genFacilities[g.rnd.IntN(len(genFacilities))], g.warheads(k.category, status))
@@ -107,11 +108,11 @@ func (g *gen) warheads(category, status string) int {
 
 // run generates steps notifications after the initial data.
 func (g *gen) run(t testing.TB, steps int) {
-	var init []Item
+	var init []body.Item
 	for range 8 {
 		init = append(init, g.newItem([]string{"deployed", "non_deployed", "test"}[g.rnd.IntN(3)]))
 	}
-	g.emit(t, g.eff, &Notification{Type: "initial_data", Items: init})
+	g.emit(t, g.eff, &body.Notification{Type: "initial_data", Items: init})
 	for range steps {
 		next := g.eff.AddDays(g.rnd.IntN(4))
 		g.updates(t, next)
@@ -126,12 +127,12 @@ func (g *gen) updates(t testing.TB, next treaty.Date) {
 		if md := d.String()[5:]; md != "03-01" && md != "09-01" {
 			continue
 		}
-		var items []Item
+		var items []body.Item
 		for _, uid := range g.live() {
 			items = append(items, *g.items[uid])
 		}
 		if len(items) > 0 {
-			g.emit(t, d, &Notification{Type: "six_month_update", Items: items})
+			g.emit(t, d, &body.Notification{Type: "six_month_update", Items: items})
 		}
 	}
 }
@@ -140,13 +141,13 @@ func (g *gen) step(t testing.TB) {
 	live := g.live()
 	switch k := g.rnd.IntN(10); {
 	case k < 2 || len(live) == 0:
-		g.emit(t, g.eff, &Notification{Type: "change_in_data", Items: []Item{g.newItem("non_deployed")}})
+		g.emit(t, g.eff, &body.Notification{Type: "change_in_data", Items: []body.Item{g.newItem("non_deployed")}})
 	case k < 5:
 		g.change(t, live[g.rnd.IntN(len(live))])
 	case k < 7:
 		g.move(t, live)
 	case k < 8:
-		g.emit(t, g.eff, &Notification{Type: "conversion_start", Items: uids(live[g.rnd.IntN(len(live))])})
+		g.emit(t, g.eff, &body.Notification{Type: "conversion_start", Items: uids(live[g.rnd.IntN(len(live))])})
 	default:
 		g.correct(t)
 	}
@@ -158,7 +159,7 @@ func (g *gen) change(t testing.TB, uid string) {
 	to := st.To[g.rnd.IntN(len(st.To))]
 	w := g.warheads(it.Category, to)
 	it.Status, it.Warheads = to, &w
-	g.emit(t, g.eff, &Notification{Type: "change_in_data", Items: []Item{{UID: uid, Status: to, Warheads: wh(w)}}})
+	g.emit(t, g.eff, &body.Notification{Type: "change_in_data", Items: []body.Item{{UID: uid, Status: to, Warheads: wh(w)}}})
 }
 
 func (g *gen) move(t testing.TB, live []string) {
@@ -171,19 +172,19 @@ func (g *gen) move(t testing.TB, live []string) {
 			g.items[uid].Facility = to
 		}
 	}
-	g.emit(t, g.eff, &Notification{Type: "movement", From: from, To: to, Items: uids(moving...)})
+	g.emit(t, g.eff, &body.Notification{Type: "movement", From: from, To: to, Items: uids(moving...)})
 }
 
 // correct corrects the last entry, if it is an uncorrected change, giving
 // each of its items one more warhead.
 func (g *gen) correct(t testing.TB) {
 	last := len(g.recs) - 1
-	n, err := ParseNotification(g.recs[last].Body)
+	n, err := body.ParseNotification(g.recs[last].Body)
 	if err != nil || n.Type != "change_in_data" || n.Corrects != nil || len(n.Items) == 0 || len(n.Items[0].Status) == 0 {
 		return
 	}
 	ref := g.recs[last].Ref()
-	c := &Notification{Type: n.Type, Corrects: &ref}
+	c := &body.Notification{Type: n.Type, Corrects: &ref}
 	for _, it := range n.Items {
 		w := *it.Warheads + 1
 		it.Warheads = &w
@@ -211,7 +212,7 @@ func recount(events []rawEvent, asOf treaty.Date, knownAt time.Time) map[tallyKe
 		}
 	}
 	slices.SortStableFunc(visible, func(a, b rawEvent) int { return cmp.Or(cmp.Compare(a.eff, b.eff), cmp.Compare(a.index, b.index)) })
-	state := map[string]Item{}
+	state := map[string]body.Item{}
 	for _, e := range visible {
 		for uid, f := range e.facts {
 			s := state[uid]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"accord/entry/body"
 	"accord/internal/declaration"
 	"accord/internal/treaty"
 )
@@ -75,7 +76,7 @@ type Fact struct {
 	UID       string      `json:"uid"`
 	Effective treaty.Date `json:"effective"`
 	Recorded  time.Time   `json:"recorded"`
-	Entry     Ref         `json:"entry"`
+	Entry     body.Ref    `json:"entry"`
 	Type      string      `json:"type,omitempty"`
 	Category  string      `json:"category,omitempty"`
 	Status    string      `json:"status,omitempty"`

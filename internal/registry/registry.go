@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/treaty"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
@@ -203,7 +204,7 @@ type Record struct {
 	Origin    string      // the log's origin, "accord/<treaty>/<party>"
 	Party     string      // the party whose log it is
 	Index     uint64      // the entry's index in the log
-	LeafHash  Hash        // the entry's RFC 6962 leaf hash
+	LeafHash  body.Hash   // the entry's RFC 6962 leaf hash
 	Kind      entry.Kind  // what the entry records
 	Effective treaty.Date // the entry's effective date
 	Recorded  time.Time   // the entry's created time
@@ -220,8 +221,8 @@ func RecordOf(e *entry.Entry, index uint64, encoded []byte) Record {
 }
 
 // Ref returns the reference to the record's entry.
-func (rec *Record) Ref() Ref {
-	return Ref{Origin: rec.Origin, Index: rec.Index, LeafHash: rec.LeafHash}
+func (rec *Record) Ref() body.Ref {
+	return body.Ref{Origin: rec.Origin, Index: rec.Index, LeafHash: rec.LeafHash}
 }
 
 // origin returns the origin of party's log.

@@ -1,13 +1,18 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/declaration"
 	"accord/internal/engine"
 	"accord/internal/treaty"
@@ -15,8 +20,8 @@ import (
 
 // usaInitial is the United States' (much reduced) initial data, as of
 // entry into force.
-func usaInitial() *Notification {
-	return &Notification{Type: "initial_data", Items: []Item{
+func usaInitial() *body.Notification {
+	return &body.Notification{Type: "initial_data", Items: []body.Item{
 		item("M1", "MM-III", "icbm", "deployed", "malmstrom", 1),
 		item("M2", "MM-III", "icbm", "deployed", "malmstrom", 1),
 		item("M3", "MM-III", "icbm", "non_deployed", "hill", 0),
@@ -38,14 +43,14 @@ func scenario(t *testing.T, n *testNode) map[string]Record {
 	recs["initial"] = n.mustSend("USA", "2011-02-05", "2011-03-10T09:00:00Z", usaInitial())
 	n.ack("RUS", recs["initial"], "2011-03-10T15:00:00Z")
 	recs["move"] = n.mustSend("USA", "2011-04-10", "2011-04-12T10:00:00Z",
-		&Notification{Type: "movement", From: "hill", To: "malmstrom", Items: uids("M3", "M4")})
+		&body.Notification{Type: "movement", From: "hill", To: "malmstrom", Items: uids("M3", "M4")})
 	// Russia does not acknowledge the movement.
-	recs["deploy"] = n.mustSend("USA", "2011-05-01", "2011-05-03T10:00:00Z", &Notification{Type: "change_in_data",
-		Items: []Item{{UID: "M3", Status: "deployed", Warheads: wh(1)}, {UID: "L3", Status: "deployed"}}})
+	recs["deploy"] = n.mustSend("USA", "2011-05-01", "2011-05-03T10:00:00Z", &body.Notification{Type: "change_in_data",
+		Items: []body.Item{{UID: "M3", Status: "deployed", Warheads: wh(1)}, {UID: "L3", Status: "deployed"}}})
 	n.ack("RUS", recs["deploy"], "2011-05-05T10:00:00Z") // a day late
-	recs["conv-start"] = n.mustSend("USA", "2011-06-01", "2011-06-02T10:00:00Z", &Notification{Type: "conversion_start", Items: uids("B2")})
-	recs["conv-done"] = n.mustSend("USA", "2011-07-01", "2011-07-04T10:00:00Z", &Notification{Type: "conversion_complete",
-		Items: []Item{{UID: "B2", Status: "converted"}}})
+	recs["conv-start"] = n.mustSend("USA", "2011-06-01", "2011-06-02T10:00:00Z", &body.Notification{Type: "conversion_start", Items: uids("B2")})
+	recs["conv-done"] = n.mustSend("USA", "2011-07-01", "2011-07-04T10:00:00Z", &body.Notification{Type: "conversion_complete",
+		Items: []body.Item{{UID: "B2", Status: "converted"}}})
 	upd := usaInitial()
 	upd.Type = "six_month_update"
 	for i := range upd.Items {
@@ -62,12 +67,12 @@ func scenario(t *testing.T, n *testNode) map[string]Record {
 	}
 	recs["update-1"] = n.mustSend("USA", "2011-09-01", "2011-09-20T10:00:00Z", upd)
 	// Sent on 10 October, about 10 September: due by 15 September.
-	recs["late"] = n.mustSend("USA", "2011-09-10", "2011-10-10T10:00:00Z", &Notification{Type: "change_in_data",
-		Items: []Item{{UID: "M1", Status: "non_deployed", Warheads: wh(0)}}})
+	recs["late"] = n.mustSend("USA", "2011-09-10", "2011-10-10T10:00:00Z", &body.Notification{Type: "change_in_data",
+		Items: []body.Item{{UID: "M1", Status: "non_deployed", Warheads: wh(0)}}})
 	// It was M2, not M1, that was taken off alert.
-	recs["correction"] = n.mustSend("USA", "2011-09-10", "2011-11-01T10:00:00Z", &Notification{Type: "change_in_data",
-		Items:    []Item{{UID: "M2", Status: "non_deployed", Warheads: wh(0)}},
-		Corrects: &Ref{Origin: recs["late"].Origin, Index: recs["late"].Index, LeafHash: recs["late"].LeafHash}})
+	recs["correction"] = n.mustSend("USA", "2011-09-10", "2011-11-01T10:00:00Z", &body.Notification{Type: "change_in_data",
+		Items:    []body.Item{{UID: "M2", Status: "non_deployed", Warheads: wh(0)}},
+		Corrects: &body.Ref{Origin: recs["late"].Origin, Index: recs["late"].Index, LeafHash: recs["late"].LeafHash}})
 	for _, d := range []string{"2011-12-01", "2012-02-20", "2012-03-01"} {
 		b := []byte(`{"inspected":"RUS","inspection_type":"type_one"}`)
 		if _, err := n.sendRaw("USA", entry.Inspection, d, d+"T08:00:00Z", b); err != nil {
@@ -248,4 +253,24 @@ func checkScenarioStatus(t *testing.T, n *testNode) {
 		t.Fatal(err)
 	}
 	golden(t, "scenario-status.golden", append(b, '\n'))
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\ngot  %s\nwant %s", name, got, want)
+	}
 }

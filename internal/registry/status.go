@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"accord/entry/body"
 	"accord/internal/declaration"
 	"accord/internal/engine"
 	"accord/internal/treaty"
@@ -49,7 +50,7 @@ type Upcoming struct {
 	Type      string      `json:"type"` // notification type, or "acknowledgement"
 	Effective treaty.Date `json:"effective,omitzero"`
 	Due       time.Time   `json:"due"`
-	Entry     *Ref        `json:"entry,omitempty"`
+	Entry     *body.Ref   `json:"entry,omitempty"`
 }
 
 // Status returns party's status at now under reading ("" for the treaty's
@@ -167,7 +168,7 @@ func (r *Registry) owedAcks(s *session, party string, now time.Time) ([]Upcoming
 	defer rows.Close()
 	var out []Upcoming
 	for rows.Next() {
-		var e Ref
+		var e body.Ref
 		var hash []byte
 		var eff, rec string
 		if err := rows.Scan(&e.Origin, &e.Index, &hash, &eff, &rec); err != nil {

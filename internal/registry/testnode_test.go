@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -75,7 +76,7 @@ func (n *testNode) record(party string, kind entry.Kind, eff, recorded string, b
 }
 
 // send checks a notification and, if it is valid, appends and applies it.
-func (n *testNode) send(party, eff, recorded string, body *Notification) (Record, error) {
+func (n *testNode) send(party, eff, recorded string, body *body.Notification) (Record, error) {
 	n.t.Helper()
 	b, err := body.Encode()
 	if err != nil {
@@ -98,7 +99,7 @@ func (n *testNode) sendRaw(party string, kind entry.Kind, eff, recorded string, 
 	return rec, nil
 }
 
-func (n *testNode) mustSend(party, eff, recorded string, body *Notification) Record {
+func (n *testNode) mustSend(party, eff, recorded string, body *body.Notification) Record {
 	n.t.Helper()
 	rec, err := n.send(party, eff, recorded, body)
 	if err != nil {
@@ -110,7 +111,7 @@ func (n *testNode) mustSend(party, eff, recorded string, body *Notification) Rec
 // ack appends to party's log an acknowledgement of rec.
 func (n *testNode) ack(party string, rec Record, recorded string) Record {
 	n.t.Helper()
-	b, err := (&Acknowledgement{Entry: rec.Ref()}).Encode()
+	b, err := (&body.Acknowledgement{Entry: rec.Ref()}).Encode()
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -185,14 +186,14 @@ func mustJSON(t testing.TB, v any) string {
 func wh(n int) *int { return &n }
 
 // item returns a fully stated item.
-func item(uid, typ, category, status, facility string, warheads int) Item {
-	return Item{UID: uid, Type: typ, Category: category, Status: status, Facility: facility, Warheads: &warheads}
+func item(uid, typ, category, status, facility string, warheads int) body.Item {
+	return body.Item{UID: uid, Type: typ, Category: category, Status: status, Facility: facility, Warheads: &warheads}
 }
 
-func uids(uids ...string) []Item {
-	out := make([]Item, len(uids))
+func uids(uids ...string) []body.Item {
+	out := make([]body.Item, len(uids))
 	for i, u := range uids {
-		out[i] = Item{UID: u}
+		out[i] = body.Item{UID: u}
 	}
 	return out
 }

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"accord/entry/body"
 	"accord/internal/engine"
 	"accord/internal/factsheet"
-	"accord/internal/registry"
 	"accord/internal/treaty"
 )
 
@@ -52,8 +52,8 @@ var funcs = template.FuncMap{
 	"itemURL": func(party, uid string) string {
 		return "/items/" + url.PathEscape(party) + "/" + url.PathEscape(uid)
 	},
-	"entryURL": func(r registry.Ref) string { return fmt.Sprintf("/entries/%s/%d", partyOf(r.Origin), r.Index) },
-	"refParty": func(r registry.Ref) string { return partyOf(r.Origin) },
+	"entryURL": func(r body.Ref) string { return fmt.Sprintf("/entries/%s/%d", partyOf(r.Origin), r.Index) },
+	"refParty": func(r body.Ref) string { return partyOf(r.Origin) },
 	"join":     strings.Join,
 	"lines":    func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
 	"add":      func(a, b int) int { return a + b },

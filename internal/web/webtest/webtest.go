@@ -23,6 +23,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/registry"
 	"accord/internal/sim"
 	"accord/internal/treaty"
@@ -115,10 +116,10 @@ type pending struct {
 	sent   time.Time
 	eff    treaty.Date
 	kind   entry.Kind
-	body   *registry.Notification
+	body   *body.Notification
 	acks   []sim.Ack
-	target *registry.Ref // for an acknowledgement, set once the target is signed
-	of     int           // for an acknowledgement, the pending index of its target
+	target *body.Ref // for an acknowledgement, set once the target is signed
+	of     int       // for an acknowledgement, the pending index of its target
 }
 
 // ingest signs every notification of the world, and every
@@ -144,7 +145,7 @@ func (w *World) ingest(ctx context.Context) error {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return ps[a].sent.Compare(ps[b].sent) })
-	refs := make([]registry.Ref, len(ps))
+	refs := make([]body.Ref, len(ps))
 	var batch []registry.Record
 	for _, i := range order {
 		p := &ps[i]
@@ -175,23 +176,23 @@ func (w *World) ingest(ctx context.Context) error {
 	return nil
 }
 
-func (w *World) body(p *pending, refs []registry.Ref) ([]byte, error) {
+func (w *World) body(p *pending, refs []body.Ref) ([]byte, error) {
 	if p.kind == entry.Acknowledgement {
 		if refs[p.of].Origin == "" {
 			return nil, fmt.Errorf("acknowledgement by %s at %s sent before the notification it acknowledges", p.party, p.sent)
 		}
-		return (&registry.Acknowledgement{Entry: refs[p.of]}).Encode()
+		return (&body.Acknowledgement{Entry: refs[p.of]}).Encode()
 	}
 	return p.body.Encode()
 }
 
 // notification returns the body of a simulated event.
-func notification(t *treaty.Treaty, ev sim.Event) (*registry.Notification, error) {
+func notification(t *treaty.Treaty, ev sim.Event) (*body.Notification, error) {
 	nt, ok := t.Notification(ev.Type)
 	if !ok {
 		return nil, fmt.Errorf("simulated notification of unknown type %q", ev.Type)
 	}
-	n := &registry.Notification{Type: ev.Type, From: ev.From, To: ev.To}
+	n := &body.Notification{Type: ev.Type, From: ev.From, To: ev.To}
 	for k, v := range ev.Fields {
 		if n.Fields == nil {
 			n.Fields = map[string]string{}
@@ -203,11 +204,11 @@ func notification(t *treaty.Treaty, ev sim.Event) (*registry.Notification, error
 	}
 	for _, it := range ev.Items {
 		if nt.Effect == "move" || nt.Effect == "event" {
-			n.Items = append(n.Items, registry.Item{UID: it.UID})
+			n.Items = append(n.Items, body.Item{UID: it.UID})
 			continue
 		}
 		w := it.Warheads
-		n.Items = append(n.Items, registry.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility, Warheads: &w})
+		n.Items = append(n.Items, body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility, Warheads: &w})
 	}
 	return n, nil
 }

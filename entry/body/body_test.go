@@ -1,4 +1,4 @@
-package registry
+package body
 
 import (
 	"bytes"
@@ -153,4 +153,9 @@ func FuzzParseAcknowledgement(f *testing.F) {
 			t.Fatalf("parse→encode is not the identity: %q %q %v", b, c, err)
 		}
 	})
+}
+
+// item returns a fully stated item.
+func item(uid, typ, category, status, facility string, warheads int) Item {
+	return Item{UID: uid, Type: typ, Category: category, Status: status, Facility: facility, Warheads: &warheads}
 }

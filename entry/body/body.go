@@ -1,4 +1,14 @@
-package registry
+// Package body defines the bodies of accord's log entries: what a
+// notification, an acknowledgement and an inspection record say, in one
+// canonical JSON encoding each (docs/formats.md). An entry (package
+// entry) is the signed envelope; its Body is one of these, by its Kind.
+//
+// It is public so that a program outside accord can decode what a
+// verified entry says with accord's public packages alone (see
+// examples/verify). Every parser accepts only the canonical encoding,
+// so one body has exactly one encoding, and golden files in testdata/
+// pin them byte for byte.
+package body
 
 import (
 	"bytes"
@@ -32,10 +42,6 @@ var ident = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$`)
 // an id that may also hold single spaces and parentheses ("Minuteman
 // III", "F.E. Warren AFB").
 var name = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._:/+()-]| [A-Za-z0-9(]){0,63}$`)
-
-// originPattern is the syntax of a log origin, "accord/<treaty>/<party>",
-// with treaty and party ids as package entry spells them.
-var originPattern = regexp.MustCompile(`^accord/[A-Za-z0-9][A-Za-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // A Hash is an RFC 6962 leaf hash, written in JSON as standard base64
 // (as tlog-tiles writes hashes).
@@ -308,8 +314,8 @@ func (it *Item) wellFormed() error {
 }
 
 func (r *Ref) wellFormed() error {
-	if !originPattern.MatchString(r.Origin) {
-		return fmt.Errorf("origin %q is not accord/<treaty>/<party>", r.Origin)
+	if _, _, err := entry.ParseOrigin(r.Origin); err != nil {
+		return err
 	}
 	if r.Index > 1<<62 {
 		return fmt.Errorf("index %d out of range", r.Index)
