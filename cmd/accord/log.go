@@ -21,6 +21,7 @@ import (
 	"accord/entry"
 	"accord/evidence"
 	"accord/internal/declaration"
+	"accord/internal/evidencedir"
 	"accord/internal/ledger"
 	"accord/internal/node"
 	"accord/internal/treaty"
@@ -485,7 +486,7 @@ func writeEvidence(dir string, inc *ledger.InconsistencyError, source, vkey stri
 				inc.Origin, inc.OldSize, source, inc.NewSize, inc.NewSize, inc.OldSize-1)}
 	}
 	ev.DetectedAt = time.Now().UTC()
-	return evidence.Write(dir, ev)
+	return evidencedir.Write(dir, ev)
 }
 
 func printVerified(w io.Writer, res *ledger.Verified, asJSON bool) error {

@@ -15,6 +15,7 @@ import (
 	"accord/entry"
 	"accord/entry/body"
 	"accord/evidence"
+	"accord/internal/evidencedir"
 	"accord/internal/ledger"
 )
 
@@ -76,7 +77,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.evidence, err = evidence.Write(w.dir, ev); err != nil {
+	if w.evidence, err = evidencedir.Write(w.dir, ev); err != nil {
 		t.Fatal(err)
 	}
 	return w

@@ -12,7 +12,7 @@ import (
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
-	"accord/evidence"
+	"accord/internal/evidencedir"
 	"accord/internal/ledger"
 	"accord/internal/node"
 	"accord/internal/office"
@@ -112,7 +112,7 @@ func (s *Source) Sync(ctx context.Context) error { return s.office.Sync(ctx) }
 
 // Logs describes the node's own log and each peer's verified copy.
 func (s *Source) Logs(ctx context.Context) ([]web.LogHealth, error) {
-	ev, err := evidence.List(filepath.Join(s.office.Node.Dir, node.EvidenceDir))
+	ev, err := evidencedir.List(filepath.Join(s.office.Node.Dir, node.EvidenceDir))
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 
 	"accord/entry"
-	"accord/evidence"
+	"accord/internal/evidencedir"
 	"accord/internal/ledger"
 	"accord/internal/peer"
 	"accord/internal/registry"
@@ -181,8 +181,8 @@ func (n *Node) servePeers(w http.ResponseWriter, r *http.Request) {
 }
 
 // Findings returns the split-view and rollback evidence the node holds.
-func (n *Node) Findings() ([]evidence.Finding, error) {
-	return evidence.List(filepath.Join(n.Dir, EvidenceDir))
+func (n *Node) Findings() ([]evidencedir.Finding, error) {
+	return evidencedir.List(filepath.Join(n.Dir, EvidenceDir))
 }
 
 // AddEvidence adds to st, a party's status, a split_view finding for each

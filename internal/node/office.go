@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"accord/entry/body"
-	"accord/evidence"
 	"accord/internal/declaration"
+	"accord/internal/evidencedir"
 	"accord/internal/factsheet"
 	"accord/internal/ledger"
 	"accord/internal/peer"
@@ -377,8 +377,8 @@ func (n *Node) serveStatus(w http.ResponseWriter, r *http.Request) {
 // Findings is the body of GET /v1/findings: the treaty database's
 // findings against each party, and the evidence of misbehaving logs.
 type Findings struct {
-	Findings   []registry.Finding `json:"findings"`
-	SplitViews []evidence.Finding `json:"split_views"`
+	Findings   []registry.Finding    `json:"findings"`
+	SplitViews []evidencedir.Finding `json:"split_views"`
 }
 
 func (n *Node) serveFindings(w http.ResponseWriter, r *http.Request) {
@@ -397,7 +397,7 @@ func (n *Node) serveFindings(w http.ResponseWriter, r *http.Request) {
 		n.internalError(w, r, "reading the treaty", err)
 		return
 	}
-	out := Findings{Findings: []registry.Finding{}, SplitViews: []evidence.Finding{}}
+	out := Findings{Findings: []registry.Finding{}, SplitViews: []evidencedir.Finding{}}
 	if sv, err := n.Findings(); err != nil {
 		n.internalError(w, r, "reading evidence", err)
 		return

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"accord/evidence"
+	"accord/internal/evidencedir"
 )
 
 // Checkpoints is the body of GET /witness/checkpoints: the latest
@@ -86,7 +87,7 @@ func (s *Set) Mirrored() [][]byte {
 }
 
 // Findings returns the evidence files the node holds.
-func (s *Set) Findings() ([]evidence.Finding, error) { return evidence.List(s.evDir) }
+func (s *Set) Findings() ([]evidencedir.Finding, error) { return evidencedir.List(s.evDir) }
 
 // evidence writes evidence that older and newer are inconsistent and
 // returns its file name.
@@ -96,7 +97,7 @@ func (s *Set) evidence(ctx context.Context, vkey string, older, newer, prefix []
 		return "", err
 	}
 	ev.DetectedBy, ev.DetectedAt = s.node, s.clock.Now().UTC()
-	path, err := evidence.Write(s.evDir, ev)
+	path, err := evidencedir.Write(s.evDir, ev)
 	if err != nil {
 		return "", err
 	}
