@@ -71,7 +71,13 @@ func (n *Node) routes() []route {
 // guard wraps h with the authentication its access requires.
 func (n *Node) guard(a access, h http.HandlerFunc) http.HandlerFunc {
 	if a == public {
-		return h
+		return func(w http.ResponseWriter, r *http.Request) {
+			if !n.allowPublic(r) {
+				tooMany(w)
+				return
+			}
+			h(w, r)
+		}
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := n.tokens.authenticate(r)
@@ -91,6 +97,18 @@ func (n *Node) guard(a access, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}
+}
+
+// allowPublic reports whether a request to a public route is within its
+// client address's rate. A request with a valid token (a peer following
+// the log, the operator) is not counted.
+func (n *Node) allowPublic(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		if _, err := n.tokens.authenticate(r); err == nil {
+			return true
+		}
+	}
+	return n.limiter.allow(clientAddr(r.RemoteAddr))
 }
 
 func httpError(w http.ResponseWriter, code int, err error) {

@@ -50,6 +50,9 @@ type Config struct {
 	// Sync tunes how peers are followed.
 	Sync SyncConfig `yaml:"sync"`
 
+	// Limits bound what one client of the node's HTTP server may cost it.
+	Limits LimitsConfig `yaml:"limits"`
+
 	// TLSCert and TLSKey are PEM files (paths relative to the data
 	// directory, or absolute) with the certificate chain and private key
 	// accord serve presents; both or neither. Without them it serves
@@ -127,6 +130,27 @@ type SyncConfig struct {
 	MaxBackoff time.Duration `yaml:"max_backoff"`
 }
 
+// LimitsConfig bounds what one client may cost the node: its public
+// routes face anyone.
+type LimitsConfig struct {
+	// ConnsPerClient is how many connections one client address may hold
+	// open at once; more are closed as they arrive. Between 1 and 100000.
+	// Default 64.
+	ConnsPerClient int `yaml:"conns_per_client"`
+
+	// PublicRate is how many requests a second one client address may
+	// make without a credential (log checkpoint and tiles, witness,
+	// health, fact sheet), in bursts of up to twice that; more are
+	// answered 429. Requests with a valid token are not counted. Between
+	// 0.1 and 100000. Default 50.
+	PublicRate float64 `yaml:"public_rate"`
+
+	// PublicWork is how many public answers that must be computed (fact
+	// sheets not yet cached) run at once; more are answered 503. Between
+	// 1 and 64. Default 2.
+	PublicWork int `yaml:"public_work"`
+}
+
 // LogConfig tunes the party's log.
 type LogConfig struct {
 	// CheckpointInterval is how often a new signed checkpoint is published
@@ -169,6 +193,15 @@ func (c *Config) defaults() {
 	if c.Sync.MaxBackoff == 0 {
 		c.Sync.MaxBackoff = DefaultMaxBackoff
 	}
+	if c.Limits.ConnsPerClient == 0 {
+		c.Limits.ConnsPerClient = DefaultConnsPerClient
+	}
+	if c.Limits.PublicRate == 0 {
+		c.Limits.PublicRate = DefaultPublicRate
+	}
+	if c.Limits.PublicWork == 0 {
+		c.Limits.PublicWork = DefaultPublicWork
+	}
 }
 
 // Defaults of the peering settings.
@@ -177,6 +210,13 @@ const (
 	DefaultSyncInterval   = time.Second
 	DefaultSyncTimeout    = 10 * time.Second
 	DefaultMaxBackoff     = time.Minute
+)
+
+// Defaults of the limits on clients.
+const (
+	DefaultConnsPerClient = 64
+	DefaultPublicRate     = 50
+	DefaultPublicWork     = 2
 )
 
 // Validate checks the configuration and returns one error per problem.
@@ -207,6 +247,15 @@ func (c *Config) Validate() error {
 	}
 	if b := c.Sync.MaxBackoff; b < c.Sync.Interval || b > time.Hour {
 		bad("sync.max_backoff: %v is not between sync.interval and 1h", b)
+	}
+	if n := c.Limits.ConnsPerClient; n < 1 || n > 100000 {
+		bad("limits.conns_per_client: %d is not between 1 and 100000", n)
+	}
+	if r := c.Limits.PublicRate; !(r >= 0.1 && r <= 100000) {
+		bad("limits.public_rate: %v is not between 0.1 and 100000", r)
+	}
+	if n := c.Limits.PublicWork; n < 1 || n > 64 {
+		bad("limits.public_work: %d is not between 1 and 64", n)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls_cert, tls_key: give both or neither")
@@ -308,6 +357,21 @@ sync:
   # max_backoff is the longest wait between retries of an unreachable or
   # misbehaving peer.
   max_backoff: {{.Sync.MaxBackoff}}
+
+limits:
+  # conns_per_client is how many connections one client address may hold
+  # open at once; more are closed as they arrive. Between 1 and 100000.
+  conns_per_client: {{.Limits.ConnsPerClient}}
+
+  # public_rate is how many requests a second one client address may make
+  # without a credential (log checkpoint and tiles, witness, health, fact
+  # sheet), in bursts of twice that; more are answered 429. Requests with
+  # a valid token are not counted. Between 0.1 and 100000.
+  public_rate: {{.Limits.PublicRate}}
+
+  # public_work is how many fact sheets not yet cached are computed at
+  # once; more are answered 503. Between 1 and 64.
+  public_work: {{.Limits.PublicWork}}
 
 # tls_cert and tls_key are PEM files (relative to this directory, or
 # absolute): the certificate chain and key accord serve presents. Both or

@@ -89,6 +89,8 @@ type Node struct {
 
 	tokensOnce sync.Once
 	tokens     *tokenStore
+	limiter    *rateLimiter // anonymous requests per client address
+	sheets     *sheetCache  // public fact sheets
 	svc        atomic.Pointer[services]
 }
 

@@ -297,6 +297,24 @@ func (n *Node) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reg := o.Database()
+	positions, err := reg.Positions(r.Context())
+	if err != nil {
+		n.internalError(w, r, "reading the fact sheet", err)
+		return
+	}
+	key := sheetKey{asOf: day.String(), format: format}
+	// Cache-Status (RFC 9211) says whether the sheet was computed.
+	if b, ok := n.sheets.get(positions, key); ok {
+		w.Header().Set("Cache-Status", "accord; hit")
+		w.Header().Set("Content-Type", factsheet.ContentType(format))
+		w.Write(b)
+		return
+	}
+	release, ok := n.sheets.acquire(w)
+	if !ok {
+		return
+	}
+	defer release()
 	now := time.Now().UTC()
 	stated, err := factsheet.Stated(r.Context(), reg, now)
 	if err != nil {
@@ -316,6 +334,8 @@ func (n *Node) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 		n.internalError(w, r, "writing the fact sheet", err)
 		return
 	}
+	n.sheets.put(positions, key, b.Bytes())
+	w.Header().Set("Cache-Status", "accord; fwd=miss; stored")
 	w.Header().Set("Content-Type", factsheet.ContentType(format))
 	w.Write(b.Bytes())
 }

@@ -14,16 +14,23 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Server timeouts.
-const (
+// Server timeouts (variables so that tests can shorten them).
+var (
 	// readHeaderTimeout bounds how long a client may take to send its
 	// request headers, so idle connections cannot pile up (slowloris).
 	readHeaderTimeout = 5 * time.Second
+	// readTimeout bounds the whole request, body included: the largest
+	// body a node takes (a declaration of 16 MiB) needs 30 s at 4 Mbit/s,
+	// and a client sending a byte at a time is cut off.
+	readTimeout = 30 * time.Second
+	// maxHeaderBytes bounds a request's headers: accord's requests carry
+	// a bearer token and little else.
+	maxHeaderBytes = 16 << 10
 	// writeTimeout bounds a response; the largest, an entry bundle, is
 	// at most 16 MiB.
 	writeTimeout = time.Minute
 	// idleTimeout closes keep-alive connections nobody uses.
-	idleTimeout = 2 * time.Minute
+	idleTimeout = time.Minute
 	// shutdownTimeout is how long in-flight requests get to finish when
 	// the server stops.
 	shutdownTimeout = 5 * time.Second
@@ -47,7 +54,11 @@ const (
 // API under /v1/. Routes that need the running node answer 503 until
 // Serve has started it.
 func (n *Node) Handler() http.Handler {
-	n.tokensOnce.Do(func() { n.tokens = &tokenStore{path: filepath.Join(n.Dir, TokensFile)} })
+	n.tokensOnce.Do(func() {
+		n.tokens = &tokenStore{path: filepath.Join(n.Dir, TokensFile)}
+		n.limiter = newRateLimiter(n.Config.Limits.PublicRate)
+		n.sheets = newSheetCache(n.Config.Limits.PublicWork)
+	})
 	mux := http.NewServeMux()
 	for _, rt := range n.routes() {
 		mux.HandleFunc(rt.pattern, n.guard(rt.access, rt.handler))
@@ -115,9 +126,12 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           n.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 	}
+	ln = newLimitListener(ln, n.Config.Limits.ConnsPerClient)
 	svc, err := n.start(ctx)
 	if err != nil {
 		return err

@@ -108,7 +108,7 @@ func (s *Set) evidence(ctx context.Context, vkey string, older, newer, prefix []
 // exchange fetches the checkpoints the peer holds for every log and
 // compares each with this node's copy of that log.
 func (fl *Follower) exchange(ctx context.Context) error {
-	b, err := fl.f.get(ctx, "witness/checkpoints", maxCheckpoints, false)
+	b, err := fl.f.get(ctx, "witness/checkpoints", maxCheckpoints)
 	if err != nil {
 		return fmt.Errorf("fetching the peer's checkpoints: %w", err)
 	}
