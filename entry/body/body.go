@@ -26,6 +26,13 @@ import (
 // valid notification, acknowledgement or inspection record.
 var ErrMalformed = errors.New("malformed body")
 
+// MaxCount bounds every count in accord: a notification's warheads on an
+// item, and (package declaration) every figure of a declaration. With at
+// most 4,096 items in a body and 2^63 in an int, no sum of counts from
+// valid bodies and declarations can overflow, and a count outside 0 to
+// MaxCount is refused wherever it enters, from the operator or a peer.
+const MaxCount = 1_000_000_000
+
 // Bounds on what a body may hold. An entry is at most [entry.MaxSize]
 // bytes, so a body is too; the other bounds keep every row printable.
 const (
@@ -299,6 +306,9 @@ func wellFormedFields(fields map[string]string) error {
 func (it *Item) wellFormed() error {
 	if !ident.MatchString(it.UID) {
 		return fmt.Errorf("uid %q is not an id", it.UID)
+	}
+	if w := it.Warheads; w != nil && (*w < 0 || *w > MaxCount) {
+		return fmt.Errorf("item %s: warheads %d is not between 0 and %d", it.UID, *w, MaxCount)
 	}
 	for _, f := range []struct {
 		name, v string

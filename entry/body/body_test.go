@@ -159,3 +159,23 @@ func FuzzParseAcknowledgement(f *testing.F) {
 func item(uid, typ, category, status, facility string, warheads int) Item {
 	return Item{UID: uid, Type: typ, Category: category, Status: status, Facility: facility, Warheads: &warheads}
 }
+
+// TestCountBounds checks that every count a body carries is within 0 to
+// MaxCount, whether a party encodes it or a peer's entry is parsed.
+func TestCountBounds(t *testing.T) {
+	for _, w := range []string{"-1", "1000000001", "9223372036854775807", "4611686018427387904"} {
+		b := []byte(`{"items":[{"uid":"A","warheads":` + w + `}],"type":"change_in_data"}`)
+		if _, err := ParseNotification(b); !errors.Is(err, ErrMalformed) {
+			t.Errorf("warheads %s: parsed (%v)", w, err)
+		}
+	}
+	for _, w := range []int{-1, MaxCount + 1} {
+		n := &Notification{Type: "change_in_data", Items: []Item{{UID: "A", Warheads: &w}}}
+		if _, err := n.Encode(); !errors.Is(err, ErrMalformed) {
+			t.Errorf("warheads %d: encoded (%v)", w, err)
+		}
+	}
+	if _, err := ParseNotification([]byte(`{"items":[{"uid":"A","warheads":1000000000}],"type":"change_in_data"}`)); err != nil {
+		t.Errorf("warheads MaxCount: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -348,8 +349,9 @@ func text(r row, field, s string) error {
 }
 
 // MaxCount bounds every count and warhead figure, so that no sum of a
-// file's rows can overflow.
-const MaxCount = 1_000_000_000
+// file's rows can overflow. It is the bound of every count in accord,
+// body.MaxCount.
+const MaxCount = body.MaxCount
 
 func atoi(r row, field, s string) (int, error) {
 	s = strings.TrimSpace(s)

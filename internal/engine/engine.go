@@ -7,6 +7,7 @@ package engine
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -140,7 +141,10 @@ func (e *evaluator) limit(l treaty.Limit, decl *declaration.Declaration) (LimitR
 		return LimitResult{}, err
 	}
 	lr := LimitResult{ID: l.ID, Name: l.Name, InForce: l.InForce(e.d), Binding: l.Binding, Cite: l.Cite}
-	value, terms, known := count(rules, decl, l.ID, e.tally)
+	value, terms, known, err := count(rules, decl, l.ID, e.tally)
+	if err != nil {
+		return LimitResult{}, fmt.Errorf("%s, %s: %w", decl.Party, l.ID, err)
+	}
 	if decl.Aggregate != nil && len(rules) != len(l.Count) {
 		// A pre-counted aggregate was counted under the rules as written;
 		// a reading that counts more cannot be applied to it.
@@ -156,7 +160,7 @@ func (e *evaluator) limit(l treaty.Limit, decl *declaration.Declaration) (LimitR
 		lr.Baseline = l.Baseline.String()
 	}
 	lr.Limit = ceiling
-	lr.Margin = ceiling - value
+	lr.Margin = ceiling - value // both at most MaxSum: no overflow
 	lr.Verdict = verdict(e.t, e.d, lr.InForce, known && haveCeiling, value, ceiling)
 	return lr, nil
 }
@@ -182,20 +186,23 @@ func (e *evaluator) baseline(l treaty.Limit, rules []treaty.Rule, party string) 
 	if b == nil || b.AsOf.IsZero() {
 		return 0, false
 	}
-	v, _, known := count(rules, b, l.ID, e.tally)
-	return v, known
+	v, _, known, err := count(rules, b, l.ID, e.tally)
+	return v, known && err == nil
 }
 
 // count applies rules to a declaration and returns the value, its terms
 // (one per rule, category, status and type, in rule order) and whether the
 // value is known. A pre-counted aggregate gives the value of limit
 // directly; it is unknown when the aggregate leaves that limit out.
-func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tallyOf func(*declaration.Declaration) tally) (int, []Term, bool) {
+func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tallyOf func(*declaration.Declaration) tally) (int, []Term, bool, error) {
 	if a := decl.Aggregate; a != nil {
 		v, ok := a.Values[limit]
-		return v, []Term{{Category: "aggregate", Status: "pre-counted", Items: v, Measure: "declared", Counted: v, Cite: a.Source}}, ok
+		return v, []Term{{Category: "aggregate", Status: "pre-counted", Items: v, Measure: "declared", Counted: v, Cite: a.Source}}, ok, nil
 	}
 	tally := tallyOf(decl)
+	if tally.overflow {
+		return 0, nil, false, ErrOverflow
+	}
 	var terms []Term
 	total := 0
 	for _, r := range rules {
@@ -204,15 +211,44 @@ func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tal
 				continue
 			}
 			c := tally.counts[k]
-			n := c.items * r.Weight
+			n, ok := mul(c.items, r.Weight)
 			if r.Measure == treaty.MeasureWarheads {
 				n = c.warheads
 			}
-			total += n
+			if total, ok = add(total, n, ok); !ok {
+				return 0, nil, false, ErrOverflow
+			}
 			terms = append(terms, Term{Category: k.category, Status: k.status, Type: k.typ, Items: c.items, Measure: r.Measure, Counted: n, Cite: r.Cite})
 		}
 	}
-	return total, terms, true
+	return total, terms, true, nil
+}
+
+// ErrOverflow reports counts whose sum leaves the range accord counts
+// in. Every count that enters accord is at most body.MaxCount, so only a
+// declaration of more than about nine million items of a billion each
+// could reach it; the engine refuses rather than wrap around and turn a
+// violation into "met".
+var ErrOverflow = errors.New("counts too large to add up")
+
+// MaxSum bounds every sum the engine makes.
+const MaxSum = 1 << 53
+
+// add returns a+b and whether both and the sum are within 0..MaxSum (and
+// ok was true).
+func add(a, b int, ok bool) (int, bool) {
+	if !ok || a < 0 || b < 0 || a > MaxSum || b > MaxSum-a {
+		return 0, false
+	}
+	return a + b, true
+}
+
+// mul returns a×b and whether both and the product are within 0..MaxSum.
+func mul(a, b int) (int, bool) {
+	if a < 0 || b < 0 || (b != 0 && a > MaxSum/b) {
+		return 0, false
+	}
+	return a * b, true
 }
 
 type tallyKey struct{ category, status, typ string }
@@ -222,25 +258,28 @@ type tallyCount struct{ items, warheads int }
 // A tally is the number of items and warheads per category, status and
 // type, with its keys sorted.
 type tally struct {
-	keys   []tallyKey
-	counts map[tallyKey]tallyCount
+	keys     []tallyKey
+	counts   map[tallyKey]tallyCount
+	overflow bool // a sum left 0..MaxSum
 }
 
 // tallyOf adds up a declaration's items and type counts.
 func tallyOf(decl *declaration.Declaration) tally {
 	t := tally{counts: map[tallyKey]tallyCount{}}
-	add := func(k tallyKey, items, warheads int) {
+	put := func(k tallyKey, items, warheads int) {
 		c := t.counts[k]
-		c.items += items
-		c.warheads += warheads
+		var ok1, ok2 bool
+		c.items, ok1 = add(c.items, items, true)
+		c.warheads, ok2 = add(c.warheads, warheads, true)
+		t.overflow = t.overflow || !ok1 || !ok2
 		t.counts[k] = c
 	}
 	for i := range decl.Items {
 		it := &decl.Items[i]
-		add(tallyKey{it.Category, it.Status, it.Type}, 1, it.Warheads)
+		put(tallyKey{it.Category, it.Status, it.Type}, 1, it.Warheads)
 	}
 	for _, tc := range decl.Types {
-		add(tallyKey{tc.Category, tc.Status, tc.Type}, tc.Count, tc.Warheads)
+		put(tallyKey{tc.Category, tc.Status, tc.Type}, tc.Count, tc.Warheads)
 	}
 	for k := range t.counts {
 		t.keys = append(t.keys, k)

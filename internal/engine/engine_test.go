@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -299,6 +301,33 @@ func TestReadingByType(t *testing.T) {
 			if l.ID == "launchers" && l.Value != want {
 				t.Errorf("converted %s under rus-2022: launchers %d, want %d", typ, l.Value, want)
 			}
+		}
+	}
+}
+
+// TestOverflow gives the engine counts whose sum leaves the range it
+// counts in (a declaration built past the loaders' bounds): it refuses
+// with ErrOverflow, never returning a wrapped, negative value as "met".
+func TestOverflow(t *testing.T) {
+	tr, err := treaty.Builtin("newstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := math.MaxInt / 2
+	for name, d := range map[string]*declaration.Declaration{
+		"items": {Party: "USA", AsOf: treaty.MustDate("2020-09-01"), Items: []declaration.Item{
+			{UID: "A", Type: "MM-III", Category: "icbm", Status: "deployed", Warheads: huge},
+			{UID: "B", Type: "MM-III", Category: "icbm", Status: "deployed", Warheads: huge},
+			{UID: "C", Type: "MM-III", Category: "icbm", Status: "deployed", Warheads: huge},
+		}},
+		"types": {Party: "USA", AsOf: treaty.MustDate("2020-09-01"), Types: []declaration.TypeCount{
+			{Type: "MM-III", Category: "icbm", Status: "deployed", Count: huge, Warheads: 1},
+			{Type: "Trident II", Category: "slbm", Status: "deployed", Count: huge, Warheads: 1},
+		}},
+	} {
+		res, err := Evaluate(tr, treaty.MustDate("2020-09-01"), "", []*declaration.Declaration{d})
+		if !errors.Is(err, ErrOverflow) {
+			t.Errorf("%s: Evaluate = %+v, %v; want ErrOverflow", name, res, err)
 		}
 	}
 }
