@@ -215,6 +215,7 @@ func TestBrowser(t *testing.T) {
 		{"logs", "/logs", "section.log"},
 		{"treaty", "/treaty", "#limits"},
 		{"factsheet", "/factsheet.html?date=2020-09-01", "#factsheet"},
+		{"overview-stale", "/?date=2023-09-01", "section.reading"},
 	} {
 		b.open(p.path, p.ready)
 		b.shoot(p.name)

@@ -246,12 +246,14 @@ func (s chartSpec) markSeries(top float64) []chartdraw.Series {
 	labels := chartdraw.AnnotationSeries{YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{
 		StrokeColor: eventColor, FillColor: white, FontStyle: chartdraw.FontStyle{FontSize: 8, FontColor: inkColor}, StrokeWidth: 1}}
 	var out []chartdraw.Series
-	for _, m := range s.Marks {
+	for i, m := range s.Marks {
+		// Labels step down in threes, so that close events stay legible.
+		y := top * (0.95 - 0.08*float64(i%3))
 		x := float64(m.Date.Time().UnixNano())
 		out = append(out, chartdraw.TimeSeries{YAxis: chartdraw.YAxisSecondary,
 			Style:   chartdraw.Style{StrokeColor: eventColor, StrokeWidth: 1, StrokeDashArray: []float64{1, 2}},
-			XValues: []time.Time{m.Date.Time(), m.Date.Time()}, YValues: []float64{0, top * 0.94}})
-		labels.Annotations = append(labels.Annotations, chartdraw.Value2{XValue: x, YValue: top * 0.94, Label: m.Label()})
+			XValues: []time.Time{m.Date.Time(), m.Date.Time()}, YValues: []float64{0, y}})
+		labels.Annotations = append(labels.Annotations, chartdraw.Value2{XValue: x, YValue: y, Label: m.Label()})
 	}
 	return append(out, labels)
 }
