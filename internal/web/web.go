@@ -38,6 +38,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -227,11 +228,18 @@ func dateParam(r *http.Request, name string, def treaty.Date) (treaty.Date, erro
 		return def, nil
 	}
 	dt, err := treaty.ParseDate(s)
-	if err != nil {
+	switch {
+	case err != nil && dateShape.MatchString(s):
+		return def, badRequest("%s %s: no such day", name, s)
+	case err != nil:
 		return def, badRequest("%s %q is not a date like 2020-09-01", name, s)
 	}
 	return dt, nil
 }
+
+// dateShape is the shape of a date, YYYY-MM-DD, whether the day exists
+// or not.
+var dateShape = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 // partyParam checks a party id from the path or query.
 func (d *Dashboard) partyParam(id string) (treaty.Party, error) {
