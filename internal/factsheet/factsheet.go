@@ -12,6 +12,11 @@
 // September 2022, is named in Missing instead, as the State Department's
 // fact sheet of 1 March 2023 did.
 //
+// Every limit with a ceiling or a freeze is a column; a party's cell is
+// empty where the limit does not bind it (the trilateral draft's central
+// limits and China) or its data gives no count, and a freeze is counted
+// against each party's holdings on its baseline date.
+//
 // The fact sheet is what the parties publish: aggregates only, no item.
 // It is the only data the dashboard shows an unauthenticated visitor.
 package factsheet
