@@ -108,7 +108,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 // serveDashboard serves the first party's dashboard until ctx ends.
 func serveDashboard(ctx context.Context, stdout io.Writer, d *demo.Demo, ln net.Listener, start time.Time) error {
 	p := d.Nodes[0]
-	src, err := demo.NewSource(ctx, p.Node, d.Banner())
+	src, err := demo.NewSource(ctx, p.Node, d.Banner(), d.World.Calibration)
 	if err != nil {
 		return err
 	}

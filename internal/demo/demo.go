@@ -22,6 +22,7 @@ import (
 	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/sim"
+	"accord/internal/treaty"
 )
 
 // Options configure a demonstration.
@@ -152,6 +153,11 @@ func (d *Demo) peer(p *Party) error {
 		return err
 	}
 	c.Listen, c.Peers = p.Addr, peers
+	// A party that has suspended its participation does not act: its node
+	// follows and witnesses the others but acknowledges nothing, so that
+	// the findings against it are about its silence since the suspension,
+	// not acknowledgements dated the day the demo starts.
+	c.Silent = d.World.Treaty.Suspended(p.ID, treaty.DateOf(time.Now()))
 	c.Witness.Timeout = 2 * time.Second
 	c.Sync.Interval = 100 * time.Millisecond // in step within moments, on loopback
 	if err := os.WriteFile(path, c.Marshal(), 0o644); err != nil {

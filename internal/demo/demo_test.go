@@ -2,14 +2,62 @@ package demo
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"accord/internal/declaration"
 	"accord/internal/engine"
+	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/sim"
+	"accord/internal/treaty"
 )
+
+var (
+	builtOnce sync.Once
+	builtDemo *Demo
+	builtErr  error
+)
+
+// built builds the newstart demo once for the package's tests.
+func built(t *testing.T) *Demo {
+	builtOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "accord-demo-test-")
+		if err != nil {
+			builtErr = err
+			return
+		}
+		builtDemo, builtErr = Build(context.Background(), Options{Scenario: "newstart", Seed: 1, Dir: dir})
+	})
+	if builtErr != nil {
+		t.Fatal(builtErr)
+	}
+	return builtDemo
+}
+
+// TestSuspendedSilent checks that the node of a party that has suspended
+// its participation (Russia, since 2023) is configured not to act: it
+// acknowledges nothing when the demo starts, so that no acknowledgement
+// is dated the day the demo runs.
+func TestSuspendedSilent(t *testing.T) {
+	d := built(t)
+	today := treaty.DateOf(time.Now())
+	for _, p := range d.Nodes {
+		c, err := node.LoadConfig(filepath.Join(p.Dir, node.ConfigFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := d.World.Treaty.Suspended(p.ID, today); c.Silent != want {
+			t.Errorf("%s's node: silent %v, want %v (suspended on %s: %v)", p.ID, c.Silent, want, today, want)
+		}
+	}
+	if !d.World.Treaty.Suspended("RUS", today) {
+		t.Error("the treaty records no suspension by Russia in force today")
+	}
+}
 
 // TestPublishedAggregates builds the demo and checks, through the nodes'
 // logs and treaty databases, that the engine's counts equal every
@@ -17,10 +65,7 @@ import (
 func TestPublishedAggregates(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
-	d, err := Build(ctx, Options{Scenario: "newstart", Seed: 1, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := built(t)
 	t.Logf("built the demo in %s", time.Since(start).Round(time.Millisecond))
 	pub, err := sim.Published()
 	if err != nil {

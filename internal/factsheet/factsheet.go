@@ -12,6 +12,11 @@
 // September 2022, is named in Missing instead, as the State Department's
 // fact sheet of 1 March 2023 did.
 //
+// Every limit with a ceiling or a freeze is a column; a party's cell is
+// empty where the limit does not bind it (the trilateral draft's central
+// limits and China) or its data gives no count, and a freeze is counted
+// against each party's holdings on its baseline date.
+//
 // The fact sheet is what the parties publish: aggregates only, no item.
 // It is the only data the dashboard shows an unauthenticated visitor.
 package factsheet
@@ -40,16 +45,53 @@ type Sheet struct {
 	Rows   []Row   `json:"parties"`
 	// Missing are the parties whose data is not current on AsOf.
 	Missing []string `json:"no_data_provided,omitempty"`
+	// Simulated, when set, says that the numbers are not real (the demo's
+	// banner); every format carries it but CSV, whose rows are the
+	// published table's.
+	Simulated string `json:"simulated,omitempty"`
+	// Links are the other formats of the same sheet, for the HTML page;
+	// set by whoever serves it.
+	Links []Link `json:"-"`
 }
 
-// A Limit is one column of the sheet.
+// Partial reports whether some limit binds only some parties, or some
+// party's count of a limit is unknown: whether the sheet has empty cells.
+func (s *Sheet) Partial() bool {
+	for _, l := range s.Limits {
+		for _, r := range s.Rows {
+			if _, ok := r.Value(l.ID); !ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// A Link is one other format of a served sheet.
+type Link struct {
+	Format, URL string
+}
+
+// A Limit is one column of the sheet. A limit that binds only some
+// parties (the trilateral draft's central limits) has an empty cell for
+// the others.
 type Limit struct {
-	ID        string      `json:"id"`
-	Name      string      `json:"name"`
-	Ceiling   int         `json:"ceiling"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Ceiling is the limit's number; zero for a freeze, whose ceiling is
+	// each party's own value on Baseline (Row.Ceilings).
+	Ceiling   int         `json:"ceiling,omitempty"`
+	Baseline  treaty.Date `json:"baseline,omitzero"`
 	Effective treaty.Date `json:"effective"`
 	InForce   bool        `json:"in_force"`
-	Cite      string      `json:"cite"`
+	// Parties are the parties the limit binds; empty means all.
+	Parties []string `json:"parties,omitempty"`
+	Cite    string   `json:"cite"`
+}
+
+// Binds reports whether the limit binds party.
+func (l Limit) Binds(party string) bool {
+	return len(l.Parties) == 0 || slices.Contains(l.Parties, party)
 }
 
 // A Row is one party's aggregate numbers.
@@ -59,10 +101,20 @@ type Row struct {
 	// Declared is the date of the party's latest statement of its full
 	// holdings on or before AsOf.
 	Declared treaty.Date `json:"declared"`
-	// Values are the party's counts, by limit id.
+	// Values are the party's counts, by limit id, for the limits that
+	// bind it.
 	Values map[string]int `json:"values"`
 	// Verdicts are the engine's verdicts, by limit id.
 	Verdicts map[string]string `json:"verdicts"`
+	// Ceilings are the party's own ceilings under a freeze, by limit id.
+	Ceilings map[string]int `json:"ceilings,omitempty"`
+}
+
+// Value returns the party's count of limit id, and whether the limit
+// binds it.
+func (r Row) Value(id string) (int, bool) {
+	v, ok := r.Values[id]
+	return v, ok
 }
 
 // A Declarer returns party's holdings on asOf as known at knownAt; the
@@ -85,10 +137,11 @@ func Compute(ctx context.Context, reg *registry.Registry, asOf treaty.Date, know
 func ComputeWith(ctx context.Context, t *treaty.Treaty, stated map[string][]treaty.Date, declare Declarer, asOf treaty.Date, knownAt time.Time) (*Sheet, error) {
 	s := &Sheet{Treaty: t.ID, Title: t.Title, AsOf: asOf, KnownAt: knownAt.UTC()}
 	for _, l := range t.Limits {
-		if l.Ceiling == nil {
-			continue // a freeze has no public ceiling of its own
+		c := Limit{ID: l.ID, Name: l.Name, Baseline: l.Baseline, Effective: l.Effective, InForce: l.InForce(asOf) && t.InForce(asOf), Parties: l.Parties, Cite: l.Cite}
+		if l.Ceiling != nil {
+			c.Ceiling = *l.Ceiling
 		}
-		s.Limits = append(s.Limits, Limit{ID: l.ID, Name: l.Name, Ceiling: *l.Ceiling, Effective: l.Effective, InForce: l.InForce(asOf) && t.InForce(asOf), Cite: l.Cite})
+		s.Limits = append(s.Limits, c)
 	}
 	var decls []*declaration.Declaration
 	declared := map[string]treaty.Date{}
@@ -107,6 +160,20 @@ func ComputeWith(ctx context.Context, t *treaty.Treaty, stated map[string][]trea
 		declared[p.ID] = d
 		decls = append(decls, decl)
 	}
+	// A freeze is counted against each party's holdings on its baseline
+	// date.
+	for _, l := range t.Limits {
+		if l.Baseline.IsZero() || !l.Baseline.Before(asOf) {
+			continue
+		}
+		for p := range declared {
+			decl, err := declare(ctx, p, l.Baseline, knownAt)
+			if err != nil {
+				return nil, fmt.Errorf("counting %s on %s: %w", p, l.Baseline, err)
+			}
+			decls = append(decls, decl)
+		}
+	}
 	res, err := engine.Evaluate(t, asOf, treaty.DefaultReading, decls)
 	if err != nil {
 		return nil, err
@@ -115,7 +182,17 @@ func ComputeWith(ctx context.Context, t *treaty.Treaty, stated map[string][]trea
 		p, _ := t.Party(pr.Party)
 		row := Row{Party: pr.Party, Name: p.Name, Declared: declared[pr.Party], Values: map[string]int{}, Verdicts: map[string]string{}}
 		for _, lr := range pr.Limits {
-			row.Values[lr.ID], row.Verdicts[lr.ID] = lr.Value, lr.Verdict
+			row.Verdicts[lr.ID] = lr.Verdict
+			if lr.Verdict == engine.NoData {
+				continue // an empty cell, its verdict saying why
+			}
+			row.Values[lr.ID] = lr.Value
+			if lr.Baseline != "" && lr.Verdict != engine.NoData {
+				if row.Ceilings == nil {
+					row.Ceilings = map[string]int{}
+				}
+				row.Ceilings[lr.ID] = lr.Limit
+			}
 		}
 		s.Rows = append(s.Rows, row)
 	}

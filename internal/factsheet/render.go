@@ -30,7 +30,8 @@ func CheckFormat(format string) error {
 func ContentType(format string) string { return contentTypes[format] }
 
 // WriteCSV writes the sheet as CSV: a header "as_of,party,<limit id>…"
-// and a row per party with current data, as testdata/newstart-aggregates.csv.
+// and a row per party with current data, as testdata/newstart-aggregates.csv;
+// a cell is empty where the limit does not bind the party.
 func (s *Sheet) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	head := []string{"as_of", "party"}
@@ -43,7 +44,12 @@ func (s *Sheet) WriteCSV(w io.Writer) error {
 	for _, r := range s.Rows {
 		row := []string{s.AsOf.String(), r.Party}
 		for _, l := range s.Limits {
-			row = append(row, strconv.Itoa(r.Values[l.ID]))
+			v, ok := r.Value(l.ID)
+			if !ok {
+				row = append(row, "") // the limit does not bind the party
+				continue
+			}
+			row = append(row, strconv.Itoa(v))
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -67,7 +73,14 @@ func (s *Sheet) WriteJSON(w io.Writer) error {
 var htmlText string
 
 var htmlTemplate = template.Must(template.New("factsheet").Funcs(template.FuncMap{
-	"num":  Thousands,
+	"num": Thousands,
+	"value": func(r Row, id string) (string, error) {
+		v, ok := r.Value(id)
+		if !ok {
+			return "", nil
+		}
+		return Thousands(v), nil
+	},
 	"date": LongDate,
 	"time": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
 }).Parse(htmlText))

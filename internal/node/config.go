@@ -43,6 +43,13 @@ type Config struct {
 	// log, witnesses it, and asks it to witness this node's log.
 	Peers []Peer `yaml:"peers"`
 
+	// Silent makes the node follow, verify and witness its peers' logs
+	// without acknowledging their entries in its own log: the node of a
+	// party that has suspended its participation and does not act under
+	// the treaty. Its silence is then what the others' findings are
+	// about. Default false.
+	Silent bool `yaml:"silent"`
+
 	// Witness says whose cosignatures this node gathers for its own
 	// checkpoints.
 	Witness WitnessConfig `yaml:"witness"`
@@ -324,6 +331,11 @@ peers:{{if not .Peers}} []{{end}}
     witness_vkey: {{printf "%q" .WitnessVKey}}
     token_file: {{printf "%q" .TokenFile}}
 {{- end}}
+
+# silent: true makes the node follow, verify and witness the peers' logs
+# without acknowledging their entries: the node of a party that has
+# suspended its participation and does not act under the treaty.
+silent: {{.Silent}}
 
 witness:
   # policy is how many of the witnesses (the peers, then extra) must cosign

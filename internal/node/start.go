@@ -73,6 +73,10 @@ func (n *Node) peerConfigs(svc *services, acked *peer.AckIndex) ([]peer.Config, 
 	if err != nil {
 		return nil, err
 	}
+	var acks peer.Appender
+	if !n.Config.Silent {
+		acks = svc.log
+	}
 	var cfgs []peer.Config
 	for _, p := range n.Config.Peers {
 		v, _ := note.NewVerifier(p.LogVKey) // validated with the configuration
@@ -85,7 +89,7 @@ func (n *Node) peerConfigs(svc *services, acked *peer.AckIndex) ([]peer.Config, 
 			Party: p.Party, Log: v, LogVKey: p.LogVKey, URL: u, Token: tok, Client: client,
 			Dir:      filepath.Join(n.Dir, PeersDir, p.Party),
 			Interval: n.Config.Sync.Interval, MaxBackoff: n.Config.Sync.MaxBackoff,
-			Ingester: n.Ingester, Acks: svc.log, Acked: acked, Node: n.Origin(), Logger: n.Logger,
+			Ingester: n.Ingester, Acks: acks, Acked: acked, Node: n.Origin(), Logger: n.Logger,
 		})
 	}
 	return cfgs, nil

@@ -215,6 +215,7 @@ func TestBrowser(t *testing.T) {
 		{"logs", "/logs", "section.log"},
 		{"treaty", "/treaty", "#limits"},
 		{"factsheet", "/factsheet.html?date=2020-09-01", "#factsheet"},
+		{"overview-stale", "/?date=2023-09-01", "section.reading"},
 	} {
 		b.open(p.path, p.ready)
 		b.shoot(p.name)
@@ -257,4 +258,58 @@ func TestBrowser(t *testing.T) {
 	b.shoot("history-print")
 	b.media("")
 	t.Logf("screenshots in %s", b.shots)
+}
+
+// TestBrowserTrilateral drives Chromium over the trilateral draft, whose
+// limits bind different parties: on the overview, the history and the
+// fact sheet, every column's header names the limit whose numbers the
+// column holds, and every cell of a limit that does not bind its party is
+// empty. It also photographs the overview before entry into force.
+func TestBrowserTrilateral(t *testing.T) {
+	ctx := newBrowser(t)
+	w := trilateral(t)
+	srv := newServer(t, w.Source())
+	b := &browser{t: t, ctx: ctx, base: srv.URL, shots: screenshotDir(t)}
+	names := map[string]string{}
+	for _, l := range w.Treaty.Limits {
+		names[l.ID] = l.Name
+	}
+	// Each check returns "column header-limit header-text cell-limit" for
+	// every cell of a table whose header is not the cell's limit.
+	const check = `[...document.querySelectorAll(TABLE)].flatMap(table => {
+		const heads = [...table.querySelectorAll("thead tr:last-child th[data-limit]")];
+		return [...table.querySelectorAll("tbody tr")].flatMap(tr => [...tr.querySelectorAll("td[data-limit]")].map((td, i) => {
+			const h = heads[i % heads.length];
+			return [i, h ? h.dataset.limit : "", h ? (h.querySelector("a") || h).getAttribute("title") || h.innerText : "", td.dataset.limit, td.dataset.binds || "", td.innerText.trim()].join("|");
+		}));
+	})`
+	for _, p := range []struct{ name, path, ready, table string }{
+		{"overview-trilateral", "/?date=2022-03-01", "section.reading", "table.counts"},
+		{"history-trilateral", "/history", "#history-table", "#history-table"},
+		{"factsheet-trilateral", "/factsheet.html?date=2022-03-01", "#factsheet", "#factsheet"},
+	} {
+		b.open(p.path, p.ready)
+		b.shoot(p.name)
+		cells := eval[[]string](b, strings.Replace(check, "TABLE", strconv.Quote(p.table), 1))
+		if len(cells) < 10 {
+			t.Errorf("%s: %d cells", p.name, len(cells))
+		}
+		for _, c := range cells {
+			f := strings.Split(c, "|")
+			if f[1] != f[3] {
+				t.Errorf("%s: column %s is headed %s and holds the numbers of %s", p.name, f[0], f[1], f[3])
+			}
+			if !strings.Contains(f[2], names[f[1]]) && f[2] != f[1] && !strings.Contains(f[2], strings.Split(names[f[1]], ",")[0]) {
+				t.Errorf("%s: the header of column %s reads %q, not the name of %s", p.name, f[0], f[2], f[1])
+			}
+			if f[4] == "false" && f[5] != "" && !strings.Contains(f[5], "does not bind") {
+				t.Errorf("%s: a cell of %s, which does not bind its party, shows %q", p.name, f[3], f[5])
+			}
+		}
+	}
+	b.open("/?date=2005-01-01", "main")
+	b.shoot("overview-before-eif")
+	if got := b.text("main"); !strings.Contains(got, "No party had declared any holdings by this date") {
+		t.Errorf("the overview before entry into force reads %q", got)
+	}
 }

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-analyze/charts/chartdraw"
@@ -17,7 +20,7 @@ import (
 // Chart geometry, in SVG units; the charts scale to the page's width.
 const (
 	chartWidth  = 960
-	chartHeight = 300
+	chartHeight = 320
 )
 
 // partyColors are the lines of each party, in treaty order: dark blue and
@@ -36,82 +39,223 @@ var (
 	gridColor  = drawing.Color{R: 0xd8, G: 0xdd, B: 0xe3, A: 255}
 	limitColor = drawing.Color{R: 0x1b, G: 0x1f, B: 0x24, A: 255}
 	markColor  = drawing.Color{R: 0xb0, G: 0x6d, B: 0x00, A: 255}
+	eventColor = drawing.Color{R: 0x00, G: 0x6d, B: 0x77, A: 255} // a colour of its own, to find the marks
+	white      = drawing.Color{R: 255, G: 255, B: 255, A: 255}
+	hollowFill = drawing.Color{R: 254, G: 254, B: 254, A: 255} // the centre of a hollow marker, not the background's white
 )
 
-// A series is one party's values of one limit on the dates it had data.
+// A series is one party's values of one limit on the dates it had data;
+// Interpolated marks the values that are not stated figures.
 type series struct {
-	Party  string
-	Dates  []treaty.Date
-	Values []int
+	Party        string
+	Dates        []treaty.Date
+	Values       []int
+	Interpolated []bool
 }
 
-// chartSVG draws one limit's values over time: a line per party, the
-// ceiling as a dashed line from the date it takes effect, a vertical
-// marker on that date, and a tick on every data-exchange date.
-func chartSVG(title string, ceiling int, effective treaty.Date, ticks []treaty.Date, ss []series, partyIndex map[string]int) (template.HTML, error) {
-	if len(ticks) == 0 {
+func (s *series) add(d treaty.Date, v int, interpolated bool) {
+	s.Dates, s.Values, s.Interpolated = append(s.Dates, d), append(s.Values, v), append(s.Interpolated, interpolated)
+}
+
+// A mark is an event of the treaty marked on every chart by a numbered
+// vertical line: a pause of inspections, an extension, a suspension.
+type mark struct {
+	N           int
+	Date        treaty.Date
+	Party, What string
+	Note, Cite  string
+}
+
+// Label is what the chart writes next to the mark's line.
+func (m mark) Label() string { return strconv.Itoa(m.N) }
+
+// marksOf returns the treaty's events and agreed extensions from from to
+// to, in date order, numbered from 1: they come from the treaty's
+// definition, so that a corrected date there moves the mark.
+func marksOf(t *treaty.Treaty, from, to treaty.Date) []mark {
+	var out []mark
+	for _, e := range t.Events {
+		out = append(out, mark{Date: e.Date, Party: e.Party, What: strings.ReplaceAll(e.Kind, "_", " "), Note: e.Note, Cite: e.Cite})
+	}
+	for _, x := range t.Dates.Extensions {
+		out = append(out, mark{Date: x.Agreed, What: "extension by " + x.Period.String(), Note: "The parties agreed to extend the treaty by " + x.Period.String() + ".", Cite: x.Cite})
+	}
+	out = slices.DeleteFunc(out, func(m mark) bool { return m.Date.Before(from) || m.Date.After(to) })
+	slices.SortStableFunc(out, func(a, b mark) int { return a.Date.Compare(b.Date) })
+	for i := range out {
+		out[i].N = i + 1
+	}
+	return out
+}
+
+// A chartSpec is everything one limit's chart shows.
+type chartSpec struct {
+	Limit  treaty.Limit
+	YLabel string
+	Ticks  []treaty.Date // the dates with data, each a tick
+	Until  treaty.Date   // the last day drawn: the last event marked, if after the last tick
+	Series []series
+	// Ceilings are, for a freeze, each party's own ceiling.
+	Ceilings   map[string]int
+	Marks      []mark
+	PartyIndex map[string]int
+}
+
+func (s chartSpec) color(party string) drawing.Color {
+	return partyColors[s.PartyIndex[party]%len(partyColors)]
+}
+
+// chartSVG draws one limit's values over time (its legend is the page's,
+// in HTML, with the list of the numbered events): a line per party with a
+// dot per value (hollow where the value is interpolated), the ceiling as
+// a dashed line from the date it takes effect (for a freeze, one per
+// party in its colour), a vertical marker on that date, a numbered
+// dotted line on each event of the treaty, and a tick on every
+// data-exchange date.
+func chartSVG(s chartSpec) (template.HTML, error) {
+	if len(s.Ticks) == 0 {
 		return "", nil
 	}
-	lo, hi := ticks[0].Time().AddDate(0, -2, 0), ticks[len(ticks)-1].Time().AddDate(0, 2, 0)
-	top := float64(ceiling)
-	var chartSeries []chartdraw.Series
-	for _, s := range ss {
-		ts := chartdraw.TimeSeries{Name: s.Party, YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{
-			StrokeColor: partyColors[partyIndex[s.Party]%len(partyColors)], StrokeWidth: 2.5,
-			DotColor: partyColors[partyIndex[s.Party]%len(partyColors)], DotWidth: 3,
-		}}
-		for i, d := range s.Dates {
-			ts.XValues = append(ts.XValues, d.Time())
-			ts.YValues = append(ts.YValues, float64(s.Values[i]))
-			top = math.Max(top, float64(s.Values[i]))
-		}
-		if len(ts.XValues) == 1 { // a line needs two points
-			ts.XValues, ts.YValues = append(ts.XValues, ts.XValues[0]), append(ts.YValues, ts.YValues[0])
-		}
-		if len(ts.XValues) > 0 {
-			chartSeries = append(chartSeries, ts)
-		}
+	last := s.Ticks[len(s.Ticks)-1]
+	if s.Until.After(last) {
+		last = s.Until
 	}
-	top = niceCeil(top * 1.08)
-	if ceiling > 0 && !effective.IsZero() {
-		chartSeries = append(chartSeries,
-			chartdraw.TimeSeries{Name: fmt.Sprintf("Limit %s", factsheet.Thousands(ceiling)), YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{StrokeColor: limitColor, StrokeWidth: 1.5, StrokeDashArray: []float64{6, 4}},
-				XValues: []time.Time{effective.Time(), hi}, YValues: []float64{float64(ceiling), float64(ceiling)}},
-			chartdraw.TimeSeries{Name: "Limits in effect " + factsheet.LongDate(effective), YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{StrokeColor: markColor, StrokeWidth: 1.5, StrokeDashArray: []float64{2, 3}},
-				XValues: []time.Time{effective.Time(), effective.Time()}, YValues: []float64{0, top}})
+	lo, hi := s.Ticks[0].Time().AddDate(0, -2, 0), last.Time().AddDate(0, 2, 0)
+	top := 0.0
+	var out []chartdraw.Series
+	for _, sr := range s.Series {
+		ts, hollow, max := s.partySeries(sr)
+		top = math.Max(top, max)
+		out = append(out, ts...)
+		out = append(out, hollow...)
 	}
+	limits, max := s.ceilingSeries(hi)
+	top = niceCeil(math.Max(top, max) * 1.12)
+	out = append(out, limits...)
+	out = append(out, s.effectiveSeries(top)...)
+	out = append(out, s.markSeries(top)...)
 	c := chartdraw.Chart{
-		Title:      title,
-		TitleStyle: chartdraw.Style{FontStyle: chartdraw.FontStyle{FontSize: 13, FontColor: inkColor}},
-		Width:      chartWidth, Height: chartHeight,
-		Background: chartdraw.Style{Padding: chartdraw.Box{Top: 40, Left: 16, Right: 24, Bottom: 12, IsSet: true}},
+		Width: chartWidth, Height: chartHeight,
+		Background: chartdraw.Style{Padding: chartdraw.Box{Top: 28, Left: 16, Right: 24, Bottom: 12, IsSet: true}},
 		XAxis: chartdraw.XAxis{
 			Range: &chartdraw.ContinuousRange{Min: float64(lo.UnixNano()), Max: float64(hi.UnixNano())},
-			Ticks: timeTicks(ticks),
+			Ticks: timeTicks(s.Ticks),
 			Style: chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1,
 				FontStyle: chartdraw.FontStyle{FontSize: 8, FontColor: muteColor}, TextRotationDegrees: 45},
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
-			GridLines:      gridLines(ticks),
+			GridLines:      gridLines(s.Ticks),
 		},
 		// The value axis is on the left, as the State Department draws it:
 		// chartdraw's secondary axis.
 		YAxis: chartdraw.YAxis{Style: chartdraw.Style{Hidden: true}, Range: &chartdraw.ContinuousRange{Min: 0, Max: top}},
 		YAxisSecondary: chartdraw.YAxis{
+			Name:           s.YLabel,
+			NameStyle:      chartdraw.Style{FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: inkColor}},
 			Range:          &chartdraw.ContinuousRange{Min: 0, Max: top},
 			ValueFormatter: func(v any) string { f, _ := v.(float64); return factsheet.Thousands(int(math.Round(f))) },
 			Style:          chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1, FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: muteColor}},
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
 		},
-		Series: chartSeries,
+		Series: out,
 	}
-	c.Elements = []chartdraw.Renderable{chartdraw.LegendThin(&c, chartdraw.Style{FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: inkColor}})}
 	var b bytes.Buffer
 	if err := c.Render(chartdraw.SVG, &b); err != nil {
-		return "", fmt.Errorf("drawing %s: %w", title, err)
+		return "", fmt.Errorf("drawing %s: %w", s.Limit.Name, err)
 	}
 	// The SVG is drawn here, from numbers and treaty text that the
 	// renderer escapes.
 	return template.HTML(b.String()), nil
+}
+
+// partySeries returns a party's line with its dots, the hollow markers
+// of its interpolated values, and its highest value.
+func (s chartSpec) partySeries(sr series) (line, hollow []chartdraw.Series, top float64) {
+	col := s.color(sr.Party)
+	ts := chartdraw.TimeSeries{Name: sr.Party, YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{
+		StrokeColor: col, StrokeWidth: 2.5, DotColor: col, DotWidth: 3,
+	}}
+	var outer, inner chartdraw.TimeSeries
+	for i, d := range sr.Dates {
+		x, y := d.Time(), float64(sr.Values[i])
+		ts.XValues, ts.YValues = append(ts.XValues, x), append(ts.YValues, y)
+		top = math.Max(top, y)
+		if sr.Interpolated[i] {
+			outer.XValues, outer.YValues = append(outer.XValues, x), append(outer.YValues, y)
+		}
+	}
+	if len(ts.XValues) == 1 { // a line needs two points
+		ts.XValues, ts.YValues = append(ts.XValues, ts.XValues[0]), append(ts.YValues, ts.YValues[0])
+	}
+	if len(ts.XValues) == 0 {
+		return nil, nil, 0
+	}
+	line = []chartdraw.Series{ts}
+	if len(outer.XValues) > 0 {
+		// A hollow marker: a ring in the party's colour, its centre white.
+		inner.XValues, inner.YValues = outer.XValues, outer.YValues
+		outer.Style = chartdraw.Style{DotColor: col, DotWidth: 5}
+		inner.Style = chartdraw.Style{DotColor: hollowFill, DotWidth: 3}
+		outer.Name, inner.Name = sr.Party+" (interpolated)", ""
+		outer.YAxis, inner.YAxis = chartdraw.YAxisSecondary, chartdraw.YAxisSecondary
+		hollow = []chartdraw.Series{outer, inner}
+	}
+	return line, hollow, top
+}
+
+// ceilingSeries returns the dashed ceiling lines and the highest.
+func (s chartSpec) ceilingSeries(hi time.Time) ([]chartdraw.Series, float64) {
+	l := s.Limit
+	if l.Effective.IsZero() {
+		return nil, 0
+	}
+	dashed := func(name string, col drawing.Color, v float64) chartdraw.Series {
+		return chartdraw.TimeSeries{Name: name, YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{StrokeColor: col, StrokeWidth: 1.5, StrokeDashArray: []float64{6, 4}},
+			XValues: []time.Time{l.Effective.Time(), hi}, YValues: []float64{v, v}}
+	}
+	if l.Ceiling != nil {
+		return []chartdraw.Series{dashed("Limit "+factsheet.Thousands(*l.Ceiling), limitColor, float64(*l.Ceiling))}, float64(*l.Ceiling)
+	}
+	var out []chartdraw.Series
+	top := 0.0
+	for _, sr := range s.Series {
+		if v, ok := s.Ceilings[sr.Party]; ok {
+			out = append(out, dashed(sr.Party+" freeze "+factsheet.Thousands(v), s.color(sr.Party), float64(v)))
+			top = math.Max(top, float64(v))
+		}
+	}
+	return out, top
+}
+
+// effectiveSeries marks the day the limit takes effect.
+func (s chartSpec) effectiveSeries(top float64) []chartdraw.Series {
+	e := s.Limit.Effective
+	if e.IsZero() || e.Before(s.Ticks[0]) || e.Equal(s.Ticks[0]) {
+		return nil
+	}
+	return []chartdraw.Series{chartdraw.TimeSeries{Name: "Limits in effect " + factsheet.LongDate(e), YAxis: chartdraw.YAxisSecondary,
+		Style:   chartdraw.Style{StrokeColor: markColor, StrokeWidth: 1.5, StrokeDashArray: []float64{2, 3}},
+		XValues: []time.Time{e.Time(), e.Time()}, YValues: []float64{0, top}}}
+}
+
+// markSeries draws each event as a dotted vertical line numbered at its
+// top; the page lists what each number is.
+func (s chartSpec) markSeries(top float64) []chartdraw.Series {
+	if len(s.Marks) == 0 {
+		return nil
+	}
+	labels := chartdraw.AnnotationSeries{YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{
+		StrokeColor: eventColor, FillColor: white, FontStyle: chartdraw.FontStyle{FontSize: 8, FontColor: inkColor}, StrokeWidth: 1}}
+	var out []chartdraw.Series
+	for i, m := range s.Marks {
+		// Labels step down in threes, so that close events stay legible.
+		y := top * (0.95 - 0.08*float64(i%3))
+		x := float64(m.Date.Time().UnixNano())
+		out = append(out, chartdraw.TimeSeries{YAxis: chartdraw.YAxisSecondary,
+			Style:   chartdraw.Style{StrokeColor: eventColor, StrokeWidth: 1, StrokeDashArray: []float64{1, 2}},
+			XValues: []time.Time{m.Date.Time(), m.Date.Time()}, YValues: []float64{0, y}})
+		labels.Annotations = append(labels.Annotations, chartdraw.Value2{XValue: x, YValue: y, Label: m.Label()})
+	}
+	return append(out, labels)
 }
 
 // timeTicks labels each date, except one within 45 days of the next:

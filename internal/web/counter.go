@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"accord/internal/declaration"
 	"accord/internal/engine"
 	"accord/internal/factsheet"
+	"accord/internal/registry"
 	"accord/internal/treaty"
 )
 
@@ -33,10 +35,19 @@ const maxCached = 1024
 type counter struct {
 	src Source
 
-	mu     sync.Mutex
-	key    string
-	decls  map[declKey]*declaration.Declaration
-	stated map[string][]treaty.Date
+	mu      sync.Mutex
+	key     string
+	decls   map[declKey]*declaration.Declaration
+	stated  map[string][]treaty.Date
+	notices *partyNotices
+}
+
+// partyNotices are every party's status and notices as known at one
+// minute: the notifications page reads them whatever its filters.
+type partyNotices struct {
+	at      time.Time
+	status  map[string]*registry.Status
+	notices map[string][]registry.Notice
 }
 
 type declKey struct {
@@ -71,7 +82,7 @@ func (c *counter) sync(ctx context.Context) (time.Time, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if key != c.key || len(c.decls) > maxCached {
-		c.key, c.decls, c.stated = key, map[declKey]*declaration.Declaration{}, nil
+		c.key, c.decls, c.stated, c.notices = key, map[declKey]*declaration.Declaration{}, nil, nil
 	}
 	return now, nil
 }
@@ -115,6 +126,37 @@ func (c *counter) statedDates(ctx context.Context, knownAt time.Time) (map[strin
 	return s, nil
 }
 
+// noticesAt returns every party's status and notices as known at now,
+// computed afresh at most once a minute for an unchanged database.
+func (c *counter) noticesAt(ctx context.Context, now time.Time) (*partyNotices, error) {
+	at := now.Truncate(time.Minute)
+	if _, err := c.sync(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	pn := c.notices
+	c.mu.Unlock()
+	if pn != nil && pn.at.Equal(at) {
+		return pn, nil
+	}
+	pn = &partyNotices{at: at, status: map[string]*registry.Status{}, notices: map[string][]registry.Notice{}}
+	for _, p := range c.src.Treaty().Parties {
+		st, err := c.src.Registry().Status(ctx, p.ID, now, "")
+		if err != nil {
+			return nil, err
+		}
+		ns, err := c.src.Registry().Notices(ctx, p.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		pn.status[p.ID], pn.notices[p.ID] = st, ns
+	}
+	c.mu.Lock()
+	c.notices = pn
+	c.mu.Unlock()
+	return pn, nil
+}
+
 // evaluate counts every party that declared anything by asOf, under
 // each of readings, as known now. It returns the results and the time
 // they are known at.
@@ -140,7 +182,9 @@ func (c *counter) evaluate(ctx context.Context, asOf treaty.Date, readings []str
 }
 
 // prefetch reads every party's declaration on each date, in parallel,
-// and returns those with any item, by date.
+// and returns those with any item, by date. A date's list also holds each
+// party's declaration on the baseline date of every freeze in effect by
+// then, against which the engine counts the freeze.
 func (c *counter) prefetch(ctx context.Context, dates []treaty.Date, knownAt time.Time) (map[treaty.Date][]*declaration.Declaration, error) {
 	t := c.src.Treaty()
 	type job struct {
@@ -148,8 +192,9 @@ func (c *counter) prefetch(ctx context.Context, dates []treaty.Date, knownAt tim
 		party string
 		d     treaty.Date
 	}
+	bases := baselines(t)
 	var jobs []job
-	for _, d := range dates {
+	for _, d := range slices.Concat(dates, bases) {
 		for _, p := range t.Parties {
 			jobs = append(jobs, job{len(jobs), p.ID, d})
 		}
@@ -167,11 +212,31 @@ func (c *counter) prefetch(ctx context.Context, dates []treaty.Date, knownAt tim
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := map[treaty.Date][]*declaration.Declaration{}
+	byDate := map[treaty.Date][]*declaration.Declaration{}
 	for _, j := range jobs {
-		if d := got[j.i]; len(d.Items) > 0 {
-			out[j.d] = append(out[j.d], d)
+		if d := got[j.i]; len(d.Items) > 0 && !slices.Contains(byDate[j.d], d) {
+			byDate[j.d] = append(byDate[j.d], d)
+		}
+	}
+	out := map[treaty.Date][]*declaration.Declaration{}
+	for _, d := range dates {
+		out[d] = byDate[d]
+		for _, b := range bases {
+			if b.Before(d) {
+				out[d] = append(out[d], byDate[b]...)
+			}
 		}
 	}
 	return out, nil
+}
+
+// baselines returns the baseline dates of the treaty's freezes.
+func baselines(t *treaty.Treaty) []treaty.Date {
+	var out []treaty.Date
+	for _, l := range t.Limits {
+		if !l.Baseline.IsZero() && !slices.Contains(out, l.Baseline) {
+			out = append(out, l.Baseline)
+		}
+	}
+	return out
 }

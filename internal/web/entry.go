@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -21,14 +23,19 @@ type entryData struct {
 	Entry      *entry.Entry
 	Body       string
 	Receipt    string
-	LeafHash   string
-	Proof      []string
+	LeafHash   string   // hex, as the CLI prints it
+	Proof      []string // hex
 	Checkpoint string
 	TreeSize   uint64
-	Root       string
+	Root       string // hex, as every hash a person reads
+	RootBase64 string // as the checkpoint states it
 	VKey       string
 	Verified   bool
 	Problem    string
+	// Acks is, for an acknowledgement, the entry it acknowledges and that
+	// entry's leaf hash in hex (the body states it in base64).
+	Acks     *body.Ref
+	AcksHash string
 }
 
 // receipt reads the receipt of the entry named by the path.
@@ -67,12 +74,12 @@ func (d *Dashboard) check(r *http.Request, data *entryData, b []byte) error {
 		return err
 	}
 	for _, h := range rc.Proof {
-		data.Proof = append(data.Proof, base64.StdEncoding.EncodeToString(h))
+		data.Proof = append(data.Proof, hex.EncodeToString(h))
 	}
 	data.Checkpoint = string(rc.Checkpoint)
 	if rc.Entry != nil {
 		lh := entry.LeafHash(rc.Entry)
-		data.LeafHash = base64.StdEncoding.EncodeToString(lh[:])
+		data.LeafHash = hex.EncodeToString(lh[:])
 	}
 	logs, err := d.src.Logs(r.Context())
 	if err != nil {
@@ -97,7 +104,13 @@ func (d *Dashboard) check(r *http.Request, data *entryData, b []byte) error {
 	if rc.Index != data.Index {
 		return fmt.Errorf("the receipt is for entry %d, not %d", rc.Index, data.Index)
 	}
-	data.Entry, data.TreeSize, data.Root, data.Verified = e, cp.Size, base64.StdEncoding.EncodeToString(cp.Hash), true
+	data.Entry, data.TreeSize, data.Verified = e, cp.Size, true
+	data.Root, data.RootBase64 = hex.EncodeToString(cp.Hash), base64.StdEncoding.EncodeToString(cp.Hash)
+	if e.Kind == entry.Acknowledgement {
+		if a, err := body.ParseAcknowledgement(e.Body); err == nil {
+			data.Acks, data.AcksHash = &a.Entry, hex.EncodeToString(a.Entry.LeafHash[:])
+		}
+	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, e.Body, "", "  ") == nil {
 		data.Body = pretty.String()

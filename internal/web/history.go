@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strings"
 
 	"accord/internal/engine"
 	"accord/internal/factsheet"
@@ -13,15 +14,19 @@ import (
 type chartView struct {
 	Limit  treaty.Limit
 	Anchor string
+	YLabel string
 	SVG    template.HTML
+	Marks  []mark // the events marked on the chart, numbered from 1
 }
 
 type historyCell struct {
-	Party, Limit string
-	Value        int
-	Known        bool
-	Verdict      string
-	Anchor       string
+	Party, Limit string `json:"-"`
+	Value        int    `json:"value"`
+	Known        bool   `json:"-"`
+	Binds        bool   `json:"-"`
+	Verdict      string `json:"verdict"`
+	Interpolated bool   `json:"interpolated,omitempty"`
+	Anchor       string `json:"-"`
 }
 
 type historyRow struct {
@@ -30,13 +35,14 @@ type historyRow struct {
 }
 
 type historyData struct {
-	Reading   string
-	Effective treaty.Date // when the first limit took effect
-	Charts    []chartView
-	Parties   []treaty.Party
-	Limits    []treaty.Limit
-	Rows      []historyRow
-	Dates     int
+	Reading      string
+	Effective    treaty.Date // when the first limit took effect
+	Charts       []chartView
+	Parties      []treaty.Party
+	Limits       []treaty.Limit
+	Rows         []historyRow
+	Dates        int
+	Interpolated bool // some number shown is interpolated
 }
 
 // historyDates returns the dates the history shows: entry into force,
@@ -54,18 +60,35 @@ func historyDates(t *treaty.Treaty, until treaty.Date) []treaty.Date {
 }
 
 func (d *Dashboard) history(w http.ResponseWriter, r *http.Request) error {
-	reading, err := d.readingParam(r)
-	if err != nil {
-		return err
-	}
-	if reading == "" {
-		reading = treaty.DefaultReading
-	}
-	data, err := d.historyData(r, reading)
+	data, err := d.historyOf(r)
 	if err != nil {
 		return err
 	}
 	return d.render(w, r, http.StatusOK, "history", "History", data)
+}
+
+// historyOf reads the reading a request asks for and its history.
+func (d *Dashboard) historyOf(r *http.Request) (*historyData, error) {
+	reading, err := d.readingParam(r)
+	if err != nil {
+		return nil, err
+	}
+	if reading == "" {
+		reading = treaty.DefaultReading
+	}
+	return d.historyData(r, reading)
+}
+
+// charted returns the limits the history shows: every limit with a
+// ceiling or a freeze, in treaty order.
+func charted(t *treaty.Treaty) []treaty.Limit {
+	var out []treaty.Limit
+	for _, l := range t.Limits {
+		if l.Ceiling != nil || !l.Baseline.IsZero() {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func (d *Dashboard) historyData(r *http.Request, reading string) (*historyData, error) {
@@ -88,13 +111,9 @@ func (d *Dashboard) historyData(r *http.Request, reading string) (*historyData, 
 	if err != nil {
 		return nil, err
 	}
-	data := &historyData{Reading: reading, Parties: t.Parties, Dates: len(dates)}
-	for _, l := range t.Limits {
-		if l.Ceiling != nil {
-			data.Limits = append(data.Limits, l)
-		}
-	}
+	data := &historyData{Reading: reading, Parties: t.Parties, Dates: len(dates), Limits: charted(t)}
 	values := map[string]map[string]*series{} // by limit, by party
+	ceilings := map[string]map[string]int{}   // a freeze's ceiling, by limit, by party
 	for _, day := range dates {
 		res, err := engine.Evaluate(t, day, reading, decls[day])
 		if err != nil {
@@ -103,41 +122,84 @@ func (d *Dashboard) historyData(r *http.Request, reading string) (*historyData, 
 		row := historyRow{Date: day}
 		for _, p := range t.Parties {
 			_, current := factsheet.Current(t, stated[p.ID], day)
+			interpolated := d.src.Interpolated(p.ID, day)
 			pr := partyResult(res, p.ID)
 			for _, l := range data.Limits {
-				c := historyCell{Party: p.ID, Limit: l.ID, Anchor: limitAnchor(l.ID)}
-				if lr := limitResult(pr, l.ID); current && lr != nil {
-					c.Value, c.Known, c.Verdict = lr.Value, true, lr.Verdict
+				c := historyCell{Party: p.ID, Limit: l.ID, Anchor: limitAnchor(l.ID), Binds: l.Binds(p.ID)}
+				if lr := limitResult(pr, l.ID); current && lr != nil && lr.Verdict != engine.NoData {
+					c.Value, c.Known, c.Verdict, c.Interpolated = lr.Value, true, lr.Verdict, interpolated
+					data.Interpolated = data.Interpolated || interpolated
 					s := seriesOf(values, l.ID, p.ID)
-					s.Dates, s.Values = append(s.Dates, day), append(s.Values, lr.Value)
+					s.add(day, lr.Value, interpolated)
+					if l.Ceiling == nil {
+						setCeiling(ceilings, l.ID, p.ID, lr.Limit)
+					}
 				}
 				row.Cells = append(row.Cells, c)
 			}
 		}
 		data.Rows = append(data.Rows, row)
 	}
+	if err := d.drawCharts(data, dates, until, values, ceilings); err != nil {
+		return nil, err
+	}
+	slices.Reverse(data.Rows) // the table reads newest first
+	return data, nil
+}
+
+// drawCharts draws one chart per limit, with every party the limit binds.
+func (d *Dashboard) drawCharts(data *historyData, dates []treaty.Date, until treaty.Date, values map[string]map[string]*series, ceilings map[string]map[string]int) error {
+	t := d.src.Treaty()
 	partyIndex := map[string]int{}
 	for i, p := range t.Parties {
 		partyIndex[p.ID] = i
+	}
+	var marks []mark
+	if len(dates) > 0 {
+		marks = marksOf(t, dates[0], until)
 	}
 	for _, l := range data.Limits {
 		if data.Effective.IsZero() || l.Effective.Before(data.Effective) {
 			data.Effective = l.Effective
 		}
-		var ss []series
+		spec := chartSpec{Limit: l, Ticks: dates, Marks: marks, Until: lastMark(marks), PartyIndex: partyIndex, YLabel: yLabel(l), Ceilings: ceilings[l.ID]}
 		for _, p := range t.Parties {
 			if s := values[l.ID][p.ID]; s != nil {
-				ss = append(ss, *s)
+				spec.Series = append(spec.Series, *s)
 			}
 		}
-		svg, err := chartSVG(l.Name, *l.Ceiling, l.Effective, dates, ss, partyIndex)
+		svg, err := chartSVG(spec)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		data.Charts = append(data.Charts, chartView{Limit: l, Anchor: limitAnchor(l.ID), SVG: svg})
+		data.Charts = append(data.Charts, chartView{Limit: l, Anchor: limitAnchor(l.ID), YLabel: spec.YLabel, SVG: svg, Marks: marks})
 	}
-	slices.Reverse(data.Rows) // the table reads newest first
-	return data, nil
+	return nil
+}
+
+// lastMark returns the date of the last mark, or zero.
+func lastMark(ms []mark) treaty.Date {
+	if len(ms) == 0 {
+		return treaty.Date{}
+	}
+	return ms[len(ms)-1].Date
+}
+
+// yLabel names what a limit counts, for its chart's value axis.
+func yLabel(l treaty.Limit) string {
+	for _, r := range l.Count {
+		if r.Measure == "warheads" || strings.Contains(r.Category, "warhead") {
+			return "Warheads"
+		}
+	}
+	return "Missiles, launchers and bombers"
+}
+
+func setCeiling(m map[string]map[string]int, limit, party string, v int) {
+	if m[limit] == nil {
+		m[limit] = map[string]int{}
+	}
+	m[limit][party] = v
 }
 
 // withData keeps the dates on which some party's data is current.

@@ -65,13 +65,14 @@ func (d *Dashboard) notifications(w http.ResponseWriter, r *http.Request) error 
 	if a := t.Acknowledgement; a != nil {
 		data.Window = a.Within.String()
 	}
+	pn, err := d.counts.noticesAt(ctx, now)
+	if err != nil {
+		return err
+	}
 	acks := map[string]registry.Finding{} // acknowledgement findings, by entry
 	var all []noticeView
 	for _, p := range t.Parties {
-		st, err := d.src.Registry().Status(ctx, p.ID, now, "")
-		if err != nil {
-			return err
-		}
+		st := pn.status[p.ID]
 		for _, u := range st.Upcoming {
 			data.Upcoming = append(data.Upcoming, upcomingView{Upcoming: u, Party: p.ID, Anchor: notificationAnchor(u.Type)})
 		}
@@ -86,11 +87,7 @@ func (d *Dashboard) notifications(w http.ResponseWriter, r *http.Request) error 
 				}
 			}
 		}
-		ns, err := d.src.Registry().Notices(ctx, p.ID, now)
-		if err != nil {
-			return err
-		}
-		for _, n := range ns {
+		for _, n := range pn.notices[p.ID] {
 			all = append(all, noticeView{Notice: n, Party: p.ID, Anchor: notificationAnchor(n.Type)})
 		}
 	}

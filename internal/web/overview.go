@@ -13,14 +13,29 @@ import (
 // A readingView is one reading's results on the overview.
 type readingView struct {
 	ID, Name, Note, HeldBy, Anchor string
-	Parties                        []partyView
+	// Columns are the limits that bind any party shown, in treaty order;
+	// each party's Cells follow them, one per column.
+	Columns []columnView
+	Parties []partyView
+}
+
+// A columnView is one limit's column: its header names the limit whose
+// numbers the column holds.
+type columnView struct {
+	ID, Name, Anchor string
 }
 
 type partyView struct {
 	Party, Name string
-	Declared    treaty.Date
-	Suspended   bool
-	Limits      []limitView
+	// DataOf is the date of the party's latest full statement of holdings
+	// on or before the date shown (zero if it made none).
+	DataOf treaty.Date
+	// Stale is set when DataOf is older than the latest scheduled data
+	// exchange on or before the date shown: the numbers are of old data.
+	Stale     bool
+	Exchange  treaty.Date // that exchange
+	Suspended bool
+	Cells     []*limitView // by column; nil where the limit does not bind the party
 }
 
 type limitView struct {
@@ -41,12 +56,24 @@ type overviewData struct {
 	InForce   bool
 	Reading   string
 	Readings  []readingView
-	Exchanges []treaty.Date // recent data-exchange dates, for quick links
+	Exchanges []treaty.Date // recent data-exchange dates with data, for quick links
 }
 
 func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 	t := d.src.Treaty()
-	date, err := dateParam(r, "date", treaty.DateOf(d.src.Now()))
+	now, err := d.counts.sync(r.Context())
+	if err != nil {
+		return err
+	}
+	stated, err := d.counts.statedDates(r.Context(), now)
+	if err != nil {
+		return err
+	}
+	def := factsheet.Latest(t, stated, treaty.DateOf(now))
+	if def.IsZero() {
+		def = treaty.DateOf(now)
+	}
+	date, err := dateParam(r, "date", def)
 	if err != nil {
 		return err
 	}
@@ -64,32 +91,57 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := overviewData{Date: date, KnownAt: knownAt, Phase: t.Phase(date), InForce: t.InForce(date), Reading: only}
 	for _, res := range results {
-		data.Readings = append(data.Readings, d.readingView(res))
+		data.Readings = append(data.Readings, d.readingView(res, stated))
 	}
-	ex := factsheet.Exchanges(t, treaty.DateOf(knownAt))
-	data.Exchanges = ex[max(0, len(ex)-8):]
+	ex := withData(t, stated, factsheet.Exchanges(t, treaty.DateOf(knownAt)))
+	data.Exchanges = slices.Clone(ex[max(0, len(ex)-8):])
 	slices.Reverse(data.Exchanges)
 	return d.render(w, r, http.StatusOK, "overview", "Overview", data)
 }
 
-func (d *Dashboard) readingView(res engine.Result) readingView {
+func (d *Dashboard) readingView(res engine.Result, stated map[string][]treaty.Date) readingView {
 	t := d.src.Treaty()
 	rv := readingView{ID: res.Reading, Name: "The treaty's rules as written", Anchor: "limits"}
 	if i := slices.IndexFunc(t.Readings, func(x treaty.Reading) bool { return x.ID == res.Reading }); i >= 0 {
 		x := t.Readings[i]
 		rv.Name, rv.Note, rv.HeldBy, rv.Anchor = x.Name, x.Note, x.HeldBy, readingAnchor(x.ID)
 	}
+	rv.Columns = columns(t, res)
 	for _, pr := range res.Parties {
-		p, _ := t.Party(pr.Party)
-		pv := partyView{Party: pr.Party, Name: p.Name, Declared: pr.Declared, Suspended: pr.Suspended}
-		for _, lr := range pr.Limits {
-			lv := limitView{LimitResult: lr, Anchor: limitAnchor(lr.ID)}
-			for _, term := range lr.Terms {
-				lv.Terms = append(lv.Terms, termView{Term: term, Anchor: ruleAnchor(t, lr.ID, res.Reading, term)})
-			}
-			pv.Limits = append(pv.Limits, lv)
-		}
-		rv.Parties = append(rv.Parties, pv)
+		rv.Parties = append(rv.Parties, d.partyView(res, pr, rv.Columns, stated[pr.Party]))
 	}
 	return rv
+}
+
+// columns returns the limits that bind any party of res, in treaty order.
+func columns(t *treaty.Treaty, res engine.Result) []columnView {
+	var out []columnView
+	for _, l := range t.Limits {
+		if slices.ContainsFunc(res.Parties, func(pr engine.PartyResult) bool { return limitResult(&pr, l.ID) != nil }) {
+			out = append(out, columnView{ID: l.ID, Name: l.Name, Anchor: limitAnchor(l.ID)})
+		}
+	}
+	return out
+}
+
+// partyView lays one party's results out under cols, and dates its data.
+func (d *Dashboard) partyView(res engine.Result, pr engine.PartyResult, cols []columnView, stated []treaty.Date) partyView {
+	t := d.src.Treaty()
+	p, _ := t.Party(pr.Party)
+	pv := partyView{Party: pr.Party, Name: p.Name, Suspended: pr.Suspended, Exchange: factsheet.LastExchange(t, res.AsOf)}
+	pv.DataOf, _ = factsheet.Current(t, stated, res.AsOf)
+	pv.Stale = pv.DataOf.Before(pv.Exchange)
+	for _, c := range cols {
+		lr := limitResult(&pr, c.ID)
+		if lr == nil {
+			pv.Cells = append(pv.Cells, nil)
+			continue
+		}
+		lv := &limitView{LimitResult: *lr, Anchor: limitAnchor(lr.ID)}
+		for _, term := range lr.Terms {
+			lv.Terms = append(lv.Terms, termView{Term: term, Anchor: ruleAnchor(t, lr.ID, res.Reading, term)})
+		}
+		pv.Cells = append(pv.Cells, lv)
+	}
+	return pv
 }

@@ -1,16 +1,32 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"accord/internal/factsheet"
-	"accord/internal/registry"
 	"accord/internal/treaty"
 )
 
 type logView struct {
 	LogHealth
 	Ingested uint64
+	// Unverified counts the signatures on the checkpoint that are neither
+	// the log's own nor a cosignature the node verified.
+	Unverified int
+}
+
+// signatureLines counts the signature lines of a signed note.
+func signatureLines(signed []byte) int {
+	_, sigs, ok := strings.Cut(string(signed), "\n\n")
+	if !ok {
+		return 0
+	}
+	return strings.Count(sigs, "\u2014 ")
 }
 
 func (d *Dashboard) logs(w http.ResponseWriter, r *http.Request) error {
@@ -24,7 +40,11 @@ func (d *Dashboard) logs(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		data = append(data, logView{LogHealth: l, Ingested: n})
+		v := logView{LogHealth: l, Ingested: n}
+		if len(l.Checkpoint) > 0 {
+			v.Unverified = max(0, signatureLines(l.Checkpoint)-1-len(l.Cosigners))
+		}
+		data = append(data, v)
 	}
 	return d.render(w, r, http.StatusOK, "logs", "Logs", data)
 }
@@ -42,33 +62,63 @@ func (d *Dashboard) treaty(w http.ResponseWriter, r *http.Request) error {
 }
 
 // factsheet serves the public fact sheet on ?date= (by default the latest
-// data-exchange date), to anyone.
+// data-exchange date), to anyone. Its errors are in its own format: a
+// line of text for CSV, an object for JSON, a page for HTML.
 func (d *Dashboard) factsheet(w http.ResponseWriter, r *http.Request, format string) {
-	t := d.src.Treaty()
-	now, err := d.counts.sync(r.Context())
+	sheet, err := d.sheet(r)
 	if err != nil {
-		d.fail(w, r, err)
+		d.failSheet(w, r, format, err)
 		return
 	}
-	stated, err := d.counts.statedDates(r.Context(), now)
-	if err != nil {
-		d.fail(w, r, err)
-		return
+	sheet.Simulated = d.src.Simulated()
+	for _, f := range factsheet.Formats {
+		sheet.Links = append(sheet.Links, factsheet.Link{Format: strings.ToUpper(f), URL: "/factsheet." + f + "?date=" + sheet.AsOf.String()})
 	}
-	date, err := dateParam(r, "date", factsheet.Latest(t, stated, treaty.DateOf(now)))
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	sheet, err := factsheet.ComputeWith(r.Context(), t, stated, d.counts.declaration, date, now)
-	if err != nil {
-		d.fail(w, r, err)
+	var b bytes.Buffer
+	if err := sheet.Write(&b, format); err != nil {
+		d.failSheet(w, r, format, err)
 		return
 	}
 	w.Header().Set("Content-Type", factsheet.ContentType(format))
-	if err := sheet.Write(w, format); err != nil {
-		d.log.ErrorContext(r.Context(), "writing fact sheet", "err", err)
-	}
+	w.Write(b.Bytes())
 }
 
-var _ = registry.OnTime
+// sheet computes the fact sheet a request asks for.
+func (d *Dashboard) sheet(r *http.Request) (*factsheet.Sheet, error) {
+	t := d.src.Treaty()
+	now, err := d.counts.sync(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	stated, err := d.counts.statedDates(r.Context(), now)
+	if err != nil {
+		return nil, err
+	}
+	date, err := dateParam(r, "date", factsheet.Latest(t, stated, treaty.DateOf(now)))
+	if err != nil {
+		return nil, err
+	}
+	return factsheet.ComputeWith(r.Context(), t, stated, d.counts.declaration, date, now)
+}
+
+// failSheet answers a fact sheet's error in the sheet's format.
+func (d *Dashboard) failSheet(w http.ResponseWriter, r *http.Request, format string, err error) {
+	status := statusOf(err)
+	if status >= 500 {
+		d.log.ErrorContext(r.Context(), "serving fact sheet", "path", r.URL.Path, "err", err)
+		err = errors.New("the fact sheet could not be computed; the node's log says why")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	switch format {
+	case "csv":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintln(w, err)
+	case "json":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+	default:
+		d.fail(w, r, err)
+	}
+}

@@ -40,6 +40,11 @@ type Source interface {
 	// real, e.g. "Item-level data simulated, calibrated to public
 	// aggregates"; empty for a real node.
 	Simulated() string
+	// Interpolated reports whether party's numbers on d are not figures
+	// it stated but interpolated between them (a simulation calibrated to
+	// published figures, where one was not published); the history draws
+	// them as hollow markers. Always false for a real node.
+	Interpolated(party string, d treaty.Date) bool
 }
 
 // LogHealth is what the dashboard shows about one log.

@@ -17,6 +17,7 @@
 //
 //	GET /                          overview: counts, limits, verdicts, margins on a date, under each reading
 //	GET /history                   the aggregates over time against the limits, as charts and a table
+//	GET /history.{csv,json}        the same series, to download (?reading=)
 //	GET /notifications             deadlines, late and missing notifications, acknowledgements
 //	GET /database                  facilities and items, with search
 //	GET /items/{party}/{uid}       one item's full history
@@ -37,6 +38,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +124,8 @@ func (d *Dashboard) routes() {
 	private := map[string]func(http.ResponseWriter, *http.Request) error{
 		"GET /{$}":                     d.overview,
 		"GET /history":                 d.history,
+		"GET /history.csv":             d.historyCSV,
+		"GET /history.json":            d.historyJSON,
 		"GET /notifications":           d.notifications,
 		"GET /database":                d.database,
 		"GET /items/{party}/{uid}":     d.item,
@@ -164,20 +168,29 @@ func badRequest(format string, args ...any) error {
 	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 }
 
-func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
+// statusOf returns the HTTP status that answers err.
+func statusOf(err error) int {
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
-		status = he.status
+		return he.status
 	case errors.Is(err, ErrNotFound):
-		status = http.StatusNotFound
+		return http.StatusNotFound
 	}
+	return http.StatusInternalServerError
+}
+
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	msg := err.Error()
 	if status >= 500 {
+		// The cause goes to the log, not to the visitor: it may name
+		// files, queries or templates.
 		d.log.ErrorContext(r.Context(), "serving page", "path", r.URL.Path, "err", err)
+		msg = "the page could not be shown; the dashboard's log says why"
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	d.render(w, r, status, "error", "Error", map[string]any{"Status": status, "StatusText": http.StatusText(status), "Message": err.Error()})
+	d.render(w, r, status, "error", "Error", map[string]any{"Status": status, "StatusText": http.StatusText(status), "Message": msg})
 }
 
 // page is what every template receives.
@@ -215,11 +228,18 @@ func dateParam(r *http.Request, name string, def treaty.Date) (treaty.Date, erro
 		return def, nil
 	}
 	dt, err := treaty.ParseDate(s)
-	if err != nil {
+	switch {
+	case err != nil && dateShape.MatchString(s):
+		return def, badRequest("%s %s: no such day", name, s)
+	case err != nil:
 		return def, badRequest("%s %q is not a date like 2020-09-01", name, s)
 	}
 	return dt, nil
 }
+
+// dateShape is the shape of a date, YYYY-MM-DD, whether the day exists
+// or not.
+var dateShape = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 // partyParam checks a party id from the path or query.
 func (d *Dashboard) partyParam(id string) (treaty.Party, error) {

@@ -295,6 +295,15 @@ func (s source) Simulated() string {
 	return "Item-level data simulated (seed " + fmt.Sprint(s.w.Sim.Seed) + "), calibrated to the published New START aggregates."
 }
 
+func (s source) Interpolated(party string, d treaty.Date) bool {
+	for _, t := range s.w.Sim.Calibration {
+		if t.Party == party && t.Date.Equal(d) {
+			return t.Interpolated
+		}
+	}
+	return false
+}
+
 func (s source) Logs(ctx context.Context) ([]web.LogHealth, error) {
 	var out []web.LogHealth
 	for _, p := range s.w.Sim.Parties {

@@ -1,0 +1,70 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// walkDates are the dates the page walk asks every page for: the first
+// of every year from 1990 to 2100, the days around entry into force and
+// expiry, and dates that do not exist or are not dates at all.
+func walkDates() []string {
+	var ds []string
+	for y := 1990; y <= 2100; y++ {
+		ds = append(ds, fmt.Sprintf("%d-01-01", y))
+	}
+	t := world.Treaty
+	for _, d := range []string{t.Dates.EntryIntoForce.AddDays(-1).String(), t.Dates.EntryIntoForce.String(), t.Expiry().String(), t.Expiry().AddDays(1).String()} {
+		ds = append(ds, d)
+	}
+	return append(ds, badValues...)
+}
+
+// badValues are query values no page accepts as a date, year, party or
+// reading.
+var badValues = []string{"", " ", "yesterday", "2020-02-30", "2020-13-01", "2021-02-29", "0000-01-01", "0001-01-01", "9999-12-31", "10000-01-01",
+	"-2020-01-01", "2020-1-1", "20200901", "2020-09-01T00:00:00Z", "<script>", "%00", strings.Repeat("9", 400), "USA", "null"}
+
+// walkPaths are every page with every query parameter it reads, date
+// standing for the value under test.
+var walkPaths = []string{
+	"/?date=%s", "/?date=%s&reading=rus-2022", "/?reading=%s", "/history?reading=%s",
+	"/notifications?year=%s", "/notifications?party=%s", "/notifications?type=%s", "/notifications?show=%s&year=2020",
+	"/database?date=%s", "/database?party=%s", "/database?q=%s", "/database?facility=%s&date=%s",
+	"/items/USA/%s", "/items/%s/USA-B2A-WHI-001", "/entries/USA/%s", "/entries/%s/0", "/proofs/USA/%s", "/proofs/%s/0",
+	"/logs?date=%s", "/treaty?date=%s",
+	"/factsheet.csv?date=%s", "/factsheet.json?date=%s", "/factsheet.html?date=%s",
+}
+
+// TestPageWalk asks every page for every date from 1990 to 2100 and for
+// bad values of every parameter: each answers a page or a clear 4xx,
+// never a 500, and an error page never shows template internals.
+func TestPageWalk(t *testing.T) {
+	srv := newServer(t, world.Source())
+	asked := 0
+	for _, p := range walkPaths {
+		start := time.Now()
+		for _, v := range walkDates() {
+			path := strings.ReplaceAll(p, "%s", url.QueryEscape(v))
+			if strings.HasPrefix(p, "/items/") || strings.HasPrefix(p, "/entries/") || strings.HasPrefix(p, "/proofs/") {
+				path = strings.ReplaceAll(p, "%s", url.PathEscape(v))
+			}
+			status, body := get(t, srv, path)
+			asked++
+			switch {
+			case status >= 500:
+				t.Errorf("GET %s: %d\n%s", path, status, excerpt(body))
+			case status != http.StatusOK && status != http.StatusBadRequest && status != http.StatusNotFound:
+				t.Errorf("GET %s: %d, want 200, 400 or 404", path, status)
+			case strings.Contains(body, "template:") || strings.Contains(body, "executing"):
+				t.Errorf("GET %s shows template internals:\n%s", path, excerpt(body))
+			}
+		}
+		t.Logf("%s: %v", p, time.Since(start))
+	}
+	t.Logf("%d requests", asked)
+}
