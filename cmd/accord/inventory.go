@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"accord/internal/declaration"
 	"accord/internal/office"
 	"accord/internal/treaty"
 )
@@ -25,7 +28,9 @@ func newInventoryCmd() *cobra.Command {
 		Short: "List what a party declared, as known at a time, about a date",
 		Long: `List the items a party declared, as known at TIME, about DATE: the
 treaty database rebuilt from the logs answers with every correction and
-late notification recorded by TIME, and none after.
+late notification recorded by TIME, and none after. If the party also
+declared counts (a per-type or aggregate declaration, accord log append),
+its latest on or before DATE follows the items.
 
 Examples:
   accord inventory --data usa --party USA --as-of 2020-09-01
@@ -55,16 +60,14 @@ Examples:
 			if err != nil {
 				return err
 			}
+			counts, err := o.Registry.Counts(ctx, party, d, known)
+			if err != nil {
+				return err
+			}
 			if asJSON {
-				return writeJSON(c.OutOrStdout(), items)
+				return writeJSON(c.OutOrStdout(), inventoryJSON{party, d, known, orEmpty(items), countsJSON(counts)})
 			}
-			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "UID\tTYPE\tCATEGORY\tSTATUS\tFACILITY\tWARHEADS")
-			for _, it := range items {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
-			}
-			fmt.Fprintf(tw, "%d items of %s as of %s, as known at %s\n", len(items), party, d, known.Format(time.RFC3339))
-			return tw.Flush()
+			return printInventory(c.OutOrStdout(), party, d, known, items, counts)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "the node's data directory (required)")
@@ -76,6 +79,66 @@ Examples:
 		c.MarkFlagRequired(f)
 	}
 	return c
+}
+
+// inventoryJSON is what inventory --json prints.
+type inventoryJSON struct {
+	Party   string             `json:"party"`
+	AsOf    treaty.Date        `json:"as_of"`
+	KnownAt time.Time          `json:"known_at"`
+	Items   []declaration.Item `json:"items"`
+	// Counts is the party's latest per-type or aggregate declaration on
+	// or before as_of, or null.
+	Counts *declaration.Set `json:"counts"`
+}
+
+func orEmpty(items []declaration.Item) []declaration.Item {
+	if items == nil {
+		return []declaration.Item{}
+	}
+	return items
+}
+
+func countsJSON(d *declaration.Declaration) *declaration.Set {
+	if d == nil {
+		return nil
+	}
+	s := &declaration.Set{Types: d.Types}
+	if d.Aggregate != nil {
+		s.Aggregates = []declaration.Aggregate{*d.Aggregate}
+	}
+	return s
+}
+
+// printInventory prints a party's items and, if it declared any, its
+// latest declared counts.
+func printInventory(w io.Writer, party string, d treaty.Date, known time.Time, items []declaration.Item, counts *declaration.Declaration) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "UID\tTYPE\tCATEGORY\tSTATUS\tFACILITY\tWARHEADS")
+	for _, it := range items {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
+	}
+	fmt.Fprintf(tw, "%d items of %s as of %s, as known at %s\n", len(items), party, d, known.Format(time.RFC3339))
+	if err := tw.Flush(); err != nil || counts == nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if a := counts.Aggregate; a != nil {
+		fmt.Fprintln(tw, "LIMIT\tDECLARED")
+		for _, id := range slices.Sorted(maps.Keys(a.Values)) {
+			fmt.Fprintf(tw, "%s\t%d\n", id, a.Values[id])
+		}
+		fmt.Fprintf(tw, "aggregates %s declared as of %s\n", party, counts.AsOf)
+		return tw.Flush()
+	}
+	fmt.Fprintln(tw, "TYPE\tCATEGORY\tSTATUS\tCOUNT\tWARHEADS")
+	total := 0
+	for _, tc := range counts.Types {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", tc.Type, tc.Category, tc.Status, tc.Count, tc.Warheads)
+		total += tc.Count
+	}
+	fmt.Fprintf(tw, "%d items in %d rows that %s declared per type as of %s\n", total, len(counts.Types), party, counts.AsOf)
+	return tw.Flush()
 }
 
 // parseTime reads an RFC 3339 time, or a date meaning its midnight UTC.

@@ -106,6 +106,8 @@ func printStatus(w io.Writer, all []*registry.Status) error {
 		}
 		if len(st.Verdicts.Parties) == 0 {
 			fmt.Fprintln(tw, "  (nothing declared)")
+		} else {
+			fmt.Fprintf(tw, "  counted\t%s\n", counted(st))
 		}
 		for _, q := range st.Inspections {
 			fmt.Fprintf(tw, "  inspections %s\t%d/%d\ttreaty year from %s\n", q.Type, q.Used, q.PerYear, q.Year)
@@ -131,6 +133,18 @@ func printStatus(w io.Writer, all []*registry.Status) error {
 		}
 	}
 	return nil
+}
+
+// counted says what a status's verdicts count.
+func counted(st *registry.Status) string {
+	d := st.Verdicts.Parties[0].Declared
+	switch st.Counted {
+	case "types":
+		return fmt.Sprintf("declared counts per type as of %s", d)
+	case "aggregates":
+		return fmt.Sprintf("declared aggregates as of %s", d)
+	}
+	return fmt.Sprintf("items in the treaty database on %s", d)
 }
 
 func ref(r *registry.Ref) string {

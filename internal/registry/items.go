@@ -3,6 +3,8 @@ package registry
 import (
 	"fmt"
 	"slices"
+
+	"accord/entry"
 )
 
 // items checks what n states about items and adds its facts to p. except
@@ -24,7 +26,11 @@ func (r *Registry) items(s *session, p *plan, n *Notification, except int64) err
 		if p.corrects != nil {
 			before = *p.corrects
 		}
-		has, err := s.hasData(p.rec.Party, before)
+		partOf := ""
+		if p.rec.Kind == entry.Declaration {
+			partOf = p.rec.Effective.String()
+		}
+		has, err := s.hasData(p.rec.Party, before, partOf)
 		if err != nil {
 			return err
 		}

@@ -24,6 +24,10 @@ func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date
 		return nil, err
 	}
 	defer s.end()
+	return r.inventory(s, party, asOf, knownAt)
+}
+
+func (r *Registry) inventory(s *session, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.Item, error) {
 	k := fmtTime(knownAt)
 	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h
 		WHERE party = ? AND effective <= ? AND recorded <= ?
@@ -59,10 +63,24 @@ func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date
 	return out, rows.Err()
 }
 
-// Declaration returns party's inventory on asOf as known at knownAt as a
-// declaration, ready for engine.Evaluate.
+// Declaration returns what party declared it held on asOf, as known at
+// knownAt, ready for engine.Evaluate: the latest statement of holdings on
+// or before asOf wins. When that is a per-type or aggregate declaration
+// (declared counts), the declaration holds its counts and is dated on
+// it; otherwise it holds the party's items on asOf (Inventory), dated
+// asOf. On one date, declared counts win over an item-level statement
+// (docs/database.md, "Declarations").
 func (r *Registry) Declaration(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) (*declaration.Declaration, error) {
-	items, err := r.Inventory(ctx, party, asOf, knownAt)
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	d, err := r.declaredCounts(s, party, asOf, knownAt)
+	if err != nil || d != nil {
+		return d, err
+	}
+	items, err := r.inventory(s, party, asOf, knownAt)
 	if err != nil {
 		return nil, err
 	}

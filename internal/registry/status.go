@@ -20,6 +20,11 @@ type Status struct {
 	// Verdicts are the engine's verdicts on the party's inventory on the
 	// day of At, as known at At.
 	Verdicts engine.Result `json:"verdicts"`
+	// Counted is what the verdicts count: "items" (the treaty database's
+	// items on the day), "types" or "aggregates" (the counts of the
+	// party's latest per-type or aggregate declaration, dated
+	// Verdicts.Parties[0].Declared), or "" when nothing is declared.
+	Counted string `json:"counted"`
 	// Inspections are the inspections the party conducted in the current
 	// treaty year, against each type's quota.
 	Inspections []Quota `json:"inspections"`
@@ -66,8 +71,13 @@ func (r *Registry) Status(ctx context.Context, party string, now time.Time, read
 		return nil, err
 	}
 	var decls []*declaration.Declaration
-	if len(decl.Items) > 0 {
-		decls = append(decls, decl)
+	switch {
+	case decl.Aggregate != nil:
+		decls, st.Counted = append(decls, decl), declaration.LevelAggregates
+	case len(decl.Types) > 0:
+		decls, st.Counted = append(decls, decl), declaration.LevelTypes
+	case len(decl.Items) > 0:
+		decls, st.Counted = append(decls, decl), declaration.LevelItems
 	}
 	if st.Verdicts, err = engine.Evaluate(r.t, day, reading, decls); err != nil {
 		return nil, err
@@ -134,7 +144,7 @@ func (r *Registry) upcoming(s *session, party string, now time.Time) ([]Upcoming
 		if !req.Due.After(now) {
 			continue
 		}
-		_, ok, err := s.sent(party, req, r.periodic(req.Type), now)
+		_, ok, _, err := s.sent(party, req, r.periodic(req.Type), now)
 		if err != nil {
 			return nil, err
 		}
