@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"accord/entry"
 	"accord/internal/declaration"
 	"accord/internal/treaty"
 )
@@ -65,13 +64,10 @@ func (r *Registry) declaration(s *session, p *plan) error {
 	return nil
 }
 
-// parseDeclaration reads the body of a declaration entry: the canonical
-// JSON of a declaration of the log's party, every row as of the entry's
-// effective date (or undated).
+// parseDeclaration reads the body of a declaration entry (canonical JSON,
+// which package entry checks): a declaration of the log's party, every
+// row as of the entry's effective date (or undated).
 func (r *Registry) parseDeclaration(rec *Record) (*declaration.Set, error) {
-	if c, err := entry.CanonicalJSON(rec.Body); err != nil || !bytes.Equal(c, rec.Body) {
-		return nil, refuse(ErrMalformed, "a declaration body is canonical JSON")
-	}
 	set, err := declaration.Load(r.t, "declaration", bytes.NewReader(rec.Body))
 	if err != nil {
 		return nil, refuse(ErrMalformed, "%v", err)
@@ -100,7 +96,7 @@ func levelOf(set *declaration.Set) (string, error) {
 	}
 	switch len(levels) {
 	case 0:
-		return "", refuse(ErrFields, "a declaration states at least one row")
+		return "", refuse(ErrFields, "a declaration states no rows")
 	case 1:
 		return levels[0], nil
 	}
