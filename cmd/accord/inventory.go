@@ -118,7 +118,7 @@ func printInventory(w io.Writer, party string, d treaty.Date, known time.Time, i
 	for _, it := range items {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
 	}
-	fmt.Fprintf(tw, "%d items of %s as of %s, as known at %s\n", len(items), party, d, known.Format(time.RFC3339))
+	fmt.Fprintf(tw, "%s of %s as of %s, as known at %s\n", plural(uint64(len(items)), "item", "items"), party, d, known.Format(time.RFC3339))
 	if err := tw.Flush(); err != nil || counts == nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func printInventory(w io.Writer, party string, d treaty.Date, known time.Time, i
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", tc.Type, tc.Category, tc.Status, tc.Count, tc.Warheads)
 		total += tc.Count
 	}
-	fmt.Fprintf(tw, "%d items in %d rows that %s declared per type as of %s\n", total, len(counts.Types), party, counts.AsOf)
+	fmt.Fprintf(tw, "%s in %s that %s declared per type as of %s\n", plural(uint64(total), "item", "items"), plural(uint64(len(counts.Types)), "row", "rows"), party, counts.AsOf)
 	return tw.Flush()
 }
 
@@ -171,7 +171,7 @@ Example:
 				return err
 			}
 			bar.done()
-			fmt.Fprintf(c.OutOrStdout(), "reindexed %s: %d entries\n", dir, bar.n)
+			fmt.Fprintf(c.OutOrStdout(), "reindexed %s: %s\n", dir, plural(bar.n, "entry", "entries"))
 			return nil
 		},
 	}

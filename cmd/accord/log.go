@@ -483,7 +483,7 @@ func printVerified(w io.Writer, res *ledger.Verified, asJSON bool) error {
 		return json.NewEncoder(w).Encode(map[string]any{"origin": cp.Origin, "size": cp.Size,
 			"root": root, "seen_before": res.Seen, "previous_size": res.Previous, "kinds": res.Kinds})
 	}
-	fmt.Fprintf(w, "%s: %d entries verified, root %s\n", cp.Origin, cp.Size, root)
+	fmt.Fprintf(w, "%s: %s verified, root %s\n", cp.Origin, plural(cp.Size, "entry", "entries"), root)
 	if res.Seen {
 		fmt.Fprintf(w, "consistent with the checkpoint of size %d seen before\n", res.Previous)
 	} else {
@@ -622,7 +622,7 @@ func runVerifyProof(w io.Writer, file, vkey, entryFile string, asJSON bool) erro
 		return json.NewEncoder(w).Encode(map[string]any{"origin": cp.Origin, "index": r.Index, "size": cp.Size,
 			"kind": e.Kind, "effective": e.Effective.Format(time.DateOnly), "created": e.Created})
 	}
-	fmt.Fprintf(w, "entry %d of %s is in the log of %d entries: %s effective %s, created %s\n",
-		r.Index, cp.Origin, cp.Size, e.Kind, e.Effective.Format(time.DateOnly), e.Created.Format(time.RFC3339))
+	fmt.Fprintf(w, "entry %d of %s is in the log of %s: %s effective %s, created %s\n",
+		r.Index, cp.Origin, plural(cp.Size, "entry", "entries"), e.Kind, e.Effective.Format(time.DateOnly), e.Created.Format(time.RFC3339))
 	return nil
 }

@@ -96,3 +96,12 @@ func main() {
 	stop()
 	os.Exit(code)
 }
+
+// plural returns "1 entry" or "n entries": n and the noun that agrees
+// with it.
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
