@@ -35,11 +35,7 @@ type declared struct {
 // items, as a full statement of holdings states them; per-type and
 // aggregate rows become declared counts.
 func (r *Registry) declaration(s *session, p *plan) error {
-	set, err := r.parseDeclaration(p.rec)
-	if err != nil {
-		return err
-	}
-	level, err := levelOf(set)
+	set, level, err := ParseDeclaration(r.t, p.rec)
 	if err != nil {
 		return err
 	}
@@ -64,23 +60,26 @@ func (r *Registry) declaration(s *session, p *plan) error {
 	return nil
 }
 
-// parseDeclaration reads the body of a declaration entry (canonical JSON,
-// which package entry checks): a declaration of the log's party, every
-// row as of the entry's effective date (or undated).
-func (r *Registry) parseDeclaration(rec *Record) (*declaration.Set, error) {
-	set, err := declaration.Load(r.t, "declaration", bytes.NewReader(rec.Body))
+// ParseDeclaration reads the body of a declaration entry of t (canonical
+// JSON, which package entry checks) on its own, without a database: a
+// declaration of the log's party, every row as of the entry's effective
+// date (or undated), at one level, which it returns. It returns a
+// *Refusal if the body breaks a rule.
+func ParseDeclaration(t *treaty.Treaty, rec *Record) (*declaration.Set, string, error) {
+	set, err := declaration.Load(t, "declaration", bytes.NewReader(rec.Body))
 	if err != nil {
-		return nil, refuse(ErrMalformed, "%v", err)
+		return nil, "", refuse(ErrMalformed, "%v", err)
 	}
-	for _, d := range set.Declarations(r.t) {
+	for _, d := range set.Declarations(t) {
 		if d.Party != rec.Party {
-			return nil, refuse(ErrFields, "a declaration in %s's log declares party %s", rec.Party, d.Party)
+			return nil, "", refuse(ErrFields, "a declaration in %s's log declares party %s", rec.Party, d.Party)
 		}
 		if !d.AsOf.IsZero() && !d.AsOf.Equal(rec.Effective) {
-			return nil, refuse(ErrFields, "a declaration effective %s declares holdings as of %s", rec.Effective, d.AsOf)
+			return nil, "", refuse(ErrFields, "a declaration effective %s declares holdings as of %s", rec.Effective, d.AsOf)
 		}
 	}
-	return set, nil
+	level, err := levelOf(set)
+	return set, level, err
 }
 
 // levelOf returns the one level set's rows are at.
