@@ -147,6 +147,9 @@ func parseTime(s string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	d, err := treaty.ParseDate(s)
+	if err != nil && len(s) == len(treaty.DateLayout) {
+		return time.Time{}, err // a date, in the right form, that does not exist
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("invalid time %q: want RFC 3339 (2020-10-01T12:00:00Z) or YYYY-MM-DD", s)
 	}

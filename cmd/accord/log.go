@@ -166,7 +166,7 @@ func effectiveDate(t *treaty.Treaty, set *declaration.Set, party, flag string) (
 	if flag != "" {
 		d, err := treaty.ParseDate(flag)
 		if err != nil {
-			return treaty.Date{}, fmt.Errorf("--effective %q is not YYYY-MM-DD", flag)
+			return treaty.Date{}, fmt.Errorf("--effective: %w", err)
 		}
 		given = d
 	}

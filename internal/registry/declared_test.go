@@ -166,7 +166,7 @@ func TestDeclarationRefused(t *testing.T) {
 			"types":[{"party":"USA","type":"x","category":"icbm","status":"deployed","count":1,"warheads":1}]}`, "at one level, not items and types"},
 		{"added to aggregates", "USA", "2020-09-01", `{"types":[{"party":"USA","type":"x","category":"icbm","status":"deployed","count":1,"warheads":1}]}`,
 			"already declared its holdings of 2020-09-01 as aggregates"},
-		{"unknown status", "USA", "2021-03-01", `{"types":[{"party":"USA","type":"x","category":"icbm","status":"gone","count":1,"warheads":1}]}`, `unknown status "gone"`},
+		{"unknown status", "USA", "2021-03-01", `{"types":[{"party":"USA","type":"x","category":"icbm","status":"gone","count":1,"warheads":1}]}`, `unknown status "gone" in treaty newstart (statuses: deployed, non_deployed, test, training, converted, eliminated)`},
 		{"no rows", "USA", "2021-03-01", `{}`, "no rows"},
 	} {
 		_, err := n.declare(c.party, c.eff, "2021-04-01T00:00:00Z", c.body)
@@ -174,6 +174,11 @@ func TestDeclarationRefused(t *testing.T) {
 		if !errors.As(err, &ref) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want a refusal saying %q", c.name, err, c.want)
 		}
+	}
+	// A notification naming an unknown status lists the valid ones too.
+	_, err := n.send("USA", "2021-03-01", "2021-03-02T00:00:00Z", &Notification{Type: "change_in_data", Items: []Item{{UID: "A", Status: "gone"}}})
+	if err == nil || !strings.HasSuffix(err.Error(), `newstart has no status "gone" (statuses: deployed, non_deployed, test, training, converted, eliminated)`) {
+		t.Errorf("unknown status in a notification: %v", err)
 	}
 	if dump(t, n.reg) != before {
 		t.Error("a refused declaration changed the database")

@@ -65,10 +65,10 @@ func (r *Registry) factOf(p *plan, n *Notification, it Item) (fact, error) {
 		return f, nil
 	}
 	if it.Category != "" && !r.t.HasCategory(it.Category) {
-		return f, refuseItem(ErrFields, it.UID, "%s has no item category %q", r.t.ID, it.Category)
+		return f, refuseItem(ErrFields, it.UID, "%s has no item category %q (categories: %s)", r.t.ID, it.Category, r.t.CategoryList())
 	}
 	if it.Status != "" && !r.t.HasStatus(it.Status) {
-		return f, refuseItem(ErrFields, it.UID, "%s has no status %q", r.t.ID, it.Status)
+		return f, refuseItem(ErrFields, it.UID, "%s has no status %q (statuses: %s)", r.t.ID, it.Status, r.t.StatusList())
 	}
 	if it.Warheads != nil && *it.Warheads < 0 {
 		return f, refuseItem(ErrNegative, it.UID, "warheads %d: a count is never negative", *it.Warheads)
