@@ -228,6 +228,17 @@ func TestLogAppendLarge(t *testing.T) {
 	if code, out := runAccord(t, "log", "verify", "--trust-store", t.TempDir(), dir); code != 0 {
 		t.Fatal(out)
 	}
+	// The parts are one statement of holdings, counted as items: the
+	// latest statement, later than the per-type one of entry 0.
+	if code, out := runAccord(t, "inventory", "--data", dir, "--party", "USA", "--as-of", "2021-03-01"); code != 0 ||
+		!strings.Contains(out, "\n800 items of USA as of 2021-03-01") || !strings.Contains(out, "declared per type as of 2020-09-01") {
+		t.Fatalf("inventory: exit %d\n%s", code, out)
+	}
+	code, out := runAccord(t, "status", "--data", dir, "--party", "USA", "--as-of", "2100-01-01")
+	if code != 0 || !strings.Contains(out, "counted                     items in the treaty database on 2100-01-01") ||
+		!strings.Contains(out, "warheads                    1599/1550") || strings.Contains(out, "omitted") {
+		t.Fatalf("status: exit %d\n%s", code, out)
+	}
 }
 
 // TestSplitDeclaration checks that every part is within the limit, that
