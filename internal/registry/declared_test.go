@@ -207,3 +207,38 @@ func TestFollowed(t *testing.T) {
 }
 
 func treatyDate(s string) trt.Date { return trt.MustDate(s) }
+
+// TestOmittedParts: a six-month update sent as several notifications of
+// one date is one statement: together they must name every item held.
+func TestOmittedParts(t *testing.T) {
+	n := newTestNode(t)
+	n.mustSend("USA", "2011-02-05", "2011-02-06T00:00:00Z", &Notification{Type: "initial_data", Items: []Item{
+		item("A", "Minuteman III", "icbm", "deployed", "Malmstrom", 1), item("B", "Minuteman III", "icbm", "deployed", "Malmstrom", 1),
+		item("C", "Minuteman III", "icbm", "deployed", "Malmstrom", 1)}})
+	for _, uid := range []string{"A", "B"} {
+		n.mustSend("USA", "2011-09-01", "2011-09-02T00:00:00Z", &Notification{Type: "six_month_update", Items: []Item{
+			item(uid, "Minuteman III", "icbm", "deployed", "Malmstrom", 1)}})
+	}
+	omitted := func() []string {
+		fs, err := n.reg.Findings(n.ctx, "USA", mustTime("2011-10-01T00:00:00Z"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			if f.Kind == FindingOmitted {
+				out = append(out, f.Effective.String()+": "+f.Reason)
+			}
+		}
+		return out
+	}
+	want := "2011-09-01: the statement of holdings as of 2011-09-01 leaves out items the database held on that date: C"
+	if got := omitted(); len(got) != 1 || got[0] != want {
+		t.Errorf("omitted %q, want %q", got, want)
+	}
+	n.mustSend("USA", "2011-09-01", "2011-09-03T00:00:00Z", &Notification{Type: "six_month_update", Items: []Item{
+		item("C", "Minuteman III", "icbm", "deployed", "Malmstrom", 1)}})
+	if got := omitted(); len(got) != 0 {
+		t.Errorf("the three parts name every item, yet %q", got)
+	}
+}

@@ -17,14 +17,14 @@ const FindingOmitted = "omitted"
 // maxNamed bounds the items or groups one omission finding names.
 const maxNamed = 10
 
-// A statement is one full statement of holdings: a notification whose
-// type's effect is data, or every declaration entry of one date and level.
+// A statement is one full statement of holdings: the notifications of one
+// data type (effect data) and date, or the declarations of one date.
 type statement struct {
 	typ      string // the notification type, or "declaration"
 	level    string // for a declaration, its level
 	date     treaty.Date
 	last     Ref       // its last entry
-	recorded time.Time // when its last entry was recorded
+	recorded time.Time // when its last part was recorded
 	idx      []uint64  // its entries
 }
 
@@ -79,9 +79,10 @@ func omission(party string, st statement, left []string) Finding {
 }
 
 // statements lists party's applied full statements of holdings recorded
-// at or before now and not corrected by then, in log order of their last
-// entry. A declaration's parts (its entries of one date) are one
-// statement.
+// at or before now and not corrected by then, in log order of their first
+// entry. A statement too large for one entry is recorded in parts: every
+// data notification of one type and date, or every declaration of one
+// date, is one statement.
 func (s *session) statements(party string, now time.Time) ([]statement, error) {
 	k := fmtTime(now)
 	rows, err := s.query(`SELECT origin, idx, leaf_hash, kind, type, effective, recorded FROM entries e
@@ -94,7 +95,7 @@ func (s *session) statements(party string, now time.Time) ([]statement, error) {
 	}
 	defer rows.Close()
 	var out []statement
-	byDate := map[string]int{} // a declaration's date → its statement in out
+	parts := map[string]int{} // type and date → its statement in out
 	for rows.Next() {
 		var ref Ref
 		var hash []byte
@@ -106,12 +107,17 @@ func (s *session) statements(party string, now time.Time) ([]statement, error) {
 		st := statement{typ: typ, date: parseDate(eff), last: ref, recorded: parseTime(rec), idx: []uint64{ref.Index}}
 		if kind == "declaration" {
 			st.typ, st.level = "declaration", typ
-			if i, ok := byDate[eff]; ok {
-				out[i].last, out[i].recorded, out[i].idx = ref, st.recorded, append(out[i].idx, ref.Index)
-				continue
-			}
-			byDate[eff] = len(out)
 		}
+		key := st.typ + " " + eff
+		if i, ok := parts[key]; ok {
+			p := &out[i]
+			p.last, p.idx = ref, append(p.idx, ref.Index)
+			if st.recorded.After(p.recorded) {
+				p.recorded = st.recorded
+			}
+			continue
+		}
+		parts[key] = len(out)
 		out = append(out, st)
 	}
 	return out, rows.Err()
