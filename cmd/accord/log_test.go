@@ -388,3 +388,28 @@ func TestLogVerifyForkEvidence(t *testing.T) {
 		t.Fatalf("accord evidence verify: exit %d, %s", code, out)
 	}
 }
+
+// TestLeafHashesAgree: the leaf hash log append prints is the one log
+// show and status print, in the same hex, so it can be copied from one
+// to the other (a correction names an entry by it).
+func TestLeafHashesAgree(t *testing.T) {
+	dir := newNode(t)
+	code, out := runAccord(t, "log", "append", "--data", dir, "--json", "../../testdata/us-2020-09-01-types.csv")
+	var appended struct {
+		LeafHash string `json:"leaf_hash"`
+	}
+	if err := json.Unmarshal([]byte(out), &appended); code != 0 || err != nil || len(appended.LeafHash) != 64 {
+		t.Fatalf("log append: exit %d, %v\n%s", code, err, out)
+	}
+	if code, out := runAccord(t, "log", "show", "--data", dir, "--json"); code != 0 || !strings.Contains(out, `"leaf_hash":"`+appended.LeafHash+`"`) {
+		t.Errorf("log show does not print %s:\n%s", appended.LeafHash, out)
+	}
+	// The declaration, recorded after its deadline, is a late update:
+	// status names its entry by the same hash.
+	if code, out := runAccord(t, "status", "--data", dir, "--party", "USA", "--json"); code != 0 || !strings.Contains(out, `"leaf_hash": "`+appended.LeafHash+`"`) {
+		t.Errorf("status does not name the entry by %s:\n%s", appended.LeafHash, out)
+	}
+	if code, out := runAccord(t, "log", "show", "--data", dir); code != 0 || !strings.Contains(out, " "+appended.LeafHash[:16]+"\n") {
+		t.Errorf("log show's table does not begin the hash with %s:\n%s", appended.LeafHash[:16], out)
+	}
+}
