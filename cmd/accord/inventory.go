@@ -54,7 +54,7 @@ Examples:
 			}
 			defer o.Close(ctx)
 			if _, ok := o.Treaty.Party(party); !ok {
-				return fmt.Errorf("--party: %q is not a party to %s", party, o.Treaty.ID)
+				return fmt.Errorf("--party: %q is not a party to %s (parties: %s)", party, o.Treaty.ID, partyIDs(o.Treaty))
 			}
 			items, err := o.Registry.Inventory(ctx, party, d, known)
 			if err != nil {

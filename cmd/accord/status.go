@@ -23,8 +23,11 @@ func newStatusCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status --data DIR [--as-of DATE] [--party P]",
 		Short: "Each party's verdicts, inspections, deadlines and findings",
-		Long: `For each party (or one): the treaty engine's verdicts on its treaty
-database, inspections used against quota this treaty year, notifications
+		Long: `For each party (or one): the treaty engine's verdicts on its latest
+statement of holdings in the treaty database (the "counted" line says
+which: its items, or the counts of a per-type or aggregate declaration
+appended with accord log append), inspections used against quota this
+treaty year, notifications
 due in the next 30 days, late and missing notifications, and unacknowledged
 entries, and the split-view evidence the node holds against a party's log,
 as known at the end of DATE (default: now).
@@ -65,7 +68,7 @@ Examples:
 				all = append(all, st)
 			}
 			if len(all) == 0 {
-				return fmt.Errorf("--party: %q is not a party to %s", party, o.Treaty.ID)
+				return fmt.Errorf("--party: %q is not a party to %s (parties: %s)", party, o.Treaty.ID, partyIDs(o.Treaty))
 			}
 			if asJSON {
 				err = writeJSON(c.OutOrStdout(), all)
