@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"accord/internal/declaration"
+	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/treaty"
 )
@@ -56,18 +56,14 @@ Examples:
 			if _, ok := o.Treaty.Party(party); !ok {
 				return fmt.Errorf("--party: %q is not a party to %s (parties: %s)", party, o.Treaty.ID, partyIDs(o.Treaty))
 			}
-			items, err := o.Registry.Inventory(ctx, party, d, known)
-			if err != nil {
-				return err
-			}
-			counts, err := o.Registry.Counts(ctx, party, d, known)
+			inv, err := node.ReadInventory(ctx, o.Registry, party, d, known)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return writeJSON(c.OutOrStdout(), inventoryJSON{party, d, known, orEmpty(items), countsJSON(counts)})
+				return writeJSON(c.OutOrStdout(), inv)
 			}
-			return printInventory(c.OutOrStdout(), party, d, known, items, counts)
+			return printInventory(c.OutOrStdout(), inv)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "the node's data directory (required)")
@@ -81,63 +77,35 @@ Examples:
 	return c
 }
 
-// inventoryJSON is what inventory --json prints.
-type inventoryJSON struct {
-	Party   string             `json:"party"`
-	AsOf    treaty.Date        `json:"as_of"`
-	KnownAt time.Time          `json:"known_at"`
-	Items   []declaration.Item `json:"items"`
-	// Counts is the party's latest per-type or aggregate declaration on
-	// or before as_of, or null.
-	Counts *declaration.Set `json:"counts"`
-}
-
-func orEmpty(items []declaration.Item) []declaration.Item {
-	if items == nil {
-		return []declaration.Item{}
-	}
-	return items
-}
-
-func countsJSON(d *declaration.Declaration) *declaration.Set {
-	if d == nil {
-		return nil
-	}
-	s := &declaration.Set{Types: d.Types}
-	if d.Aggregate != nil {
-		s.Aggregates = []declaration.Aggregate{*d.Aggregate}
-	}
-	return s
-}
-
 // printInventory prints a party's items and, if it declared any, its
 // latest declared counts.
-func printInventory(w io.Writer, party string, d treaty.Date, known time.Time, items []declaration.Item, counts *declaration.Declaration) error {
+func printInventory(w io.Writer, inv *node.Inventory) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "UID\tTYPE\tCATEGORY\tSTATUS\tFACILITY\tWARHEADS")
-	for _, it := range items {
+	for _, it := range inv.Items {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
 	}
-	fmt.Fprintf(tw, "%s of %s as of %s, as known at %s\n", plural(uint64(len(items)), "item", "items"), party, d, known.Format(time.RFC3339))
-	if err := tw.Flush(); err != nil || counts == nil {
+	fmt.Fprintf(tw, "%s of %s as of %s, as known at %s\n", plural(uint64(len(inv.Items)), "item", "items"), inv.Party, inv.AsOf, inv.KnownAt.Format(time.RFC3339))
+	if err := tw.Flush(); err != nil || inv.Counts == nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	if a := counts.Aggregate; a != nil {
+	if as := inv.Counts.Aggregates; len(as) > 0 {
+		a := as[0]
 		fmt.Fprintln(tw, "LIMIT\tDECLARED")
 		for _, id := range slices.Sorted(maps.Keys(a.Values)) {
 			fmt.Fprintf(tw, "%s\t%d\n", id, a.Values[id])
 		}
-		fmt.Fprintf(tw, "aggregates %s declared as of %s\n", party, counts.AsOf)
+		fmt.Fprintf(tw, "aggregates %s declared as of %s\n", inv.Party, a.AsOf)
 		return tw.Flush()
 	}
 	fmt.Fprintln(tw, "TYPE\tCATEGORY\tSTATUS\tCOUNT\tWARHEADS")
 	total := 0
-	for _, tc := range counts.Types {
+	for _, tc := range inv.Counts.Types {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", tc.Type, tc.Category, tc.Status, tc.Count, tc.Warheads)
 		total += tc.Count
 	}
-	fmt.Fprintf(tw, "%s in %s that %s declared per type as of %s\n", plural(uint64(total), "item", "items"), plural(uint64(len(counts.Types)), "row", "rows"), party, counts.AsOf)
+	fmt.Fprintf(tw, "%s in %s that %s declared per type as of %s\n", plural(uint64(total), "item", "items"), plural(uint64(len(inv.Counts.Types)), "row", "rows"), inv.Party, inv.Counts.Types[0].AsOf)
 	return tw.Flush()
 }
 
