@@ -36,23 +36,24 @@ type statement struct {
 // compared: they are counted, not listed.
 func (r *Registry) omitted(s *session, party string, now time.Time) ([]Finding, error) {
 	sts, err := s.statements(party, now)
+	if err != nil || len(sts) == 0 {
+		return nil, err
+	}
+	h, err := s.history(party)
 	if err != nil {
 		return nil, err
 	}
 	var out []Finding
 	for _, st := range sts {
-		held, err := r.inventory(s, party, st.date, st.recorded)
-		if err != nil || len(held) == 0 {
-			if err != nil {
-				return nil, err
-			}
+		held := h.held(r.t, st.date.String(), fmtTime(st.recorded))
+		if len(held) == 0 {
 			continue
 		}
 		var left []string
 		if st.level == levelTypes {
 			left, err = r.typesLeftOut(s, party, st, now, held)
 		} else {
-			left, err = s.itemsLeftOut(st, held)
+			left = h.leftOut(st, held)
 		}
 		if err != nil {
 			return nil, err
@@ -62,6 +63,98 @@ func (r *Registry) omitted(s *session, party string, now time.Time) ([]Finding, 
 		}
 	}
 	return out, nil
+}
+
+// A history is what the statements of a party are checked against: every
+// fact about its items that states a type, category or status (moves and
+// warhead changes make no item held or not), read once, in uid,
+// effective-date and log order.
+type history struct {
+	facts     []fact
+	corrected map[uint64]string // entry index → when it was first corrected
+}
+
+func (s *session) history(party string) (*history, error) {
+	rows, err := s.query(`SELECT uid, effective, idx, recorded, type, category, status FROM item_history
+		WHERE party = ? AND (type IS NOT NULL OR category IS NOT NULL OR status IS NOT NULL) ORDER BY uid, effective, idx`, party)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	h := &history{corrected: map[uint64]string{}}
+	for rows.Next() {
+		var f fact
+		if err := rows.Scan(&f.uid, &f.effective, &f.idx, &f.recorded, &f.typ, &f.category, &f.status); err != nil {
+			return nil, err
+		}
+		h.facts = append(h.facts, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return h, s.corrections(party, h.corrected)
+}
+
+// corrections records when each corrected entry of party's log was first
+// corrected.
+func (s *session) corrections(party string, into map[uint64]string) error {
+	rows, err := s.query(`SELECT idx, min(recorded) FROM corrections WHERE origin = (SELECT origin FROM logs WHERE party = ?) GROUP BY idx`, party)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx uint64
+		var at string
+		if err := rows.Scan(&idx, &at); err != nil {
+			return err
+		}
+		into[idx] = at
+	}
+	return rows.Err()
+}
+
+// held returns the items on date d as known at k, as Inventory does, with
+// their type, category and status.
+func (h *history) held(t *treaty.Treaty, d, k string) []declaration.Item {
+	var out []declaration.Item
+	for i := 0; i < len(h.facts); {
+		j := i
+		var st itemState
+		for ; j < len(h.facts) && h.facts[j].uid == h.facts[i].uid; j++ {
+			f := &h.facts[j]
+			if c, ok := h.corrected[f.idx]; f.effective <= d && f.recorded <= k && (!ok || c > k) {
+				st.set(f)
+			}
+		}
+		if st.Category != "" && st.Status != "" && !isFinal(t, st.Status) {
+			out = append(out, declaration.Item{UID: h.facts[i].uid, Type: st.Type, Category: st.Category, Status: st.Status})
+		}
+		i = j
+	}
+	return out
+}
+
+// leftOut returns the UIDs of held that the statement's entries do not
+// name.
+func (h *history) leftOut(st statement, held []declaration.Item) []string {
+	parts := map[uint64]bool{}
+	for _, idx := range st.idx {
+		parts[idx] = true
+	}
+	named := map[string]bool{}
+	for _, f := range h.facts {
+		if parts[f.idx] {
+			named[f.uid] = true
+		}
+	}
+	var left []string
+	for _, it := range held {
+		if !named[it.UID] {
+			left = append(left, it.UID)
+		}
+	}
+	return left
 }
 
 func omission(party string, st statement, left []string) Finding {
@@ -121,28 +214,6 @@ func (s *session) statements(party string, now time.Time) ([]statement, error) {
 		out = append(out, st)
 	}
 	return out, rows.Err()
-}
-
-// itemsLeftOut returns the UIDs of held that the statement's entries do
-// not name.
-func (s *session) itemsLeftOut(st statement, held []declaration.Item) ([]string, error) {
-	named := map[string]bool{}
-	for _, idx := range st.idx {
-		facts, err := s.factsOf(st.last.Origin, idx)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range facts {
-			named[f.uid] = true
-		}
-	}
-	var left []string
-	for _, it := range held {
-		if !named[it.UID] {
-			left = append(left, it.UID)
-		}
-	}
-	return left, nil
 }
 
 // typesLeftOut returns, for each type, category and status of which the

@@ -199,11 +199,16 @@ func (r *Registry) Facilities(ctx context.Context, party string) ([]Facility, er
 // merge applies facts in order, each setting the values it states.
 func merge(facts []fact) itemState {
 	var s itemState
-	for _, f := range facts {
-		s.Type, s.Category, s.Status, s.Facility = deref(f.typ, s.Type), deref(f.category, s.Category), deref(f.status, s.Status), deref(f.facility, s.Facility)
-		if f.warheads != nil {
-			s.Warheads = int(*f.warheads)
-		}
+	for i := range facts {
+		s.set(&facts[i])
 	}
 	return s
+}
+
+// set sets the values f states.
+func (s *itemState) set(f *fact) {
+	s.Type, s.Category, s.Status, s.Facility = deref(f.typ, s.Type), deref(f.category, s.Category), deref(f.status, s.Status), deref(f.facility, s.Facility)
+	if f.warheads != nil {
+		s.Warheads = int(*f.warheads)
+	}
 }
