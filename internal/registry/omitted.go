@@ -29,9 +29,10 @@ type statement struct {
 }
 
 // omitted finds the full statements of party's holdings, as known at now,
-// that leave out items the database held on their date, as known when
-// the statement was made: item-level statements that do not name an
-// item, per-type declarations that declare fewer items of a type,
+// that leave out items the database holds on their date, as known at now
+// (so an elimination notified late, after a statement that rightly left
+// the item out, is no omission): item-level statements that do not name
+// an item, per-type declarations that declare fewer items of a type,
 // category and status than the database holds. Aggregates are not
 // compared: they are counted, not listed.
 func (r *Registry) omitted(s *session, party string, now time.Time) ([]Finding, error) {
@@ -45,7 +46,7 @@ func (r *Registry) omitted(s *session, party string, now time.Time) ([]Finding, 
 	}
 	var out []Finding
 	for _, st := range sts {
-		held := h.held(r.t, st.date.String(), fmtTime(st.recorded))
+		held := h.held(r.t, st, fmtTime(now))
 		if len(held) == 0 {
 			continue
 		}
@@ -114,21 +115,25 @@ func (s *session) corrections(party string, into map[uint64]string) error {
 	return rows.Err()
 }
 
-// held returns the items on date d as known at k, as Inventory does, with
-// their type, category and status.
-func (h *history) held(t *treaty.Treaty, d, k string) []declaration.Item {
+// held returns the items the database holds, as known at k, at statement
+// st, with their type, category and status: as Inventory does on its
+// date, but leaving out the facts of its date that come after it in log
+// order (an item made on the day, after the statement).
+func (h *history) held(t *treaty.Treaty, st statement, k string) []declaration.Item {
+	d := st.date.String()
 	var out []declaration.Item
 	for i := 0; i < len(h.facts); {
 		j := i
-		var st itemState
+		var s itemState
 		for ; j < len(h.facts) && h.facts[j].uid == h.facts[i].uid; j++ {
 			f := &h.facts[j]
-			if c, ok := h.corrected[f.idx]; f.effective <= d && f.recorded <= k && (!ok || c > k) {
-				st.set(f)
+			before := f.effective < d || f.effective == d && f.idx <= st.last.Index
+			if c, ok := h.corrected[f.idx]; before && f.recorded <= k && (!ok || c > k) {
+				s.set(f)
 			}
 		}
-		if st.Category != "" && st.Status != "" && !isFinal(t, st.Status) {
-			out = append(out, declaration.Item{UID: h.facts[i].uid, Type: st.Type, Category: st.Category, Status: st.Status})
+		if s.Category != "" && s.Status != "" && !isFinal(t, s.Status) {
+			out = append(out, declaration.Item{UID: h.facts[i].uid, Type: s.Type, Category: s.Category, Status: s.Status})
 		}
 		i = j
 	}

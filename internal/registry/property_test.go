@@ -356,6 +356,16 @@ func TestProperty(t *testing.T) {
 					}
 				}
 			}
+			// Every statement the generator made is complete.
+			for _, p := range []string{"USA", "RUS"} {
+				fs, err := n.reg.Findings(n.ctx, p, gens[p].eff.AddDays(400).Time())
+				must(t, err)
+				for _, f := range fs {
+					if f.Kind == FindingOmitted || f.Kind == FindingRefused {
+						t.Errorf("%s: %s finding against a complete history: %s", p, f.Kind, f.Reason)
+					}
+				}
+			}
 			rnd := rand.New(rand.NewPCG(seed, 99))
 			points := samplePoints(rnd, gens["USA"], 25)
 			for _, p := range []string{"USA", "RUS"} {
