@@ -204,6 +204,14 @@ func TestFollowed(t *testing.T) {
 	if fs, _ := n.reg.Findings(n.ctx, "RUS", at); len(fs) != 2 {
 		t.Errorf("following every party, RUS has %d findings, want 2", len(fs))
 	}
+	// Nor is it told what it owes soon.
+	soon := mustTime("2012-03-05T00:00:00Z")
+	for party, want := range map[string]int{"USA": 1, "RUS": 0} {
+		st, err := reg.Status(n.ctx, party, soon, "")
+		if err != nil || len(st.Upcoming) != want {
+			t.Errorf("%s: %d upcoming (%v), want %d", party, len(st.Upcoming), err, want)
+		}
+	}
 }
 
 func treatyDate(s string) trt.Date { return trt.MustDate(s) }

@@ -137,11 +137,12 @@ func (r *Registry) quotas(s *session, party string, now time.Time) ([]Quota, err
 }
 
 // upcoming lists what party owes in (now, now+Horizon]: required
-// notifications not yet sent, and acknowledgements not yet made.
+// notifications not yet sent (if its log is followed), and
+// acknowledgements not yet made.
 func (r *Registry) upcoming(s *session, party string, now time.Time) ([]Upcoming, error) {
 	out := []Upcoming{}
 	for _, req := range r.required(now.Add(Horizon)) {
-		if !req.Due.After(now) {
+		if !req.Due.After(now) || r.follows != nil && !r.follows[party] {
 			continue
 		}
 		_, ok, _, err := s.sent(party, req, r.periodic(req.Type), now)
