@@ -125,7 +125,9 @@ func TestLogAppendEffective(t *testing.T) {
 		{"before signature", []string{"--effective", "2010-04-07", undated}, "before newstart was signed (2010-04-08)"},
 		{"at expiry", []string{"--effective", "2026-02-05", undated}, "not before newstart expired (2026-02-05)"},
 		{"after expiry", []string{"--effective", "2030-01-01", undated}, "not before newstart expired"},
-		{"not a date", []string{"--effective", "2020-13-01", undated}, "not YYYY-MM-DD"},
+		{"no such month", []string{"--effective", "2020-13-01", undated}, `--effective: invalid date "2020-13-01": there is no month 13`},
+		{"no such day", []string{"--effective", "2020-02-30", undated}, "the day does not exist: February 2020 has 29 days"},
+		{"not a date", []string{"--effective", "2020/02/03", undated}, "want YYYY-MM-DD"},
 		{"two dates", []string{twoDates}, "declares 2 dates"},
 		{"two dates with --effective", []string{"--effective", "2020-09-01", twoDates}, "declares 2 dates"},
 	}
