@@ -53,11 +53,11 @@ Examples:
 				}
 			}
 			if len(probs) > 0 {
-				return failure{fmt.Errorf("fsck: %d problem(s) in %s", len(probs), dir)}
+				return failure{fmt.Errorf("fsck: %s in %s", plural(uint64(len(probs)), "problem", "problems"), dir)}
 			}
 			if !asJSON {
-				fmt.Fprintf(w, "ok: %s, %d entries, checkpoint, tiles, keys and configuration valid\n",
-					res.Checkpoint.Origin, res.Checkpoint.Size)
+				fmt.Fprintf(w, "ok: %s, %s, checkpoint, tiles, keys and configuration valid\n",
+					res.Checkpoint.Origin, plural(res.Checkpoint.Size, "entry", "entries"))
 			}
 			return nil
 		},

@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/treaty"
 )
@@ -25,7 +28,9 @@ func newInventoryCmd() *cobra.Command {
 		Short: "List what a party declared, as known at a time, about a date",
 		Long: `List the items a party declared, as known at TIME, about DATE: the
 treaty database rebuilt from the logs answers with every correction and
-late notification recorded by TIME, and none after.
+late notification recorded by TIME, and none after. If the party also
+declared counts (a per-type or aggregate declaration, accord log append),
+its latest on or before DATE follows the items.
 
 Examples:
   accord inventory --data usa --party USA --as-of 2020-09-01
@@ -49,22 +54,16 @@ Examples:
 			}
 			defer o.Close(ctx)
 			if _, ok := o.Treaty.Party(party); !ok {
-				return fmt.Errorf("--party: %q is not a party to %s", party, o.Treaty.ID)
+				return fmt.Errorf("--party: %q is not a party to %s (parties: %s)", party, o.Treaty.ID, partyIDs(o.Treaty))
 			}
-			items, err := o.Registry.Inventory(ctx, party, d, known)
+			inv, err := node.ReadInventory(ctx, o.Registry, party, d, known)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return writeJSON(c.OutOrStdout(), items)
+				return writeJSON(c.OutOrStdout(), inv)
 			}
-			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "UID\tTYPE\tCATEGORY\tSTATUS\tFACILITY\tWARHEADS")
-			for _, it := range items {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
-			}
-			fmt.Fprintf(tw, "%d items of %s as of %s, as known at %s\n", len(items), party, d, known.Format(time.RFC3339))
-			return tw.Flush()
+			return printInventory(c.OutOrStdout(), inv)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "the node's data directory (required)")
@@ -78,12 +77,47 @@ Examples:
 	return c
 }
 
+// printInventory prints a party's items and, if it declared any, its
+// latest declared counts.
+func printInventory(w io.Writer, inv *node.Inventory) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "UID\tTYPE\tCATEGORY\tSTATUS\tFACILITY\tWARHEADS")
+	for _, it := range inv.Items {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
+	}
+	fmt.Fprintf(tw, "%s of %s as of %s, as known at %s\n", plural(uint64(len(inv.Items)), "item", "items"), inv.Party, inv.AsOf, inv.KnownAt.Format(time.RFC3339))
+	if err := tw.Flush(); err != nil || inv.Counts == nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if as := inv.Counts.Aggregates; len(as) > 0 {
+		a := as[0]
+		fmt.Fprintln(tw, "LIMIT\tDECLARED")
+		for _, id := range slices.Sorted(maps.Keys(a.Values)) {
+			fmt.Fprintf(tw, "%s\t%d\n", id, a.Values[id])
+		}
+		fmt.Fprintf(tw, "aggregates %s declared as of %s\n", inv.Party, a.AsOf)
+		return tw.Flush()
+	}
+	fmt.Fprintln(tw, "TYPE\tCATEGORY\tSTATUS\tCOUNT\tWARHEADS")
+	total := 0
+	for _, tc := range inv.Counts.Types {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", tc.Type, tc.Category, tc.Status, tc.Count, tc.Warheads)
+		total += tc.Count
+	}
+	fmt.Fprintf(tw, "%s in %s that %s declared per type as of %s\n", plural(uint64(total), "item", "items"), plural(uint64(len(inv.Counts.Types)), "row", "rows"), inv.Party, inv.Counts.Types[0].AsOf)
+	return tw.Flush()
+}
+
 // parseTime reads an RFC 3339 time, or a date meaning its midnight UTC.
 func parseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
 	}
 	d, err := treaty.ParseDate(s)
+	if err != nil && len(s) == len(treaty.DateLayout) {
+		return time.Time{}, err // a date, in the right form, that does not exist
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("invalid time %q: want RFC 3339 (2020-10-01T12:00:00Z) or YYYY-MM-DD", s)
 	}
@@ -108,7 +142,7 @@ Example:
 				return err
 			}
 			bar.done()
-			fmt.Fprintf(c.OutOrStdout(), "reindexed %s: %d entries\n", dir, bar.n)
+			fmt.Fprintf(c.OutOrStdout(), "reindexed %s: %s\n", dir, plural(bar.n, "entry", "entries"))
 			return nil
 		},
 	}

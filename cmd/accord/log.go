@@ -24,6 +24,7 @@ import (
 	"accord/internal/evidencedir"
 	"accord/internal/ledger"
 	"accord/internal/node"
+	"accord/internal/office"
 	"accord/internal/treaty"
 )
 
@@ -82,54 +83,38 @@ Examples:
 
 func runLogAppend(c *cobra.Command, dir, effective, file string, asJSON bool) error {
 	ctx := c.Context()
-	n, err := node.Open(ctx, dir, nil)
+	o, err := office.Open(ctx, dir, nil)
 	if err != nil {
 		return err
 	}
-	es, err := declarationEntries(n, file, effective)
+	defer o.Close(ctx)
+	es, err := declarationEntries(o.Node, file, effective)
 	if err != nil {
 		return err
 	}
-	l, err := n.OpenLog(ctx)
-	if err != nil {
-		return err
-	}
-	err = appendAll(c, l, n.Origin(), es, asJSON)
-	if cerr := l.Close(ctx); err == nil {
-		err = cerr
-	}
+	w := c.OutOrStdout()
+	err = o.Declare(ctx, es, func(i int, a ledger.Appended) {
+		printAppended(w, o.Node.Origin(), a, i, len(es), asJSON)
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	return nil
 }
 
-// appendAll appends the parts of a declaration in order, each once the one
-// before is in the log, and prints each.
-func appendAll(c *cobra.Command, l *ledger.Log, origin string, es []entry.Entry, asJSON bool) error {
-	w := c.OutOrStdout()
-	for i, e := range es {
-		a, err := l.Append(c.Context(), e)
-		if err != nil && i > 0 {
-			return fmt.Errorf("parts 1-%d of %d are in the log, part %d failed: %w", i, len(es), i+1, err)
-		}
-		if err != nil {
-			return err
-		}
-		leaf := hex.EncodeToString(a.LeafHash[:])
-		switch {
-		case asJSON && len(es) == 1:
-			json.NewEncoder(w).Encode(map[string]any{"origin": origin, "index": a.Index, "leaf_hash": leaf})
-		case asJSON:
-			json.NewEncoder(w).Encode(map[string]any{"origin": origin, "index": a.Index, "leaf_hash": leaf,
-				"part": i + 1, "parts": len(es)})
-		case len(es) == 1:
-			fmt.Fprintf(w, "appended entry %d to %s, leaf hash %s\n", a.Index, origin, leaf)
-		default:
-			fmt.Fprintf(w, "appended entry %d to %s, leaf hash %s (part %d of %d)\n", a.Index, origin, leaf, i+1, len(es))
-		}
+// printAppended prints where part i of n of a declaration landed.
+func printAppended(w io.Writer, origin string, a ledger.Appended, i, n int, asJSON bool) {
+	leaf := hex.EncodeToString(a.LeafHash[:])
+	switch {
+	case asJSON && n == 1:
+		json.NewEncoder(w).Encode(map[string]any{"origin": origin, "index": a.Index, "leaf_hash": leaf})
+	case asJSON:
+		json.NewEncoder(w).Encode(map[string]any{"origin": origin, "index": a.Index, "leaf_hash": leaf, "part": i + 1, "parts": n})
+	case n == 1:
+		fmt.Fprintf(w, "appended entry %d to %s, leaf hash %s\n", a.Index, origin, leaf)
+	default:
+		fmt.Fprintf(w, "appended entry %d to %s, leaf hash %s (part %d of %d)\n", a.Index, origin, leaf, i+1, n)
 	}
-	return nil
 }
 
 // declarationEntries reads a declaration file into unsigned entries: one,
@@ -151,6 +136,9 @@ func declarationEntries(n *node.Node, file, effective string) ([]entry.Entry, er
 	eff, err := effectiveDate(t, set, n.Config.Party, effective)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(set.Items) > 0 && len(set.Types) > 0 {
+		return nil, fmt.Errorf("%s: declares both items and per-type counts: append each level as its own file", file)
 	}
 	limit := maxBody(n.Config.Treaty, n.Config.Party, eff)
 	bodies, err := splitDeclaration(set, limit)
@@ -179,7 +167,7 @@ func effectiveDate(t *treaty.Treaty, set *declaration.Set, party, flag string) (
 	if flag != "" {
 		d, err := treaty.ParseDate(flag)
 		if err != nil {
-			return treaty.Date{}, fmt.Errorf("--effective %q is not YYYY-MM-DD", flag)
+			return treaty.Date{}, fmt.Errorf("--effective: %w", err)
 		}
 		given = d
 	}
@@ -496,7 +484,7 @@ func printVerified(w io.Writer, res *ledger.Verified, asJSON bool) error {
 		return json.NewEncoder(w).Encode(map[string]any{"origin": cp.Origin, "size": cp.Size,
 			"root": root, "seen_before": res.Seen, "previous_size": res.Previous, "kinds": res.Kinds})
 	}
-	fmt.Fprintf(w, "%s: %d entries verified, root %s\n", cp.Origin, cp.Size, root)
+	fmt.Fprintf(w, "%s: %s verified, root %s\n", cp.Origin, plural(cp.Size, "entry", "entries"), root)
 	if res.Seen {
 		fmt.Fprintf(w, "consistent with the checkpoint of size %d seen before\n", res.Previous)
 	} else {
@@ -635,7 +623,7 @@ func runVerifyProof(w io.Writer, file, vkey, entryFile string, asJSON bool) erro
 		return json.NewEncoder(w).Encode(map[string]any{"origin": cp.Origin, "index": r.Index, "size": cp.Size,
 			"kind": e.Kind, "effective": e.Effective.Format(time.DateOnly), "created": e.Created})
 	}
-	fmt.Fprintf(w, "entry %d of %s is in the log of %d entries: %s effective %s, created %s\n",
-		r.Index, cp.Origin, cp.Size, e.Kind, e.Effective.Format(time.DateOnly), e.Created.Format(time.RFC3339))
+	fmt.Fprintf(w, "entry %d of %s is in the log of %s: %s effective %s, created %s\n",
+		r.Index, cp.Origin, plural(cp.Size, "entry", "entries"), e.Kind, e.Effective.Format(time.DateOnly), e.Created.Format(time.RFC3339))
 	return nil
 }

@@ -125,7 +125,9 @@ func TestLogAppendEffective(t *testing.T) {
 		{"before signature", []string{"--effective", "2010-04-07", undated}, "before newstart was signed (2010-04-08)"},
 		{"at expiry", []string{"--effective", "2026-02-05", undated}, "not before newstart expired (2026-02-05)"},
 		{"after expiry", []string{"--effective", "2030-01-01", undated}, "not before newstart expired"},
-		{"not a date", []string{"--effective", "2020-13-01", undated}, "not YYYY-MM-DD"},
+		{"no such month", []string{"--effective", "2020-13-01", undated}, `--effective: invalid date "2020-13-01": there is no month 13`},
+		{"no such day", []string{"--effective", "2020-02-30", undated}, "the day does not exist: February 2020 has 29 days"},
+		{"not a date", []string{"--effective", "2020/02/03", undated}, "want YYYY-MM-DD"},
 		{"two dates", []string{twoDates}, "declares 2 dates"},
 		{"two dates with --effective", []string{"--effective", "2020-09-01", twoDates}, "declares 2 dates"},
 	}
@@ -227,6 +229,17 @@ func TestLogAppendLarge(t *testing.T) {
 	}
 	if code, out := runAccord(t, "log", "verify", "--trust-store", t.TempDir(), dir); code != 0 {
 		t.Fatal(out)
+	}
+	// The parts are one statement of holdings, counted as items: the
+	// latest statement, later than the per-type one of entry 0.
+	if code, out := runAccord(t, "inventory", "--data", dir, "--party", "USA", "--as-of", "2021-03-01"); code != 0 ||
+		!strings.Contains(out, "\n800 items of USA as of 2021-03-01") || !strings.Contains(out, "declared per type as of 2020-09-01") {
+		t.Fatalf("inventory: exit %d\n%s", code, out)
+	}
+	code, out := runAccord(t, "status", "--data", dir, "--party", "USA", "--as-of", "2100-01-01")
+	if code != 0 || !strings.Contains(out, "counted                     items in the treaty database on 2100-01-01") ||
+		!strings.Contains(out, "warheads                    1599/1550") || strings.Contains(out, "omitted") {
+		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 }
 
@@ -375,5 +388,30 @@ func TestLogVerifyForkEvidence(t *testing.T) {
 	}
 	if code, out := runAccord(t, "evidence", "verify", m[1], "--vkey", filepath.Join(a, "log.vkey")); code != 0 {
 		t.Fatalf("accord evidence verify: exit %d, %s", code, out)
+	}
+}
+
+// TestLeafHashesAgree: the leaf hash log append prints is the one log
+// show and status print, in the same hex, so it can be copied from one
+// to the other (a correction names an entry by it).
+func TestLeafHashesAgree(t *testing.T) {
+	dir := newNode(t)
+	code, out := runAccord(t, "log", "append", "--data", dir, "--json", "../../testdata/us-2020-09-01-types.csv")
+	var appended struct {
+		LeafHash string `json:"leaf_hash"`
+	}
+	if err := json.Unmarshal([]byte(out), &appended); code != 0 || err != nil || len(appended.LeafHash) != 64 {
+		t.Fatalf("log append: exit %d, %v\n%s", code, err, out)
+	}
+	if code, out := runAccord(t, "log", "show", "--data", dir, "--json"); code != 0 || !strings.Contains(out, `"leaf_hash":"`+appended.LeafHash+`"`) {
+		t.Errorf("log show does not print %s:\n%s", appended.LeafHash, out)
+	}
+	// The declaration, recorded after its deadline, is a late update:
+	// status names its entry by the same hash.
+	if code, out := runAccord(t, "status", "--data", dir, "--party", "USA", "--json"); code != 0 || !strings.Contains(out, `"leaf_hash": "`+appended.LeafHash+`"`) {
+		t.Errorf("status does not name the entry by %s:\n%s", appended.LeafHash, out)
+	}
+	if code, out := runAccord(t, "log", "show", "--data", dir); code != 0 || !strings.Contains(out, " "+appended.LeafHash[:16]+"\n") {
+		t.Errorf("log show's table does not begin the hash with %s:\n%s", appended.LeafHash[:16], out)
 	}
 }

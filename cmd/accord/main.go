@@ -38,6 +38,10 @@ var errReported = errors.New("bad input reported")
 // exceeded; nothing more is printed on stderr.
 var errExceeded = errors.New("a limit in force is exceeded")
 
+// errDiffer reports that treaty diff printed differences; like diff(1),
+// it exits with status 1 and prints nothing more.
+var errDiffer = errors.New("the treaties differ")
+
 // commands holds the subcommands registered by the files of this package.
 var commands []func() *cobra.Command
 
@@ -77,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, errExceeded):
+	case errors.Is(err, errExceeded), errors.Is(err, errDiffer):
 		return exitFailed
 	case errors.Is(err, errReported):
 		return exitBadInput
@@ -100,4 +104,13 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// plural returns "1 entry" or "n entries": n and the noun that agrees
+// with it.
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

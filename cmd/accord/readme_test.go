@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -173,4 +174,48 @@ func consoleCommands(readme string) []consoleCommand {
 		}
 	}
 	return out
+}
+
+// TestREADMENode checks that the README's node walk-through (the block
+// under "## A party's node") is what testdata/script/readme_node.txtar
+// runs: every command in the README's order, with testdata/ read from
+// $TESTDATA and "> FILE" as "cp stdout FILE". accord serve, which runs
+// until stopped, is the one command left out.
+func TestREADMENode(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "## A party's node\n\n```\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok || block == "" {
+		t.Fatal(`the README has no command block under "## A party's node"`)
+	}
+	script, err := os.ReadFile(filepath.Join("testdata", "script", "readme_node.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran []string
+	for _, l := range strings.Split(string(script), "\n") {
+		if cmd, ok := strings.CutPrefix(l, "exec "); ok {
+			ran = append(ran, cmd)
+		}
+		if file, ok := strings.CutPrefix(l, "cp stdout "); ok && len(ran) > 0 {
+			ran[len(ran)-1] += " > " + file
+		}
+	}
+	i := 0
+	for _, l := range strings.Split(block, "\n") {
+		cmd, _, _ := strings.Cut(l, "#")
+		cmd = strings.ReplaceAll(strings.Join(strings.Fields(cmd), " "), " testdata/", " $TESTDATA/")
+		if cmd == "" || strings.HasPrefix(cmd, "accord serve ") {
+			continue
+		}
+		j := slices.Index(ran[i:], cmd)
+		if j < 0 {
+			t.Errorf("README command %q is not run, in the README's order, by readme_node.txtar", cmd)
+			continue
+		}
+		i += j + 1
+	}
 }

@@ -24,8 +24,11 @@ func newStatusCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status --data DIR [--as-of DATE] [--party P]",
 		Short: "Each party's verdicts, inspections, deadlines and findings",
-		Long: `For each party (or one): the treaty engine's verdicts on its treaty
-database, inspections used against quota this treaty year, notifications
+		Long: `For each party (or one): the treaty engine's verdicts on its latest
+statement of holdings in the treaty database (the "counted" line says
+which: its items, or the counts of a per-type or aggregate declaration
+appended with accord log append), inspections used against quota this
+treaty year, notifications
 due in the next 30 days, late and missing notifications, and unacknowledged
 entries, and the split-view evidence the node holds against a party's log,
 as known at the end of DATE (default: now).
@@ -66,7 +69,7 @@ Examples:
 				all = append(all, st)
 			}
 			if len(all) == 0 {
-				return fmt.Errorf("--party: %q is not a party to %s", party, o.Treaty.ID)
+				return fmt.Errorf("--party: %q is not a party to %s (parties: %s)", party, o.Treaty.ID, partyIDs(o.Treaty))
 			}
 			if asJSON {
 				err = writeJSON(c.OutOrStdout(), all)
@@ -107,6 +110,8 @@ func printStatus(w io.Writer, all []*registry.Status) error {
 		}
 		if len(st.Verdicts.Parties) == 0 {
 			fmt.Fprintln(tw, "  (nothing declared)")
+		} else {
+			fmt.Fprintf(tw, "  counted\t%s\n", counted(st))
 		}
 		for _, q := range st.Inspections {
 			fmt.Fprintf(tw, "  inspections %s\t%d/%d\ttreaty year from %s\n", q.Type, q.Used, q.PerYear, q.Year)
@@ -132,6 +137,18 @@ func printStatus(w io.Writer, all []*registry.Status) error {
 		}
 	}
 	return nil
+}
+
+// counted says what a status's verdicts count.
+func counted(st *registry.Status) string {
+	d := st.Verdicts.Parties[0].Declared
+	switch st.Counted {
+	case "types":
+		return fmt.Sprintf("declared counts per type as of %s", d)
+	case "aggregates":
+		return fmt.Sprintf("declared aggregates as of %s", d)
+	}
+	return fmt.Sprintf("items in the treaty database on %s", d)
 }
 
 func ref(r *body.Ref) string {

@@ -290,7 +290,15 @@ func newTreatyDiffCmd() *cobra.Command {
 		Short: "Compare two treaties clause by clause",
 		Long: `Compare two treaties clause by clause: what B adds, removes and changes
 relative to A. A and B are built-in ids or definition files. Citations are
-left out unless --cites is given.`,
+left out unless --cites is given. A clause only one treaty has is shown
+as each of its terms.
+
+Exit status, as for diff(1): 0 when the treaties are the same, 1 when
+they differ, 2 on bad input.
+
+Examples:
+  accord treaty diff newstart newstart-freeze-2020
+  accord treaty diff --cites --json newstart my-treaty.yaml`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
 			a, err := loadTreaty(args[0])
@@ -306,9 +314,14 @@ left out unless --cites is given.`,
 				return err
 			}
 			if asJSON {
-				return writeJSON(c.OutOrStdout(), changes)
+				err = writeJSON(c.OutOrStdout(), append([]treaty.Change{}, changes...))
+			} else {
+				err = printDiff(c.OutOrStdout(), a, b, changes)
 			}
-			return printDiff(c.OutOrStdout(), a, b, changes)
+			if err == nil && len(changes) > 0 {
+				err = errDiffer
+			}
+			return err
 		},
 	}
 	c.Flags().BoolVar(&cites, "cites", false, "compare citations too")

@@ -12,7 +12,7 @@ package body
 
 import (
 	"bytes"
-	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,18 +50,21 @@ var ident = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$`)
 // III", "F.E. Warren AFB").
 var name = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._:/+()-]| [A-Za-z0-9(]){0,63}$`)
 
-// A Hash is an RFC 6962 leaf hash, written in JSON as standard base64
-// (as tlog-tiles writes hashes).
+// A Hash is an RFC 6962 leaf hash, written as 64 lowercase hex digits,
+// in JSON as everywhere a person reads one (accord log append, log show,
+// status, the dashboard), so that a hash can be copied from any of them
+// into a correction. Only lowercase hex is accepted, so a body has one
+// encoding.
 type Hash [32]byte
 
 func (h Hash) MarshalText() ([]byte, error) {
-	return []byte(base64.StdEncoding.EncodeToString(h[:])), nil
+	return []byte(hex.EncodeToString(h[:])), nil
 }
 
 func (h *Hash) UnmarshalText(b []byte) error {
-	raw, err := base64.StdEncoding.Strict().DecodeString(string(b))
-	if err != nil || len(raw) != len(h) {
-		return fmt.Errorf("leaf hash %q is not 32 bytes in standard base64", b)
+	raw, err := hex.DecodeString(string(b))
+	if err != nil || len(raw) != len(h) || hex.EncodeToString(raw) != string(b) {
+		return fmt.Errorf("leaf hash %q is not 64 lowercase hex digits", b)
 	}
 	copy(h[:], raw)
 	return nil

@@ -87,7 +87,10 @@ func TestParseRefuses(t *testing.T) {
 		`{"items":[{"uid":"has space"}],"type":"movement"}`,
 		`{"fields":{"x":""},"type":"launch"}`,
 		`{"corrects":{"index":1,"leaf_hash":"AAAA","origin":"accord/newstart/USA"},"type":"movement"}`,
-		`{"corrects":{"index":1,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","origin":"elsewhere"},"type":"movement"}`,
+		`{"corrects":{"index":1,"leaf_hash":"0000000000000000000000000000000000000000000000000000000000000000","origin":"elsewhere"},"type":"movement"}`,
+		// A leaf hash is 64 lowercase hex digits: not base64, not upper case.
+		`{"corrects":{"index":1,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","origin":"accord/newstart/USA"},"type":"movement"}`,
+		`{"corrects":{"index":1,"leaf_hash":"FF00000000000000000000000000000000000000000000000000000000000000","origin":"accord/newstart/USA"},"type":"movement"}`,
 		`{"type":"move\u00e9ment"}`,
 		"{\"type\":\"movement\"}\x00",
 		`{"type":"movement"}{"type":"movement"}`,
@@ -120,7 +123,7 @@ func FuzzParseNotification(f *testing.F) {
 	b, _ := sampleNotification().Encode()
 	f.Add(b)
 	f.Add([]byte(`{"from":"a","items":[{"uid":"X"}],"to":"b","type":"movement"}`))
-	f.Add([]byte(`{"answers":{"index":0,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","origin":"accord/newstart/RUS"},"fields":{"launch":"L1"},"type":"telemetry_reply"}`))
+	f.Add([]byte(`{"answers":{"index":0,"leaf_hash":"0000000000000000000000000000000000000000000000000000000000000000","origin":"accord/newstart/RUS"},"fields":{"launch":"L1"},"type":"telemetry_reply"}`))
 	f.Add([]byte(`{"type":"x","items":[{"uid":"A","warheads":-1}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n, err := ParseNotification(b)

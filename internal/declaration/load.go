@@ -193,10 +193,10 @@ func (c *checker) date(r row, d treaty.Date) error {
 
 func (c *checker) kind(r row, category, status string) error {
 	if !c.t.HasCategory(category) {
-		return r.errorf("category", "unknown category %q in treaty %s", category, c.t.ID)
+		return r.errorf("category", "unknown category %q in treaty %s (categories: %s)", category, c.t.ID, c.t.CategoryList())
 	}
 	if !c.t.HasStatus(status) {
-		return r.errorf("status", "unknown status %q in treaty %s", status, c.t.ID)
+		return r.errorf("status", "unknown status %q in treaty %s (statuses: %s)", status, c.t.ID, c.t.StatusList())
 	}
 	return nil
 }

@@ -20,6 +20,9 @@ func Prove(ctx context.Context, src Source, v note.Verifier, index uint64) (*ent
 		return nil, err
 	}
 	if index >= cp.Size {
+		if cp.Size == 1 {
+			return nil, fmt.Errorf("no entry %d: the log has 1 entry", index)
+		}
 		return nil, fmt.Errorf("no entry %d: the log has %d entries", index, cp.Size)
 	}
 	encs, err := readBundle(ctx, src, index/layout.EntryBundleWidth, cp.Size)

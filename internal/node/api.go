@@ -18,6 +18,7 @@ import (
 	"accord/internal/ledger"
 	"accord/internal/peer"
 	"accord/internal/registry"
+	"accord/internal/treaty"
 	"accord/internal/witness"
 )
 
@@ -254,6 +255,9 @@ func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, err)
 		return
 	}
+	if !n.checkDeclaration(w, r, &e) {
+		return
+	}
 	a, err := s.log.Append(r.Context(), e)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
@@ -263,11 +267,41 @@ func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"index": a.Index, "checkpoint": string(a.Checkpoint)})
 }
 
-func declarationEntry(d Declare) (entry.Entry, error) {
-	eff, err := time.Parse(time.DateOnly, d.Effective)
-	if err != nil {
-		return entry.Entry{}, fmt.Errorf("effective: %q is not YYYY-MM-DD", d.Effective)
+// checkDeclaration checks e against the treaty database, as the log's
+// next entry (or, on a node that serves none, the body alone against the
+// treaty), and answers 422 with the rule it breaks. Declarations are
+// appended concurrently, so two requests of one date at different levels
+// may both pass: the database refuses the later one in log order and
+// reports it as a finding.
+func (n *Node) checkDeclaration(w http.ResponseWriter, r *http.Request, e *entry.Entry) bool {
+	e.Treaty, e.Party, e.Created = n.Config.Treaty, n.Config.Party, time.Now().UTC().Truncate(time.Millisecond)
+	rec := registry.RecordOf(e, 0, nil)
+	var err error
+	if n.Office != nil {
+		err = n.Office.Database().Check(r.Context(), rec)
+	} else if t, terr := treaty.Builtin(n.Config.Treaty); terr != nil {
+		err = terr
+	} else {
+		_, _, err = registry.ParseDeclaration(t, &rec) // no database: the body alone
 	}
+	var refusal *registry.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		writeRefusal(w, refusal)
+		return false
+	case err != nil:
+		n.internalError(w, r, "checking a declaration", err)
+		return false
+	}
+	return true
+}
+
+func declarationEntry(d Declare) (entry.Entry, error) {
+	day, err := treaty.ParseDate(d.Effective)
+	if err != nil {
+		return entry.Entry{}, fmt.Errorf("effective: %w", err)
+	}
+	eff := day.Time()
 	body, err := entry.CanonicalJSON(d.Body)
 	if err != nil || len(body) == 0 || body[0] != '{' {
 		return entry.Entry{}, fmt.Errorf("body: not a JSON object")

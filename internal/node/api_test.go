@@ -74,7 +74,7 @@ func TestAuth(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	decl := `{"party":"USA","effective":"2020-09-01","body":{"x":1}}`
+	decl := `{"party":"USA","effective":"2020-09-01","body":{"aggregates":[{"as_of":"2020-09-01","party":"USA","values":{"warheads":1457}}]}}`
 	for _, rt := range nd.routes() {
 		if rt.access != operatorOnly {
 			continue
@@ -108,6 +108,10 @@ func TestAuth(t *testing.T) {
 	}
 	if got := do("POST", "v1/declarations", op, decl); got != 201 {
 		t.Errorf("declaring as USA with USA's credential: %d, want 201", got)
+	}
+	// A body that is not a declaration is refused, and nothing appended.
+	if got := do("POST", "v1/declarations", op, `{"party":"USA","effective":"2020-09-01","body":{"x":1}}`); got != 422 {
+		t.Errorf("declaring free JSON: %d, want 422", got)
 	}
 	// Tokens are issued only for the right party and role.
 	if _, err := nd.AddToken("RUS", RoleOperator); err == nil {

@@ -218,7 +218,7 @@ func (p *proc) declare(n int) {
 	g.SetLimit(64)
 	for i := range n {
 		g.Go(func() error {
-			body := fmt.Sprintf(`{"party":%q,"effective":"2020-09-01","body":{"n":%d,"from":%q}}`, p.party, i, p.party)
+			body := fmt.Sprintf(`{"party":%q,"effective":"2023-09-01","body":{"aggregates":[{"as_of":"2023-09-01","party":%[1]q,"values":{"warheads":%d}}]}}`, p.party, i)
 			resp, err := p.do("POST", "v1/declarations", p.operator, body)
 			if err == nil && resp.StatusCode != http.StatusCreated {
 				err = fmt.Errorf("%s: %s", resp.Status, resp.Body)

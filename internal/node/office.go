@@ -259,15 +259,49 @@ func (n *Node) serveInventory(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	items, err := o.Database().Inventory(r.Context(), party, day, known)
+	inv, err := ReadInventory(r.Context(), o.Database(), party, day, known)
 	if err != nil {
 		n.internalError(w, r, "reading the inventory", err)
 		return
 	}
-	if items == nil {
-		items = []declaration.Item{}
+	writeJSON(w, inv)
+}
+
+// An Inventory is the body of a 200 answer to GET /v1/inventory, and what
+// accord inventory --json prints: a party's items on AsOf as known at
+// KnownAt, and its latest declared counts on or before AsOf.
+type Inventory struct {
+	Party   string             `json:"party"`
+	AsOf    treaty.Date        `json:"as_of"`
+	KnownAt time.Time          `json:"known_at"`
+	Items   []declaration.Item `json:"items"` // sorted by UID
+	// Counts is the party's latest per-type or aggregate declaration on or
+	// before AsOf (registry.Counts), or null. Whether it or the items are
+	// what status counts, status says.
+	Counts *declaration.Set `json:"counts"`
+}
+
+// ReadInventory reads party's inventory from the treaty database.
+func ReadInventory(ctx context.Context, reg *registry.Registry, party string, asOf treaty.Date, knownAt time.Time) (*Inventory, error) {
+	items, err := reg.Inventory(ctx, party, asOf, knownAt)
+	if err != nil {
+		return nil, err
 	}
-	writeJSON(w, items)
+	counts, err := reg.Counts(ctx, party, asOf, knownAt)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Party: party, AsOf: asOf, KnownAt: knownAt.UTC(), Items: items}
+	if inv.Items == nil {
+		inv.Items = []declaration.Item{}
+	}
+	if counts != nil {
+		inv.Counts = &declaration.Set{Types: counts.Types}
+		if counts.Aggregate != nil {
+			inv.Counts.Aggregates = []declaration.Aggregate{*counts.Aggregate}
+		}
+	}
+	return inv, nil
 }
 
 // serveFactSheet serves the public fact sheet: each party's aggregate

@@ -114,8 +114,11 @@ func sameEngine(t *testing.T, treatyID string, ps []*proc) {
 	for _, q := range ps {
 		path := fmt.Sprintf("v1/inventory?party=%s&as_of=%s&known_at=%s", q.party, addDays(entryIntoForce[treatyID], 25), farFuture)
 		want := q.get(path)
-		var items []struct{ UID, Status, Facility string }
-		json.Unmarshal(want, &items)
+		var inv struct {
+			Items []struct{ UID, Status, Facility string }
+		}
+		json.Unmarshal(want, &inv)
+		items := inv.Items
 		if len(items) != 3 || items[2].UID != q.party+"-M2" || items[2].Status != "deployed" || items[2].Facility != q.party+"-North" {
 			t.Errorf("%s's inventory: %s", q.party, want)
 		}
@@ -188,9 +191,9 @@ func TestNotifyAPI(t *testing.T) {
 	if len(page.Entries) != 0 || page.Next != size {
 		t.Errorf("GET /v1/log/entries past the end: %+v", page)
 	}
-	var inv []map[string]any
+	var inv struct{ Items []map[string]any }
 	json.Unmarshal(usa.get("v1/inventory?party=USA&as_of=2011-03-01&known_at=2099-01-01"), &inv)
-	if len(inv) != 3 {
+	if len(inv.Items) != 3 {
 		t.Errorf("inventory: %v", inv)
 	}
 	for _, path := range []string{"v1/inventory?as_of=2011-03-01", "v1/inventory?party=FRA&as_of=2011-03-01", "v1/inventory?party=USA",

@@ -87,7 +87,11 @@ func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, Logger: n.Logger})
+	followed := []string{n.Config.Party}
+	for _, p := range n.Config.Peers {
+		followed = append(followed, p.Party)
+	}
+	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, Followed: followed, Logger: n.Logger})
 	if errors.Is(err, registry.ErrSchema) || errors.Is(err, registry.ErrDamaged) {
 		err = fmt.Errorf("%w: rebuild it from the logs with accord reindex --data %s", err, n.Dir)
 	}

@@ -136,6 +136,9 @@ func (s *session) write(p *plan, t *treaty.Treaty) error {
 	if err := s.writeLatest(p, t); err != nil {
 		return err
 	}
+	if err := s.writeDeclared(p); err != nil {
+		return err
+	}
 	return s.writeExtras(p)
 }
 

@@ -26,6 +26,7 @@ type plan struct {
 	facilities []string
 	ack        *body.Acknowledgement
 	insp       *body.InspectionRecord
+	counts     []declared // a per-type or aggregate declaration's counts
 }
 
 // Check validates rec against the treaty and the database as it stands,
@@ -61,7 +62,9 @@ func (r *Registry) validate(s *session, rec *Record) (*plan, error) {
 		return p, r.acknowledgement(p)
 	case entry.Inspection:
 		return p, r.inspection(p)
-	case entry.Declaration, entry.Commitment:
+	case entry.Declaration:
+		return p, r.declaration(s, p)
+	case entry.Commitment:
 		return p, nil // kept in the database; no effect on it yet
 	}
 	return nil, refuse(body.ErrMalformed, "unknown entry kind %q", rec.Kind)

@@ -4,6 +4,8 @@ import (
 	"accord/entry/body"
 	"fmt"
 	"slices"
+
+	"accord/entry"
 )
 
 // items checks what n states about items and adds its facts to p. except
@@ -25,7 +27,11 @@ func (r *Registry) items(s *session, p *plan, n *body.Notification, except int64
 		if p.corrects != nil {
 			before = *p.corrects
 		}
-		has, err := s.hasData(p.rec.Party, before)
+		partOf := ""
+		if p.rec.Kind == entry.Declaration {
+			partOf = p.rec.Effective.String()
+		}
+		has, err := s.hasData(p.rec.Party, before, partOf)
 		if err != nil {
 			return err
 		}
@@ -60,10 +66,10 @@ func (r *Registry) factOf(p *plan, n *body.Notification, it body.Item) (fact, er
 		return f, nil
 	}
 	if it.Category != "" && !r.t.HasCategory(it.Category) {
-		return f, refuseItem(ErrFields, it.UID, "%s has no item category %q", r.t.ID, it.Category)
+		return f, refuseItem(ErrFields, it.UID, "%s has no item category %q (categories: %s)", r.t.ID, it.Category, r.t.CategoryList())
 	}
 	if it.Status != "" && !r.t.HasStatus(it.Status) {
-		return f, refuseItem(ErrFields, it.UID, "%s has no status %q", r.t.ID, it.Status)
+		return f, refuseItem(ErrFields, it.UID, "%s has no status %q (statuses: %s)", r.t.ID, it.Status, r.t.StatusList())
 	}
 	if it.Warheads != nil && *it.Warheads < 0 {
 		return f, refuseItem(ErrNegative, it.UID, "warheads %d: a count is never negative", *it.Warheads)

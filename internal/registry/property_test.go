@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -39,7 +40,16 @@ type gen struct {
 	items   map[string]*body.Item // current state of every item, eliminated ones included
 	recs    []Record
 	events  []rawEvent
+	stmts   []genStatement
 	nextUID int
+}
+
+// A genStatement is a full statement of holdings the generator made:
+// item-level (types nil) or per type.
+type genStatement struct {
+	eff      treaty.Date
+	recorded time.Time
+	types    []declaration.TypeCount
 }
 
 var genTypes = []struct{ typ, category string }{
@@ -64,6 +74,9 @@ func (g *gen) emit(t testing.TB, eff treaty.Date, n *body.Notification) {
 	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s", origin, idx, b))
 	g.recs = append(g.recs, Record{Origin: origin, Party: g.party, Index: idx, LeafHash: h, Kind: entry.Notification, Effective: eff, Recorded: recorded, Body: b})
 	ev := rawEvent{index: idx, eff: eff.String(), recorded: recorded, facts: map[string]body.Item{}}
+	if n.Type == "initial_data" || n.Type == "six_month_update" {
+		g.stmts = append(g.stmts, genStatement{eff: eff, recorded: recorded})
+	}
 	if n.Corrects != nil {
 		c := n.Corrects.Index
 		ev.corrects = &c
@@ -77,6 +90,62 @@ func (g *gen) emit(t testing.TB, eff treaty.Date, n *body.Notification) {
 		}
 	}
 	g.events = append(g.events, ev)
+}
+
+// declare emits a declaration entry: per item (a full statement of
+// holdings, as the six-month update it stands for) or per type.
+func (g *gen) declare(t testing.TB, eff treaty.Date, set *declaration.Set) {
+	t.Helper()
+	raw, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := entry.CanonicalJSON(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := uint64(len(g.recs))
+	recorded := eff.Time().Add(time.Duration(g.rnd.IntN(20*24)) * time.Hour)
+	origin := entry.Origin(g.tr.ID, g.party)
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s", origin, idx, b))
+	g.recs = append(g.recs, Record{Origin: origin, Party: g.party, Index: idx, LeafHash: h, Kind: entry.Declaration, Effective: eff, Recorded: recorded, Body: b})
+	ev := rawEvent{index: idx, eff: eff.String(), recorded: recorded, facts: map[string]body.Item{}}
+	for _, it := range set.Items {
+		ev.facts[it.UID] = item(it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
+	}
+	g.events = append(g.events, ev)
+	g.stmts = append(g.stmts, genStatement{eff: eff, recorded: recorded, types: set.Types})
+}
+
+// holdings returns the live items as a declaration of eff: per item, or
+// counted per type.
+func (g *gen) holdings(eff treaty.Date, perType bool) *declaration.Set {
+	set := &declaration.Set{}
+	counts := map[[3]string]*declaration.TypeCount{}
+	for _, uid := range g.live() {
+		it := g.items[uid]
+		w := 0
+		if it.Warheads != nil {
+			w = *it.Warheads
+		}
+		if !perType {
+			set.Items = append(set.Items, declaration.Item{AsOf: eff, Party: g.party, UID: uid, Type: it.Type, Category: it.Category,
+				Status: it.Status, Facility: it.Facility, Warheads: w})
+			continue
+		}
+		k := [3]string{it.Type, it.Category, it.Status}
+		if counts[k] == nil {
+			counts[k] = &declaration.TypeCount{AsOf: eff, Party: g.party, Type: it.Type, Category: it.Category, Status: it.Status}
+			set.Types = append(set.Types, declaration.TypeCount{})
+		}
+		counts[k].Count++
+		counts[k].Warheads += w
+	}
+	set.Types = set.Types[:0]
+	for _, k := range slices.SortedFunc(maps.Keys(counts), func(a, b [3]string) int { return strings.Compare(strings.Join(a[:], "/"), strings.Join(b[:], "/")) }) {
+		set.Types = append(set.Types, *counts[k])
+	}
+	return set
 }
 
 func (g *gen) live() []string {
@@ -131,8 +200,18 @@ func (g *gen) updates(t testing.TB, next treaty.Date) {
 		for _, uid := range g.live() {
 			items = append(items, *g.items[uid])
 		}
-		if len(items) > 0 {
+		// A per-item declaration may stand for the update; per-type counts
+		// of the same date may follow an update (not a per-item
+		// declaration: one date's declarations are at one level).
+		switch k := g.rnd.IntN(4); {
+		case len(items) == 0:
+		case k == 0:
+			g.declare(t, d, g.holdings(d, false))
+		default:
 			g.emit(t, d, &body.Notification{Type: "six_month_update", Items: items})
+			if k == 1 {
+				g.declare(t, d, g.holdings(d, true))
+			}
 		}
 	}
 }
@@ -278,6 +357,16 @@ func TestProperty(t *testing.T) {
 					}
 				}
 			}
+			// Every statement the generator made is complete.
+			for _, p := range []string{"USA", "RUS"} {
+				fs, err := n.reg.Findings(n.ctx, p, gens[p].eff.AddDays(400).Time())
+				must(t, err)
+				for _, f := range fs {
+					if f.Kind == FindingOmitted || f.Kind == FindingRefused {
+						t.Errorf("%s: %s finding against a complete history: %s", p, f.Kind, f.Reason)
+					}
+				}
+			}
 			rnd := rand.New(rand.NewPCG(seed, 99))
 			points := samplePoints(rnd, gens["USA"], 25)
 			for _, p := range []string{"USA", "RUS"} {
@@ -324,8 +413,38 @@ func samplePoints(rnd *rand.Rand, g *gen, k int) []point {
 	return append(out, point{end, end.Time()})
 }
 
+// compareCounted checks that the registry counts the latest statement of
+// holdings known: per-type counts, as the generator declared them, when
+// the latest is a per-type declaration (it wins over an item-level
+// statement of the same date), else the items.
+func compareCounted(t *testing.T, n *testNode, g *gen, asOf treaty.Date, knownAt time.Time) {
+	t.Helper()
+	var latest *genStatement
+	for i := range g.stmts {
+		st := &g.stmts[i]
+		if st.eff.After(asOf) || st.recorded.After(knownAt) {
+			continue
+		}
+		if latest == nil || st.eff.After(latest.eff) || st.eff.Equal(latest.eff) && st.types != nil {
+			latest = st
+		}
+	}
+	d, err := n.reg.Declaration(n.ctx, g.party, asOf, knownAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []declaration.TypeCount
+	if latest != nil {
+		want = latest.types
+	}
+	if mustJSON(t, d.Types) != mustJSON(t, want) {
+		t.Fatalf("%s on %s as known at %v: counted types\n%s\nwant\n%s", g.party, asOf, knownAt, mustJSON(t, d.Types), mustJSON(t, want))
+	}
+}
+
 func compareRecount(t *testing.T, n *testNode, g *gen, asOf treaty.Date, knownAt time.Time) {
 	t.Helper()
+	compareCounted(t, n, g, asOf, knownAt)
 	items, err := n.reg.Inventory(n.ctx, g.party, asOf, knownAt)
 	if err != nil {
 		t.Fatal(err)

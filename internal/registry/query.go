@@ -25,6 +25,10 @@ func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date
 		return nil, err
 	}
 	defer s.end()
+	return r.inventory(s, party, asOf, knownAt)
+}
+
+func (r *Registry) inventory(s *session, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.Item, error) {
 	k := fmtTime(knownAt)
 	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h
 		WHERE party = ? AND effective <= ? AND recorded <= ?
@@ -60,10 +64,24 @@ func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date
 	return out, rows.Err()
 }
 
-// Declaration returns party's inventory on asOf as known at knownAt as a
-// declaration, ready for engine.Evaluate.
+// Declaration returns what party declared it held on asOf, as known at
+// knownAt, ready for engine.Evaluate: the latest statement of holdings on
+// or before asOf wins. When that is a per-type or aggregate declaration
+// (declared counts), the declaration holds its counts and is dated on
+// it; otherwise it holds the party's items on asOf (Inventory), dated
+// asOf. On one date, declared counts win over an item-level statement
+// (docs/database.md, "Declarations").
 func (r *Registry) Declaration(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) (*declaration.Declaration, error) {
-	items, err := r.Inventory(ctx, party, asOf, knownAt)
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	d, err := r.declaredCounts(s, party, asOf, knownAt)
+	if err != nil || d != nil {
+		return d, err
+	}
+	items, err := r.inventory(s, party, asOf, knownAt)
 	if err != nil {
 		return nil, err
 	}
@@ -182,11 +200,16 @@ func (r *Registry) Facilities(ctx context.Context, party string) ([]Facility, er
 // merge applies facts in order, each setting the values it states.
 func merge(facts []fact) itemState {
 	var s itemState
-	for _, f := range facts {
-		s.Type, s.Category, s.Status, s.Facility = deref(f.typ, s.Type), deref(f.category, s.Category), deref(f.status, s.Status), deref(f.facility, s.Facility)
-		if f.warheads != nil {
-			s.Warheads = int(*f.warheads)
-		}
+	for i := range facts {
+		s.set(&facts[i])
 	}
 	return s
+}
+
+// set sets the values f states.
+func (s *itemState) set(f *fact) {
+	s.Type, s.Category, s.Status, s.Facility = deref(f.typ, s.Type), deref(f.category, s.Category), deref(f.status, s.Status), deref(f.facility, s.Facility)
+	if f.warheads != nil {
+		s.Warheads = int(*f.warheads)
+	}
 }

@@ -39,7 +39,7 @@ import (
 
 // schemaVersion is raised on every change to the schema; a database of
 // another version is rebuilt from the logs, never migrated.
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 // DefaultAckWindow is how long a receiving party has to acknowledge a
 // notification when the registry's Config does not say.
@@ -77,6 +77,11 @@ type Config struct {
 	// treaty's statuses marked entry, or failing that its non-final
 	// statuses with the most allowed transitions.
 	EntryStatuses []string
+	// Followed are the parties whose logs the node follows (its own and
+	// its peers'): a party's silence (missing notifications) is judged
+	// only if its log is followed, since a node cannot know what a log it
+	// does not follow holds. Nil follows every party of the treaty.
+	Followed []string
 	// Logger receives one line per refused record; nil discards.
 	Logger *slog.Logger
 }
@@ -102,6 +107,7 @@ type Registry struct {
 	db      *sql.DB
 	window  time.Duration
 	entry   map[string]bool // statuses new items may enter in
+	follows map[string]bool // parties whose logs are followed; nil: all
 	log     *slog.Logger
 	applyMu sync.Mutex
 }
@@ -137,6 +143,12 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	r.entry = entryStatuses(cfg.Treaty, cfg.EntryStatuses)
+	if cfg.Followed != nil {
+		r.follows = map[string]bool{}
+		for _, p := range cfg.Followed {
+			r.follows[p] = true
+		}
+	}
 	if err := r.init(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, damaged(cfg.Path, err))

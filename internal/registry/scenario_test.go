@@ -79,6 +79,17 @@ func scenario(t *testing.T, n *testNode) map[string]Record {
 			t.Fatal(err)
 		}
 	}
+	// Russia states its holdings of 1 September 2011 per type, in time,
+	// instead of a six-month update.
+	b, err := entry.CanonicalJSON([]byte(`{"types":[
+		{"as_of":"2011-09-01","party":"RUS","type":"RS-24","category":"icbm","status":"deployed","count":3,"warheads":12},
+		{"as_of":"2011-09-01","party":"RUS","type":"RS-24","category":"icbm_launcher","status":"deployed","count":3,"warheads":0}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs["rus-declared"], err = n.sendRaw("RUS", entry.Declaration, "2011-09-01", "2011-09-25T08:00:00Z", b); err != nil {
+		t.Fatal(err)
+	}
 	// No six-month update as of 1 March 2012 is ever sent.
 	return recs
 }
@@ -226,6 +237,17 @@ func checkScenarioStatus(t *testing.T, n *testNode) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rus.Counted != "types" || values(rus.Verdicts) != "deployed_delivery_vehicles=3 warheads=12 launchers=3 " {
+		t.Errorf("RUS counted %q: %s", rus.Counted, values(rus.Verdicts))
+	}
+	b, err := json.MarshalIndent(struct {
+		Verdicts string `json:"verdicts"` // shadows Status.Verdicts
+		*Status
+	}{values(rus.Verdicts), rus}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "scenario-rus-status.golden", append(b, '\n'))
 	kinds = kinds[:0]
 	for _, f := range rus.Unacknowledged {
 		kinds = append(kinds, f.Kind+":"+f.Type)
@@ -245,7 +267,7 @@ func checkScenarioStatus(t *testing.T, n *testNode) {
 	}
 	// The golden pins the registry's own output; the engine's (with the
 	// treaty's citations) is reduced to its values.
-	b, err := json.MarshalIndent(struct {
+	b, err = json.MarshalIndent(struct {
 		Verdicts string `json:"verdicts"` // shadows Status.Verdicts
 		*Status
 	}{values(st.Verdicts), st}, "", "  ")

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"accord/entry/body"
 	"accord/internal/treaty"
 )
 
@@ -71,8 +72,10 @@ func (r *Registry) updates(start, horizon time.Time) []obligation {
 
 // sent returns when party first sent an applied notification of the
 // required type (for a periodic update, effective on its as-of date), as
-// known at now; ok is false if it has not.
-func (s *session) sent(party string, req obligation, periodic bool, now time.Time) (at time.Time, ok bool, err error) {
+// known at now; ok is false if it has not. Failing that, a declaration
+// effective on the required date stands for it: decl is then that
+// declaration's entry.
+func (s *session) sent(party string, req obligation, periodic bool, now time.Time) (at time.Time, ok bool, decl *body.Ref, err error) {
 	q := `SELECT min(recorded) FROM entries WHERE party = ? AND kind = 'notification' AND type = ? AND refused IS NULL AND recorded <= ?`
 	args := []any{party, req.Type, fmtTime(now)}
 	if periodic {
@@ -80,10 +83,23 @@ func (s *session) sent(party string, req obligation, periodic bool, now time.Tim
 		args = append(args, req.Effective.String())
 	}
 	var first *string
-	if _, err := s.row(q, args, &first); err != nil || first == nil {
-		return time.Time{}, false, err
+	if _, err := s.row(q, args, &first); err != nil || first != nil {
+		if first != nil {
+			at, ok = parseTime(*first), true
+		}
+		return at, ok, nil, err
 	}
-	return parseTime(*first), true, nil
+	var ref body.Ref
+	var hash []byte
+	var rec string
+	found, err := s.row(`SELECT origin, idx, leaf_hash, recorded FROM entries WHERE party = ? AND kind = 'declaration' AND refused IS NULL
+		AND effective = ? AND recorded <= ? ORDER BY recorded, idx LIMIT 1`,
+		[]any{party, req.Effective.String(), fmtTime(now)}, &ref.Origin, &ref.Index, &hash, &rec)
+	if err != nil || !found {
+		return time.Time{}, false, nil, err
+	}
+	copy(ref.LeafHash[:], hash)
+	return parseTime(rec), true, &ref, nil
 }
 
 func (r *Registry) periodic(typ string) bool {
@@ -91,20 +107,29 @@ func (r *Registry) periodic(typ string) bool {
 }
 
 // missing finds the required notifications party had not sent when they
-// fell due, as known at now.
+// fell due, as known at now, if the party's log is followed. A declaration of the required date stands
+// for the notification; one recorded after the deadline is late.
 func (r *Registry) missing(s *session, party string, now time.Time) ([]Finding, error) {
 	var out []Finding
+	if r.follows != nil && !r.follows[party] {
+		return nil, nil
+	}
 	for _, req := range r.required(now) {
 		if !now.After(req.Due) {
 			continue
 		}
-		_, ok, err := s.sent(party, req, r.periodic(req.Type), now)
+		at, ok, decl, err := s.sent(party, req, r.periodic(req.Type), now)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
+		switch {
+		case !ok:
 			out = append(out, Finding{Kind: FindingMissing, Party: party, Type: req.Type, Effective: req.Effective, Due: req.Due,
 				Reason: fmt.Sprintf("no %s effective %s was sent by %s", req.Type, req.Effective, req.Due.Format(time.RFC3339))})
+		case decl != nil && at.After(req.Due):
+			out = append(out, Finding{Kind: FindingLate, Party: party, Type: req.Type, Entry: decl, Effective: req.Effective, Due: req.Due, Sent: at,
+				Reason: fmt.Sprintf("%s effective %s was due by %s; a declaration of that date was recorded %s", req.Type, req.Effective,
+					req.Due.Format(time.RFC3339), at.Format(time.RFC3339))})
 		}
 	}
 	return out, nil

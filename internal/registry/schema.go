@@ -137,6 +137,27 @@ CREATE TABLE IF NOT EXISTS acks (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS acks_by_target ON acks (target_origin, target_idx);
 
+-- declared counts: one row per per-type row or aggregate value of a
+-- declaration entry. A per-type row has type, category and status and an
+-- empty limit_id; an aggregate value has limit_id and empty type,
+-- category and status. For one party, date and key, the latest entry's
+-- row is the one in force.
+CREATE TABLE IF NOT EXISTS declared (
+	party     TEXT NOT NULL,
+	effective TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	origin    TEXT NOT NULL,
+	recorded  TEXT NOT NULL,
+	type      TEXT NOT NULL,
+	category  TEXT NOT NULL,
+	status    TEXT NOT NULL,
+	limit_id  TEXT NOT NULL,
+	count     INTEGER NOT NULL,
+	warheads  INTEGER NOT NULL,
+	source    TEXT NOT NULL,
+	PRIMARY KEY (party, effective, type, category, status, limit_id, idx)
+) WITHOUT ROWID;
+
 -- inspections conducted, from the inspecting party's log.
 CREATE TABLE IF NOT EXISTS inspections (
 	origin    TEXT NOT NULL,

@@ -119,12 +119,15 @@ func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err 
 }
 
 // hasData reports whether party has an applied, uncorrected full
-// statement of holdings in its log before index before.
-func (s *session) hasData(party string, before uint64) (bool, error) {
+// statement of holdings in its log before index before. A per-item
+// declaration recorded in parts is one statement: its parts (declarations
+// effective on partOf) do not count.
+func (s *session) hasData(party string, before uint64, partOf string) (bool, error) {
 	var has bool
 	_, err := s.row(`SELECT EXISTS (SELECT 1 FROM entries e WHERE party = ? AND effect = 'data' AND idx < ? AND refused IS NULL
+		AND NOT (kind = 'declaration' AND effective = ?)
 		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = e.origin AND c.idx = e.idx))`,
-		[]any{party, before}, &has)
+		[]any{party, before, partOf}, &has)
 	return has, err
 }
 

@@ -21,6 +21,11 @@ type Status struct {
 	// Verdicts are the engine's verdicts on the party's inventory on the
 	// day of At, as known at At.
 	Verdicts engine.Result `json:"verdicts"`
+	// Counted is what the verdicts count: "items" (the treaty database's
+	// items on the day), "types" or "aggregates" (the counts of the
+	// party's latest per-type or aggregate declaration, dated
+	// Verdicts.Parties[0].Declared), or "" when nothing is declared.
+	Counted string `json:"counted"`
 	// Inspections are the inspections the party conducted in the current
 	// treaty year, against each type's quota.
 	Inspections []Quota `json:"inspections"`
@@ -67,8 +72,13 @@ func (r *Registry) Status(ctx context.Context, party string, now time.Time, read
 		return nil, err
 	}
 	var decls []*declaration.Declaration
-	if len(decl.Items) > 0 {
-		decls = append(decls, decl)
+	switch {
+	case decl.Aggregate != nil:
+		decls, st.Counted = append(decls, decl), declaration.LevelAggregates
+	case len(decl.Types) > 0:
+		decls, st.Counted = append(decls, decl), declaration.LevelTypes
+	case len(decl.Items) > 0:
+		decls, st.Counted = append(decls, decl), declaration.LevelItems
 	}
 	if st.Verdicts, err = engine.Evaluate(r.t, day, reading, decls); err != nil {
 		return nil, err
@@ -128,14 +138,15 @@ func (r *Registry) quotas(s *session, party string, now time.Time) ([]Quota, err
 }
 
 // upcoming lists what party owes in (now, now+Horizon]: required
-// notifications not yet sent, and acknowledgements not yet made.
+// notifications not yet sent (if its log is followed), and
+// acknowledgements not yet made.
 func (r *Registry) upcoming(s *session, party string, now time.Time) ([]Upcoming, error) {
 	out := []Upcoming{}
 	for _, req := range r.required(now.Add(Horizon)) {
-		if !req.Due.After(now) {
+		if !req.Due.After(now) || r.follows != nil && !r.follows[party] {
 			continue
 		}
-		_, ok, err := s.sent(party, req, r.periodic(req.Type), now)
+		_, ok, _, err := s.sent(party, req, r.periodic(req.Type), now)
 		if err != nil {
 			return nil, err
 		}

@@ -33,12 +33,38 @@ func badValue(value, format string, args ...any) error {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, strings.TrimSpace(s))
 	if err != nil {
-		return Date{}, badValue(s, "invalid date %q: want YYYY-MM-DD", s)
+		return Date{}, badValue(s, "invalid date %q: %s", s, whyNotDate(strings.TrimSpace(s)))
 	}
 	if t.IsZero() {
 		return Date{}, badValue(s, "invalid date %q: 0001-01-01 stands for no date", s)
 	}
 	return Date{t}, nil
+}
+
+// whyNotDate says why s, which does not parse, is not a date: a day or
+// month that does not exist, or not the YYYY-MM-DD format.
+func whyNotDate(s string) string {
+	var y, m, d int
+	if len(s) != len(DateLayout) || s[4] != '-' || s[7] != '-' {
+		return "want YYYY-MM-DD"
+	}
+	for _, p := range []struct {
+		text string
+		n    *int
+	}{{s[:4], &y}, {s[5:7], &m}, {s[8:], &d}} {
+		n, err := strconv.Atoi(p.text)
+		if err != nil || strings.ContainsAny(p.text, "+-") {
+			return "want YYYY-MM-DD"
+		}
+		*p.n = n
+	}
+	switch last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day(); {
+	case m < 1 || m > 12:
+		return fmt.Sprintf("there is no month %02d", m)
+	case d < 1 || d > last:
+		return fmt.Sprintf("the day does not exist: %s %d has %d days", time.Month(m), y, last)
+	}
+	return "want YYYY-MM-DD"
 }
 
 // MustDate is ParseDate for constants in code and tests.

@@ -3,6 +3,7 @@ package treaty
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,12 +93,32 @@ func diffMaps(path string, a, b map[string]any, cites bool, out *[]Change) {
 		vb, bok := b[k]
 		switch {
 		case !aok:
-			*out = append(*out, Change{Clause: p, B: render(vb)})
+			leaves(p, vb, cites, func(c, v string) { *out = append(*out, Change{Clause: c, B: v}) })
 		case !bok:
-			*out = append(*out, Change{Clause: p, A: render(va)})
+			leaves(p, va, cites, func(c, v string) { *out = append(*out, Change{Clause: c, A: v}) })
 		default:
 			diffValue(p, va, vb, cites, out)
 		}
+	}
+}
+
+// leaves calls each with every clause of a value only one treaty has,
+// down to its scalars (and lists of scalars), so that an added limit
+// reads as its name, ceiling and counting rules, not as one JSON object.
+func leaves(path string, v any, cites bool, each func(clause, value string)) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		m, ok = keyed(v)
+	}
+	if !ok {
+		each(path, render(v))
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if k == "cite" && !cites || k == "id" {
+			continue
+		}
+		leaves(path+"."+k, m[k], cites, each)
 	}
 }
 

@@ -437,7 +437,7 @@ func (v *validator) statuses(t *Treaty) {
 	for i, s := range t.Statuses {
 		for j, to := range s.To {
 			if !t.HasStatus(to) {
-				v.add(fmt.Sprintf("$.statuses[%d].to[%d]", i, j), "unknown status %q", to)
+				v.add(fmt.Sprintf("$.statuses[%d].to[%d]", i, j), "unknown status %q (statuses: %s)", to, t.StatusList())
 			}
 		}
 	}

@@ -12,6 +12,7 @@ package treaty
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Binding strengths of a treaty or of one of its limits.
@@ -323,6 +324,16 @@ func (t *Treaty) HasCategory(id string) bool {
 
 func (t *Treaty) HasStatus(id string) bool {
 	return slices.ContainsFunc(t.Statuses, func(s Status) bool { return s.ID == id })
+}
+
+// StatusList and CategoryList name the treaty's statuses and categories,
+// in definition order, for messages: "deployed, non_deployed, …".
+func (t *Treaty) StatusList() string {
+	return strings.Join(ids(t.Statuses, func(s Status) string { return s.ID }), ", ")
+}
+
+func (t *Treaty) CategoryList() string {
+	return strings.Join(ids(t.Categories, func(c Category) string { return c.ID }), ", ")
 }
 
 // Status returns the status with the given id.

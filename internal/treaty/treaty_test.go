@@ -139,3 +139,27 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestParseDateErrors: a date in the right format that does not exist
+// says so, instead of asking for the format it is in.
+func TestParseDateErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		"2020-02-30": `invalid date "2020-02-30": the day does not exist: February 2020 has 29 days`,
+		"2021-02-29": `invalid date "2021-02-29": the day does not exist: February 2021 has 28 days`,
+		"2020-04-31": `invalid date "2020-04-31": the day does not exist: April 2020 has 30 days`,
+		"2020-00-10": `invalid date "2020-00-10": there is no month 00`,
+		"2020-13-01": `invalid date "2020-13-01": there is no month 13`,
+		"2020-01-00": `invalid date "2020-01-00": the day does not exist: January 2020 has 31 days`,
+		"2020/02/03": `invalid date "2020/02/03": want YYYY-MM-DD`,
+		"20-02-2020": `invalid date "20-02-2020": want YYYY-MM-DD`,
+		"2020-+1-01": `invalid date "2020-+1-01": want YYYY-MM-DD`,
+		"tomorrow":   `invalid date "tomorrow": want YYYY-MM-DD`,
+	} {
+		if _, err := ParseDate(in); err == nil || err.Error() != want {
+			t.Errorf("ParseDate(%q) = %v, want %s", in, err, want)
+		}
+	}
+	if d, err := ParseDate("2020-02-29"); err != nil || d.String() != "2020-02-29" {
+		t.Errorf("2020-02-29: %v %v", d, err)
+	}
+}
