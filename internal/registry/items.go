@@ -71,9 +71,6 @@ func (r *Registry) factOf(p *plan, n *body.Notification, it body.Item) (fact, er
 	if it.Status != "" && !r.t.HasStatus(it.Status) {
 		return f, refuseItem(ErrFields, it.UID, "%s has no status %q (statuses: %s)", r.t.ID, it.Status, r.t.StatusList())
 	}
-	if it.Warheads != nil && *it.Warheads < 0 {
-		return f, refuseItem(ErrNegative, it.UID, "warheads %d: a count is never negative", *it.Warheads)
-	}
 	f.typ, f.category, f.status, f.facility = opt(it.Type), opt(it.Category), opt(it.Status), opt(it.Facility)
 	if it.Warheads != nil {
 		w := int64(*it.Warheads)

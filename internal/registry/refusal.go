@@ -16,7 +16,6 @@ var (
 	ErrLifecycle    = errors.New("status change not allowed")
 	ErrIdentity     = errors.New("item type or category changed")
 	ErrFacility     = errors.New("item not at the facility")
-	ErrNegative     = errors.New("negative count")
 	ErrCorrection   = errors.New("invalid correction")
 	ErrAcknowledged = errors.New("invalid acknowledgement")
 	// ErrWarheadsOnly: a change notification whose item changes only its

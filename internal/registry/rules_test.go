@@ -117,11 +117,6 @@ func TestRules(t *testing.T) {
 				return &body.Notification{Type: "change_in_data", Items: []body.Item{{UID: "B2", Status: "eliminated"}}}
 			},
 			rule: ErrEliminated, why: "it would break the later history"},
-		{name: "counts never go negative", eff: "2011-07-01",
-			body: func(Record) *body.Notification {
-				return &body.Notification{Type: "change_in_data", Items: []body.Item{{UID: "T1", Warheads: wh(-1)}}}
-			},
-			rule: ErrNegative, why: "warheads -1"},
 		{name: "an item moves from where it is", eff: "2011-07-01",
 			body: func(Record) *body.Notification {
 				return &body.Notification{Type: "movement", From: "hill", To: "minot", Items: uids("M1")}
