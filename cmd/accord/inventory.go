@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/treaty"
 )
@@ -56,7 +55,7 @@ Examples:
 			if _, ok := o.Treaty.Party(party); !ok {
 				return fmt.Errorf("--party: %q is not a party to %s (parties: %s)", party, o.Treaty.ID, partyIDs(o.Treaty))
 			}
-			inv, err := node.ReadInventory(ctx, o.Registry, party, d, known)
+			inv, err := o.Inventory(ctx, party, d, known)
 			if err != nil {
 				return err
 			}
@@ -79,7 +78,7 @@ Examples:
 
 // printInventory prints a party's items and, if it declared any, its
 // latest declared counts.
-func printInventory(w io.Writer, inv *node.Inventory) error {
+func printInventory(w io.Writer, inv *office.Inventory) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "UID\tTYPE\tCATEGORY\tSTATUS\tFACILITY\tWARHEADS")
 	for _, it := range inv.Items {

@@ -12,12 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
-	"accord/entry/body"
 	"accord/internal/node"
-	"accord/internal/office"
-	"accord/internal/peer"
-	"accord/internal/registry"
-	"accord/internal/treaty"
+	"accord/internal/server"
 )
 
 func init() { register(newServeCmd) }
@@ -53,25 +49,12 @@ Examples:
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
 			logger := slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil))
-			n, err := node.Open(ctx, dir, logger)
+			s, err := server.Open(ctx, dir, logger)
 			if err != nil {
 				return err
 			}
-			if probs := node.CheckAccess(dir); len(probs) > 0 {
-				return fmt.Errorf("serve: %s", probs[0])
-			}
-			lock, err := n.Lock("accord serve")
-			if err != nil {
-				return err
-			}
-			defer lock.Close()
-			o, err := office.OpenNode(ctx, n)
-			if err != nil {
-				return err
-			}
-			defer o.Close(context.WithoutCancel(ctx))
-			so := serveOffice{o}
-			n.Office, n.Ingester = so, so
+			defer s.Close(context.WithoutCancel(ctx))
+			n := s.Node
 			if listen == "" {
 				listen = n.Config.Listen
 			}
@@ -79,9 +62,9 @@ Examples:
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "serving %s at %s\n", n.Origin(), node.LogURL(ln.Addr().String()))
+			fmt.Fprintf(c.OutOrStdout(), "serving %s at %s\n", n.Origin(), server.LogURL(ln.Addr().String()))
 			fmt.Fprintf(c.OutOrStdout(), "witness %s\n", vkeyFile(n.WitnessVerifier, dir))
-			return n.Serve(ctx, ln)
+			return s.Serve(ctx, ln)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
@@ -97,21 +80,4 @@ func vkeyFile(v note.Verifier, dir string) string {
 		return v.Name()
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// serveOffice is the treaty office as the serving node uses it
-// (node.Office), and its ingester of peer entries: a peer.BatchIngester,
-// one database transaction per batch of a peer's entries.
-type serveOffice struct{ *office.Office }
-
-var _ peer.BatchIngester = serveOffice{}
-
-func (o serveOffice) Database() *registry.Registry { return o.Registry }
-
-func (o serveOffice) Notify(ctx context.Context, n *body.Notification, day treaty.Date) (*node.Sent, error) {
-	s, err := o.Office.Notify(ctx, n, day)
-	if err != nil {
-		return nil, err
-	}
-	return &node.Sent{Index: s.Index, LeafHash: s.LeafHash, Notice: s.Notice}, nil
 }

@@ -142,7 +142,7 @@ type SyncConfig struct {
 type LimitsConfig struct {
 	// ConnsPerClient is how many connections one client address may hold
 	// open at once; more are closed as they arrive. Between 1 and 100000.
-	// Default 64.
+	// Default 256.
 	ConnsPerClient int `yaml:"conns_per_client"`
 
 	// PublicRate is how many requests a second one client address may
@@ -221,7 +221,7 @@ const (
 
 // Defaults of the limits on clients.
 const (
-	DefaultConnsPerClient = 64
+	DefaultConnsPerClient = 256
 	DefaultPublicRate     = 50
 	DefaultPublicWork     = 2
 )

@@ -1,6 +1,8 @@
-// Package node is a party's accord node: a data directory holding the
-// node's configuration, its log key and its log, and the server that
-// publishes the log to the other parties.
+// Package node is a party's accord node as it lies on disk: its data
+// directory, holding the node's configuration, keys, bearer tokens and
+// log, and what opens and checks them (Open, Init, OpenLog, Fsck, the
+// token store). Package server serves a node on the network; package
+// office keeps its treaty database.
 //
 // A data directory DIR holds:
 //
@@ -38,14 +40,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/transparency-dev/tessera"
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
 	"accord/internal/ledger"
-	"accord/internal/peer"
 	"accord/internal/witness"
 )
 
@@ -74,24 +74,11 @@ type Node struct {
 	// WitnessVerifier is the witness's public cosignature key.
 	WitnessVerifier note.Verifier
 
-	// Ingester receives every verified peer entry before it is
-	// acknowledged; set it before Serve. Nil ingests nothing. accord
-	// serve sets it to the treaty office.
-	Ingester peer.Ingester
-
-	// Office, if set before Serve, is the treaty office the operator
-	// API's treaty routes answer from (503 without one). Serve makes it
-	// append through the log it opens.
-	Office Office
-
 	signer        note.Signer
 	witnessSigner note.Signer
 
 	tokensOnce sync.Once
 	tokens     *tokenStore
-	limiter    *rateLimiter // anonymous requests per client address
-	sheets     *sheetCache  // public fact sheets
-	svc        atomic.Pointer[services]
 }
 
 // WitnessName returns the name of the node's witness key,
@@ -241,7 +228,7 @@ func (n *Node) witnessClient() (*http.Client, error) {
 func (n *Node) HTTPClient() (*http.Client, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	if n.Config.TLSCA != "" {
-		pem, err := os.ReadFile(n.path(n.Config.TLSCA))
+		pem, err := os.ReadFile(n.Path(n.Config.TLSCA))
 		if err != nil {
 			return nil, fmt.Errorf("tls_ca: %w", err)
 		}
@@ -257,8 +244,8 @@ func (n *Node) HTTPClient() (*http.Client, error) {
 	return &http.Client{Transport: t, Timeout: n.Config.Sync.Timeout}, nil
 }
 
-// path resolves a configured path relative to the data directory.
-func (n *Node) path(p string) string {
+// Path resolves a configured path relative to the data directory.
+func (n *Node) Path(p string) string {
 	if filepath.IsAbs(p) {
 		return p
 	}
@@ -276,3 +263,26 @@ func IsNode(dir string) bool {
 
 // notExist reports whether err means a file is missing.
 func notExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// NewWitness opens the node's witness (package witness) for the logs
+// whose keys are given, with its state in DIR/witness.
+func (n *Node) NewWitness(logs []note.Verifier) (*witness.Witness, error) {
+	return witness.New(n.witnessSigner, logs, filepath.Join(n.Dir, WitnessDir), n.Logger)
+}
+
+// PeerToken reads the token peer p issued to this node, if configured:
+// a file in the data directory that only its owner may read.
+func (n *Node) PeerToken(p Peer) (string, error) {
+	if p.TokenFile == "" {
+		return "", nil
+	}
+	path := n.Path(p.TokenFile)
+	if err := checkKeyMode(path); err != nil {
+		return "", fmt.Errorf("peer %s: %w", p.Party, err)
+	}
+	tok, err := ReadTokenFile(path)
+	if err != nil {
+		return "", fmt.Errorf("peer %s: %w", p.Party, err)
+	}
+	return tok, nil
+}

@@ -3,7 +3,6 @@ package node
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -47,14 +46,6 @@ var (
 type Principal struct {
 	Party string
 	Role  string
-}
-
-type principalKey struct{}
-
-// PrincipalFrom returns the principal of an authenticated request.
-func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
 }
 
 type tokenRecord struct {
@@ -242,8 +233,16 @@ func inode(fi os.FileInfo) uint64 {
 	return 0
 }
 
-// authenticate returns the principal of the request's bearer token. It
-// compares the token's hash with every stored hash in constant time.
+// Authenticate returns the principal of the request's bearer token, which
+// it compares in constant time with every token the node accepts: it
+// rereads DIR/tokens whenever the file is replaced, so a token added or
+// revoked while the node serves takes effect at once. A missing or
+// unknown token is ErrUnauthenticated.
+func (n *Node) Authenticate(r *http.Request) (Principal, error) {
+	n.tokensOnce.Do(func() { n.tokens = &tokenStore{path: filepath.Join(n.Dir, TokensFile)} })
+	return n.tokens.authenticate(r)
+}
+
 func (s *tokenStore) authenticate(r *http.Request) (Principal, error) {
 	// The scheme's name is case-insensitive (RFC 7235, section 2.1).
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")

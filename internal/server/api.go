@@ -1,4 +1,4 @@
-package node
+package server
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 
 	"accord/entry"
-	"accord/internal/evidencedir"
 	"accord/internal/ledger"
+	"accord/internal/node"
 	"accord/internal/peer"
 	"accord/internal/registry"
 	"accord/internal/treaty"
@@ -48,7 +48,7 @@ type route struct {
 	handler http.HandlerFunc
 }
 
-func (n *Node) routes() []route {
+func (n *Server) routes() []route {
 	return []route{
 		{"GET /log/checkpoint", public, n.serveCheckpoint},
 		{"GET /log/tile/entries/{index...}", peerOrOwn, n.serveBundle},
@@ -70,7 +70,7 @@ func (n *Node) routes() []route {
 }
 
 // guard wraps h with the authentication its access requires.
-func (n *Node) guard(a access, h http.HandlerFunc) http.HandlerFunc {
+func (n *Server) guard(a access, h http.HandlerFunc) http.HandlerFunc {
 	if a == public {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if !n.allowPublic(r) {
@@ -81,8 +81,8 @@ func (n *Node) guard(a access, h http.HandlerFunc) http.HandlerFunc {
 		}
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := n.tokens.authenticate(r)
-		if errors.Is(err, ErrUnauthenticated) {
+		p, err := n.Authenticate(r)
+		if errors.Is(err, node.ErrUnauthenticated) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="accord"`)
 			httpError(w, http.StatusUnauthorized, err)
 			return
@@ -92,8 +92,8 @@ func (n *Node) guard(a access, h http.HandlerFunc) http.HandlerFunc {
 			httpError(w, http.StatusInternalServerError, errors.New("internal error"))
 			return
 		}
-		if a == operatorOnly && (p.Role != RoleOperator || p.Party != n.Config.Party) {
-			httpError(w, http.StatusForbidden, fmt.Errorf("%w: %s %s is not this node's operator", ErrForbidden, p.Party, p.Role))
+		if a == operatorOnly && (p.Role != node.RoleOperator || p.Party != n.Config.Party) {
+			httpError(w, http.StatusForbidden, fmt.Errorf("%w: %s %s is not this node's operator", node.ErrForbidden, p.Party, p.Role))
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
@@ -103,9 +103,9 @@ func (n *Node) guard(a access, h http.HandlerFunc) http.HandlerFunc {
 // allowPublic reports whether a request to a public route is within its
 // client address's rate. A request with a valid token (a peer following
 // the log, the operator) is not counted.
-func (n *Node) allowPublic(r *http.Request) bool {
+func (n *Server) allowPublic(r *http.Request) bool {
 	if r.Header.Get("Authorization") != "" {
-		if _, err := n.tokens.authenticate(r); err == nil {
+		if _, err := n.Authenticate(r); err == nil {
 			return true
 		}
 	}
@@ -128,7 +128,7 @@ func serveHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]string{"status": "ok"})
 }
 
-func (n *Node) running(w http.ResponseWriter) *services {
+func (n *Server) running(w http.ResponseWriter) *services {
 	s := n.svc.Load()
 	if s == nil {
 		httpError(w, http.StatusServiceUnavailable, errors.New("the node is starting"))
@@ -136,7 +136,7 @@ func (n *Node) running(w http.ResponseWriter) *services {
 	return s
 }
 
-func (n *Node) serveAddCheckpoint(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveAddCheckpoint(w http.ResponseWriter, r *http.Request) {
 	if s := n.running(w); s != nil {
 		s.witness.ServeHTTP(w, r)
 	}
@@ -144,13 +144,13 @@ func (n *Node) serveAddCheckpoint(w http.ResponseWriter, r *http.Request) {
 
 // serveCheckpoints serves the latest checkpoint the node holds for every
 // log: its own, then each peer's copy (peer.Checkpoints).
-func (n *Node) serveCheckpoints(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveCheckpoints(w http.ResponseWriter, r *http.Request) {
 	s := n.running(w)
 	if s == nil {
 		return
 	}
 	var list peer.Checkpoints
-	if own, err := os.ReadFile(filepath.Join(n.Dir, LogDir, layout.CheckpointPath)); err == nil {
+	if own, err := os.ReadFile(filepath.Join(n.Dir, node.LogDir, layout.CheckpointPath)); err == nil {
 		list.Checkpoints = append(list.Checkpoints, string(own))
 	}
 	for _, cp := range s.peers.Mirrored() {
@@ -168,7 +168,7 @@ type LogStatus struct {
 	Cosigners  []string `json:"cosigned_by"`
 }
 
-func (n *Node) serveLogStatus(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveLogStatus(w http.ResponseWriter, r *http.Request) {
 	st, err := n.LogStatus(r.Context())
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err)
@@ -179,7 +179,7 @@ func (n *Node) serveLogStatus(w http.ResponseWriter, r *http.Request) {
 
 // LogStatus reports the node's log: its checkpoint and which of the
 // configured witnesses cosigned it.
-func (n *Node) LogStatus(ctx context.Context) (*LogStatus, error) {
+func (n *Server) LogStatus(ctx context.Context) (*LogStatus, error) {
 	cp, signed, err := ledger.ReadCheckpoint(ctx, n.Source(), n.Verifier)
 	if err != nil {
 		return nil, err
@@ -193,36 +193,10 @@ func (n *Node) LogStatus(ctx context.Context) (*LogStatus, error) {
 	return st, nil
 }
 
-func (n *Node) servePeers(w http.ResponseWriter, r *http.Request) {
+func (n *Server) servePeers(w http.ResponseWriter, r *http.Request) {
 	if s := n.running(w); s != nil {
 		writeJSON(w, map[string]any{"peers": s.peers.Status()})
 	}
-}
-
-// Findings returns the split-view and rollback evidence the node holds.
-func (n *Node) Findings() ([]evidencedir.Finding, error) {
-	return evidencedir.List(filepath.Join(n.Dir, EvidenceDir))
-}
-
-// AddEvidence adds to st, a party's status, a split_view finding for each
-// evidence file the node held by st.At that shows the party's log
-// contradicting itself.
-func (n *Node) AddEvidence(st *registry.Status) error {
-	fs, err := n.Findings()
-	if err != nil {
-		return fmt.Errorf("reading evidence: %w", err)
-	}
-	origin := entry.Origin(n.Config.Treaty, st.Party)
-	for _, f := range fs {
-		if f.Origin != origin || f.DetectedAt.After(st.At) {
-			continue
-		}
-		st.Other = append(st.Other, registry.Finding{
-			Kind: registry.FindingSplitView, Party: st.Party, Sent: f.DetectedAt,
-			Reason: fmt.Sprintf("%s (evidence %s; check it with accord evidence verify)", f.Explanation, filepath.Join(EvidenceDir, f.File)),
-		})
-	}
-	return nil
 }
 
 // Declare is the body of POST /v1/declarations: a declaration to sign
@@ -236,7 +210,7 @@ type Declare struct {
 // maxDeclare bounds a declaration request: an entry is under 64 KiB.
 const maxDeclare = 1 << 16
 
-func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveDeclare(w http.ResponseWriter, r *http.Request) {
 	s := n.running(w)
 	if s == nil {
 		return
@@ -246,8 +220,8 @@ func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, fmt.Errorf("declaration: %w", err))
 		return
 	}
-	if p, _ := PrincipalFrom(r.Context()); d.Party != p.Party || d.Party != n.Config.Party {
-		httpError(w, http.StatusForbidden, fmt.Errorf("%w: the credential of %s cannot declare for %q", ErrForbidden, p.Party, d.Party))
+	if p, _ := principalFrom(r.Context()); d.Party != p.Party || d.Party != n.Config.Party {
+		httpError(w, http.StatusForbidden, fmt.Errorf("%w: the credential of %s cannot declare for %q", node.ErrForbidden, p.Party, d.Party))
 		return
 	}
 	e, err := declarationEntry(d)
@@ -273,12 +247,12 @@ func (n *Node) serveDeclare(w http.ResponseWriter, r *http.Request) {
 // appended concurrently, so two requests of one date at different levels
 // may both pass: the database refuses the later one in log order and
 // reports it as a finding.
-func (n *Node) checkDeclaration(w http.ResponseWriter, r *http.Request, e *entry.Entry) bool {
+func (n *Server) checkDeclaration(w http.ResponseWriter, r *http.Request, e *entry.Entry) bool {
 	e.Treaty, e.Party, e.Created = n.Config.Treaty, n.Config.Party, time.Now().UTC().Truncate(time.Millisecond)
 	rec := registry.RecordOf(e, 0, nil)
 	var err error
-	if n.Office != nil {
-		err = n.Office.Database().Check(r.Context(), rec)
+	if n.treaty != nil {
+		err = n.treaty.Registry.Check(r.Context(), rec)
 	} else if t, terr := treaty.Builtin(n.Config.Treaty); terr != nil {
 		err = terr
 	} else {
@@ -307,4 +281,12 @@ func declarationEntry(d Declare) (entry.Entry, error) {
 		return entry.Entry{}, fmt.Errorf("body: not a JSON object")
 	}
 	return entry.Entry{Kind: entry.Declaration, Effective: eff, Body: body}, nil
+}
+
+type principalKey struct{}
+
+// principalFrom returns the principal of an authenticated request.
+func principalFrom(ctx context.Context) (node.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(node.Principal)
+	return p, ok
 }

@@ -1,8 +1,7 @@
-package node
+package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,51 +11,14 @@ import (
 	"time"
 
 	"accord/entry/body"
-	"accord/internal/declaration"
 	"accord/internal/evidencedir"
 	"accord/internal/factsheet"
 	"accord/internal/ledger"
-	"accord/internal/peer"
+	"accord/internal/node"
+	"accord/internal/office"
 	"accord/internal/registry"
 	"accord/internal/treaty"
 )
-
-// Office is the node's treaty office as a serving node uses it: it
-// ingests the peers' entries, validates and logs the operator's
-// notifications, and answers the operator API's treaty routes from the
-// treaty database. Package office implements it; accord serve opens it on
-// the node and sets Node.Office and Node.Ingester before Serve (package
-// node cannot import office, which imports node).
-//
-// Concurrency: every method is safe for concurrent use. Serve calls
-// UseLog once, with the log it opened, before any other call and before
-// it answers any request.
-type Office interface {
-	peer.Ingester
-	// UseLog makes the office append through the serving node's log, so
-	// that one process has one appender.
-	UseLog(*ledger.Log)
-	// Sync applies to the database whatever the logs the node holds have
-	// that it does not (the node's own acknowledgements, say).
-	Sync(ctx context.Context) error
-	// Notify validates n, effective on day, against the treaty and the
-	// database, appends it to the node's log and applies it; it returns
-	// once a published checkpoint covers the entry. A notification the
-	// rules refuse is a *registry.Refusal (or wraps body.ErrMalformed)
-	// and appends nothing.
-	Notify(ctx context.Context, n *body.Notification, day treaty.Date) (*Sent, error)
-	// Database returns the treaty database.
-	Database() *registry.Registry
-}
-
-// Sent is where a notification landed and how the database reads it: the
-// body of a 200 answer to POST /v1/notifications, and what accord notify
-// --json prints.
-type Sent struct {
-	Index    uint64           `json:"index"`
-	LeafHash body.Hash        `json:"leaf_hash"`
-	Notice   *registry.Notice `json:"notice"` // type, effective, sent, due and state
-}
 
 // NotificationRequest is the body of POST /v1/notifications: the
 // notification file of accord notify (docs/database.md), that is the
@@ -74,20 +36,20 @@ type NotificationRequest struct {
 const maxNotification = 1 << 17
 
 // office returns the node's treaty office, or answers 503 without one.
-func (n *Node) office(w http.ResponseWriter) Office {
+func (n *Server) treatyOffice(w http.ResponseWriter) *office.Office {
 	if n.svc.Load() == nil {
 		httpError(w, http.StatusServiceUnavailable, errors.New("the node is starting"))
 		return nil
 	}
-	if n.Office == nil {
+	if n.treaty == nil {
 		httpError(w, http.StatusServiceUnavailable, errors.New("this node serves no treaty database"))
 		return nil
 	}
-	return n.Office
+	return n.treaty
 }
 
-func (n *Node) serveNotify(w http.ResponseWriter, r *http.Request) {
-	o := n.office(w)
+func (n *Server) serveNotify(w http.ResponseWriter, r *http.Request) {
+	o := n.treatyOffice(w)
 	if o == nil {
 		return
 	}
@@ -118,7 +80,7 @@ func (n *Node) serveNotify(w http.ResponseWriter, r *http.Request) {
 type forbiddenError struct{ party, own string }
 
 func (e *forbiddenError) Error() string {
-	return fmt.Sprintf("%v: the operator of %s cannot notify as %s", ErrForbidden, e.own, e.party)
+	return fmt.Sprintf("%v: the operator of %s cannot notify as %s", node.ErrForbidden, e.own, e.party)
 }
 
 // decodeNotification reads the body of POST /v1/notifications, whose
@@ -165,15 +127,15 @@ func writeRefusal(w http.ResponseWriter, ref *registry.Refusal) {
 	json.NewEncoder(w).Encode(refusalJSON{Error: ref.Error(), Rule: ref.Rule.Error(), UID: ref.UID, Reason: ref.Reason})
 }
 
-func (n *Node) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
+func (n *Server) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	n.Logger.ErrorContext(r.Context(), what, "err", err)
 	httpError(w, http.StatusInternalServerError, fmt.Errorf("%s: %w", what, err))
 }
 
 // synced returns the office with its database brought up to date with
 // the logs, or answers the error.
-func (n *Node) synced(w http.ResponseWriter, r *http.Request) Office {
-	o := n.office(w)
+func (n *Server) synced(w http.ResponseWriter, r *http.Request) *office.Office {
+	o := n.treatyOffice(w)
 	if o == nil {
 		return nil
 	}
@@ -186,7 +148,7 @@ func (n *Node) synced(w http.ResponseWriter, r *http.Request) Office {
 
 // party reads the party parameter: a party of the treaty, or "" if
 // optional and absent.
-func (n *Node) party(r *http.Request, required bool) (string, error) {
+func (n *Server) party(r *http.Request, required bool) (string, error) {
 	p := r.URL.Query().Get("party")
 	if p == "" {
 		if required {
@@ -205,7 +167,7 @@ func (n *Node) party(r *http.Request, required bool) (string, error) {
 }
 
 // parties returns party, or every party of the treaty if it is "".
-func (n *Node) parties(party string) ([]string, error) {
+func (n *Server) parties(party string) ([]string, error) {
 	if party != "" {
 		return []string{party}, nil
 	}
@@ -236,7 +198,7 @@ func asOf(r *http.Request) (time.Time, error) {
 
 // serveInventory answers GET /v1/inventory?party=P&as_of=DATE[&known_at=TIME]
 // with the JSON of accord inventory --json.
-func (n *Node) serveInventory(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveInventory(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	party, err := n.party(r, true)
 	if err != nil {
@@ -259,7 +221,7 @@ func (n *Node) serveInventory(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	inv, err := ReadInventory(r.Context(), o.Database(), party, day, known)
+	inv, err := o.Inventory(r.Context(), party, day, known)
 	if err != nil {
 		n.internalError(w, r, "reading the inventory", err)
 		return
@@ -267,48 +229,11 @@ func (n *Node) serveInventory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, inv)
 }
 
-// An Inventory is the body of a 200 answer to GET /v1/inventory, and what
-// accord inventory --json prints: a party's items on AsOf as known at
-// KnownAt, and its latest declared counts on or before AsOf.
-type Inventory struct {
-	Party   string             `json:"party"`
-	AsOf    treaty.Date        `json:"as_of"`
-	KnownAt time.Time          `json:"known_at"`
-	Items   []declaration.Item `json:"items"` // sorted by UID
-	// Counts is the party's latest per-type or aggregate declaration on or
-	// before AsOf (registry.Counts), or null. Whether it or the items are
-	// what status counts, status says.
-	Counts *declaration.Set `json:"counts"`
-}
-
-// ReadInventory reads party's inventory from the treaty database.
-func ReadInventory(ctx context.Context, reg *registry.Registry, party string, asOf treaty.Date, knownAt time.Time) (*Inventory, error) {
-	items, err := reg.Inventory(ctx, party, asOf, knownAt)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := reg.Counts(ctx, party, asOf, knownAt)
-	if err != nil {
-		return nil, err
-	}
-	inv := &Inventory{Party: party, AsOf: asOf, KnownAt: knownAt.UTC(), Items: items}
-	if inv.Items == nil {
-		inv.Items = []declaration.Item{}
-	}
-	if counts != nil {
-		inv.Counts = &declaration.Set{Types: counts.Types}
-		if counts.Aggregate != nil {
-			inv.Counts.Aggregates = []declaration.Aggregate{*counts.Aggregate}
-		}
-	}
-	return inv, nil
-}
-
 // serveFactSheet serves the public fact sheet: each party's aggregate
 // numbers as of a data-exchange date (as_of, default the latest any party
 // provided data for), as known now, in CSV, JSON (default) or HTML. It is
 // the only treaty data the node shows without a credential.
-func (n *Node) serveFactSheet(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format := q.Get("format")
 	if format == "" {
@@ -330,7 +255,7 @@ func (n *Node) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	reg := o.Database()
+	reg := o.Registry
 	positions, err := reg.Positions(r.Context())
 	if err != nil {
 		n.internalError(w, r, "reading the fact sheet", err)
@@ -388,7 +313,7 @@ func parseTime(s string) (time.Time, error) {
 
 // serveStatus answers GET /v1/status[?as_of=DATE][&party=P][&reading=R]
 // with the JSON of accord status --json: one registry.Status per party.
-func (n *Node) serveStatus(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	party, err := n.party(r, false)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
@@ -414,12 +339,12 @@ func (n *Node) serveStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	all := []*registry.Status{}
 	for _, p := range ps {
-		st, err := o.Database().Status(r.Context(), p, at, reading)
+		st, err := o.Registry.Status(r.Context(), p, at, reading)
 		if err != nil {
 			httpError(w, http.StatusBadRequest, err) // an unknown reading
 			return
 		}
-		if err := n.AddEvidence(st); err != nil {
+		if err := o.AddSplitViews(st); err != nil {
 			n.internalError(w, r, "reading evidence", err)
 			return
 		}
@@ -435,7 +360,7 @@ type Findings struct {
 	SplitViews []evidencedir.Finding `json:"split_views"`
 }
 
-func (n *Node) serveFindings(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveFindings(w http.ResponseWriter, r *http.Request) {
 	party, err := n.party(r, false)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
@@ -451,19 +376,19 @@ func (n *Node) serveFindings(w http.ResponseWriter, r *http.Request) {
 		n.internalError(w, r, "reading the treaty", err)
 		return
 	}
+	o := n.synced(w, r)
+	if o == nil {
+		return
+	}
 	out := Findings{Findings: []registry.Finding{}, SplitViews: []evidencedir.Finding{}}
-	if sv, err := n.Findings(); err != nil {
+	if sv, err := o.SplitViews(); err != nil {
 		n.internalError(w, r, "reading evidence", err)
 		return
 	} else if sv != nil {
 		out.SplitViews = sv
 	}
-	o := n.synced(w, r)
-	if o == nil {
-		return
-	}
 	for _, p := range ps {
-		fs, err := o.Database().Findings(r.Context(), p, at)
+		fs, err := o.Registry.Findings(r.Context(), p, at)
 		if err != nil {
 			n.internalError(w, r, "reading findings", err)
 			return
@@ -499,7 +424,7 @@ type Entries struct {
 
 // serveEntries answers GET /v1/log/entries?from=N[&limit=K] with up to K
 // (at most maxEntriesPage) decoded entries of the node's own log.
-func (n *Node) serveEntries(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveEntries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	from, err := uintParam(q.Get("from"), 0)
 	if err != nil {

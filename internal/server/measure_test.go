@@ -1,4 +1,4 @@
-package node
+package server
 
 import (
 	"fmt"
@@ -6,13 +6,16 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/sync/errgroup"
 
 	"accord/entry"
 	"accord/internal/ledger"
+	"accord/internal/node"
 )
 
 // TestAckLatency measures, when ACCORD_MEASURE is set, the time from a
@@ -109,11 +112,7 @@ func waitForLong(t *testing.T, what string, cond func() bool) {
 // items, then n-1 changes in data, each of one item's warheads: valid in
 // any order, so they are appended concurrently.
 func fillLog(t *testing.T, dir string, n int) {
-	nd, err := Open(t.Context(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := ledger.Open(t.Context(), ledger.Options{Dir: filepath.Join(dir, LogDir), Signer: nd.signer, CheckpointInterval: 100 * time.Millisecond})
+	l, err := ledger.Open(t.Context(), ledger.Options{Dir: filepath.Join(dir, node.LogDir), Signer: signerOf(t, dir), CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,4 +144,17 @@ func fillLog(t *testing.T, dir string, n int) {
 	if err := l.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// signerOf reads the log key of the node in dir.
+func signerOf(t *testing.T, dir string) note.Signer {
+	b, err := os.ReadFile(filepath.Join(dir, node.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := note.NewSigner(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -1,4 +1,4 @@
-package node
+package server
 
 import (
 	"context"
@@ -13,19 +13,19 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/internal/ledger"
+	"accord/internal/node"
 	"accord/internal/peer"
-	"accord/internal/witness"
 )
 
 // start opens the log, the witness and the followers.
-func (n *Node) start(ctx context.Context) (*services, error) {
+func (n *Server) start(ctx context.Context) (*services, error) {
 	l, err := n.OpenLog(ctx)
 	if err != nil {
 		return nil, err
 	}
 	svc := &services{log: l}
-	if n.Office != nil {
-		n.Office.UseLog(l)
+	if n.treaty != nil {
+		n.treaty.UseLog(l)
 	}
 	if err := n.startPeers(ctx, svc); err != nil {
 		l.Close(context.WithoutCancel(ctx))
@@ -35,7 +35,7 @@ func (n *Node) start(ctx context.Context) (*services, error) {
 	return svc, nil
 }
 
-func (n *Node) startPeers(ctx context.Context, svc *services) error {
+func (n *Server) startPeers(ctx context.Context, svc *services) error {
 	var logs []note.Verifier
 	for _, p := range n.Config.Peers {
 		v, err := note.NewVerifier(p.LogVKey)
@@ -44,7 +44,7 @@ func (n *Node) startPeers(ctx context.Context, svc *services) error {
 		}
 		logs = append(logs, v)
 	}
-	w, err := witness.New(n.witnessSigner, logs, filepath.Join(n.Dir, WitnessDir), n.Logger)
+	w, err := n.NewWitness(logs)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (n *Node) startPeers(ctx context.Context, svc *services) error {
 	if err != nil {
 		return err
 	}
-	set, err := peer.NewSet(cfgs, n.Origin(), filepath.Join(n.Dir, EvidenceDir), n.Logger)
+	set, err := peer.NewSet(cfgs, n.Origin(), filepath.Join(n.Dir, node.EvidenceDir), n.Logger)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (n *Node) startPeers(ctx context.Context, svc *services) error {
 }
 
 // peerConfigs returns a follower configuration per configured peer.
-func (n *Node) peerConfigs(svc *services, acked *peer.AckIndex) ([]peer.Config, error) {
+func (n *Server) peerConfigs(svc *services, acked *peer.AckIndex) ([]peer.Config, error) {
 	client, err := n.HTTPClient()
 	if err != nil {
 		return nil, err
@@ -81,38 +81,22 @@ func (n *Node) peerConfigs(svc *services, acked *peer.AckIndex) ([]peer.Config, 
 	for _, p := range n.Config.Peers {
 		v, _ := note.NewVerifier(p.LogVKey) // validated with the configuration
 		u, _ := url.Parse(strings.TrimSuffix(p.URL, "/") + "/")
-		tok, err := n.peerToken(p)
+		tok, err := n.PeerToken(p)
 		if err != nil {
 			return nil, err
 		}
 		cfgs = append(cfgs, peer.Config{
 			Party: p.Party, Log: v, LogVKey: p.LogVKey, URL: u, Token: tok, Client: client,
-			Dir:      filepath.Join(n.Dir, PeersDir, p.Party),
+			Dir:      filepath.Join(n.Dir, node.PeersDir, p.Party),
 			Interval: n.Config.Sync.Interval, MaxBackoff: n.Config.Sync.MaxBackoff,
-			Ingester: n.Ingester, Acks: acks, Acked: acked, Node: n.Origin(), Logger: n.Logger,
+			Ingester: n.ingester(), Acks: acks, Acked: acked, Node: n.Origin(), Logger: n.Logger,
 		})
 	}
 	return cfgs, nil
 }
 
-// peerToken reads the token a peer issued to this node, if configured.
-func (n *Node) peerToken(p Peer) (string, error) {
-	if p.TokenFile == "" {
-		return "", nil
-	}
-	path := n.path(p.TokenFile)
-	if err := checkKeyMode(path); err != nil {
-		return "", fmt.Errorf("peer %s: %w", p.Party, err)
-	}
-	tok, err := ReadTokenFile(path)
-	if err != nil {
-		return "", fmt.Errorf("peer %s: %w", p.Party, err)
-	}
-	return tok, nil
-}
-
 // stop closes the log once the node stops serving.
-func (n *Node) stop(svc *services) {
+func (n *Server) stop(svc *services) {
 	n.svc.Store(nil)
 	if err := svc.log.Close(context.Background()); err != nil {
 		n.Logger.Error("closing log", "err", err)
@@ -128,8 +112,8 @@ func (n *Node) stop(svc *services) {
 // The size of the tree the log holds is Tessera's POSIX tree state
 // (DIR/log/.state/treeState), which package ledger does not expose; if it
 // cannot be read, the node starts without waiting.
-func (n *Node) awaitPublished(ctx context.Context) error {
-	b, err := os.ReadFile(filepath.Join(n.Dir, LogDir, ".state", "treeState"))
+func (n *Server) awaitPublished(ctx context.Context) error {
+	b, err := os.ReadFile(filepath.Join(n.Dir, node.LogDir, ".state", "treeState"))
 	var st struct {
 		Size uint64 `json:"size"`
 	}
@@ -155,4 +139,14 @@ func (n *Node) awaitPublished(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// ingester is what the followers hand verified peer entries to: the
+// treaty office, which applies them before they are acknowledged; none
+// on a server of the log alone.
+func (n *Server) ingester() peer.Ingester {
+	if n.treaty == nil {
+		return nil
+	}
+	return n.treaty
 }

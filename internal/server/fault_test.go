@@ -1,6 +1,7 @@
-package node
+package server
 
 import (
+	"accord/internal/node"
 	"bytes"
 	"context"
 	"errors"
@@ -78,7 +79,7 @@ func TestTruncatedTile(t *testing.T) {
 	dumpOnFailure(t, ps)
 	rus.start()
 	rus.declare(5)
-	tile := filepath.Join(rus.dir, LogDir, "tile", "0", "000.p", "5")
+	tile := filepath.Join(rus.dir, node.LogDir, "tile", "0", "000.p", "5")
 	whole, err := os.ReadFile(tile)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestTruncatedTile(t *testing.T) {
 	if n := usa.acked(rus); n != 0 || len(usa.acks(rus.verifier().Name())) != 0 {
 		t.Fatalf("USA acknowledged %v entries of a log it could not verify", n)
 	}
-	if _, err := os.Stat(filepath.Join(usa.dir, PeersDir, "RUS", LogDir, "checkpoint")); err == nil {
+	if _, err := os.Stat(filepath.Join(usa.dir, node.PeersDir, "RUS", node.LogDir, "checkpoint")); err == nil {
 		t.Fatal("USA holds a copy of a log it could not verify")
 	}
 	os.WriteFile(tile, whole, 0o644)
@@ -121,7 +122,7 @@ func TestRollback(t *testing.T) {
 	usa.waitFor("the rollback to be noticed", func() bool { return strings.Contains(usa.lastError(rus), "older checkpoint") })
 	rus.declare(int(seen)) // a different history, longer than the one seen
 	ev := usa.waitForEvidence()
-	out, err := exec.Command(accordBin, "evidence", "verify", ev, "--vkey", filepath.Join(rus.dir, VKeyFile)).CombinedOutput()
+	out, err := exec.Command(accordBin, "evidence", "verify", ev, "--vkey", filepath.Join(rus.dir, node.VKeyFile)).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "proven") {
 		t.Fatalf("accord evidence verify: %v\n%s", err, out)
 	}
@@ -140,7 +141,7 @@ func TestRollback(t *testing.T) {
 func (p *proc) waitForEvidence() string {
 	var path string
 	p.waitFor("evidence", func() bool {
-		m, _ := filepath.Glob(filepath.Join(p.dir, EvidenceDir, "*.json"))
+		m, _ := filepath.Glob(filepath.Join(p.dir, node.EvidenceDir, "*.json"))
 		if len(m) > 0 {
 			path = m[0]
 		}
@@ -167,8 +168,8 @@ func TestSplitView(t *testing.T) {
 	rus.stop()
 	fork := &proc{t: t, party: "RUS", dir: filepath.Join(t.TempDir(), "rus-fork"), addr: freeAddr(t), operator: rus.operator}
 	copyDir(t, rus.dir, fork.dir)
-	fork.configure(func(*Config) {})
-	usa.configure(func(c *Config) {
+	fork.configure(func(*node.Config) {})
+	usa.configure(func(c *node.Config) {
 		for i := range c.Peers {
 			if c.Peers[i].Party == "RUS" {
 				c.Peers[i].URL = fork.url()
@@ -182,7 +183,7 @@ func TestSplitView(t *testing.T) {
 	usa.start()
 	chn.start()
 	ev := usa.waitForEvidence()
-	out, err := exec.Command(accordBin, "evidence", "verify", ev, "--vkey", filepath.Join(rus.dir, VKeyFile)).CombinedOutput()
+	out, err := exec.Command(accordBin, "evidence", "verify", ev, "--vkey", filepath.Join(rus.dir, node.VKeyFile)).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "proven") {
 		t.Fatalf("accord evidence verify: %v\n%s", err, out)
 	}
@@ -239,21 +240,21 @@ func TestCorruptTileRefused(t *testing.T) {
 	usa.declare(5)
 	usa.stop()
 	<-usa.exited
-	tile := filepath.Join(usa.dir, LogDir, "tile", "0", "000.p", "5")
+	tile := filepath.Join(usa.dir, node.LogDir, "tile", "0", "000.p", "5")
 	b, err := os.ReadFile(tile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b[40] ^= 1
 	os.WriteFile(tile, b, 0o644)
-	cp, _ := os.ReadFile(filepath.Join(usa.dir, LogDir, "checkpoint"))
+	cp, _ := os.ReadFile(filepath.Join(usa.dir, node.LogDir, "checkpoint"))
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, accordBin, "serve", "--data", usa.dir).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "log storage corrupt") || !strings.Contains(string(out), "accord fsck") {
 		t.Fatalf("serve on a corrupt tile: %v\n%s", err, out)
 	}
-	if now, _ := os.ReadFile(filepath.Join(usa.dir, LogDir, "checkpoint")); !bytes.Equal(now, cp) {
+	if now, _ := os.ReadFile(filepath.Join(usa.dir, node.LogDir, "checkpoint")); !bytes.Equal(now, cp) {
 		t.Fatal("serve signed a new checkpoint over a corrupt tile")
 	}
 	out, err = exec.Command(accordBin, "fsck", "--data", usa.dir).CombinedOutput()
@@ -314,7 +315,7 @@ func TestFileModes(t *testing.T) {
 			return err
 		}
 		fi, _ := d.Info()
-		if fi.Mode().Perm()&0o077 != 0 && !strings.HasSuffix(p, ConfigFile) && !strings.HasSuffix(p, ".token") && !strings.HasSuffix(p, "serve.log") {
+		if fi.Mode().Perm()&0o077 != 0 && !strings.HasSuffix(p, node.ConfigFile) && !strings.HasSuffix(p, ".token") && !strings.HasSuffix(p, "serve.log") {
 			t.Errorf("%s: mode %v", p, fi.Mode().Perm())
 		}
 		return nil
@@ -325,7 +326,7 @@ func TestFileModes(t *testing.T) {
 		want string
 	}{
 		{".", 0o755, "chmod 700"},
-		{TokensFile, 0o666, "lets others write it"},
+		{node.TokensFile, 0o666, "lets others write it"},
 	} {
 		path := filepath.Join(usa.dir, c.file)
 		fi, _ := os.Stat(path)
@@ -389,7 +390,7 @@ func TestStalledPeer(t *testing.T) {
 	usa := ps[0]
 	dumpOnFailure(t, ps)
 	stalled := newStalledPeer(t)
-	usa.configure(func(c *Config) {
+	usa.configure(func(c *node.Config) {
 		c.Peers[0].URL = "http://" + stalled.ln.Addr().String() + "/"
 		c.Witness.Timeout = 2 * time.Second
 	})

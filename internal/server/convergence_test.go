@@ -1,6 +1,8 @@
-package node
+package server
 
 import (
+	"accord/internal/evidencedir"
+	"accord/internal/node"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -79,7 +81,7 @@ func testNetwork(t *testing.T, treatyID string, setup func(*testing.T, []*proc),
 		}
 	}
 	for _, p := range ps {
-		fs, err := (&Node{Dir: p.dir}).Findings()
+		fs, err := evidencedir.List(filepath.Join(p.dir, node.EvidenceDir))
 		if err != nil || len(fs) != 0 {
 			t.Errorf("%s has findings %v, %v", p.party, fs, err)
 		}

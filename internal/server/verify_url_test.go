@@ -1,6 +1,7 @@
-package node
+package server
 
 import (
+	"accord/internal/node"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 // file with a local log is bad input (exit 2).
 func TestLogVerifyURL(t *testing.T) {
 	nd, u := newTestNode(t, 5)
-	tok, err := nd.AddToken("RUS", RolePeer)
+	tok, err := nd.AddToken("RUS", node.RolePeer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +23,7 @@ func TestLogVerifyURL(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	vkey := filepath.Join(nd.Dir, VKeyFile)
+	vkey := filepath.Join(nd.Dir, node.VKeyFile)
 	verify := func(args ...string) (int, string) {
 		cmd := exec.Command(accordBin, append([]string{"log", "verify", "--trust-store", t.TempDir(), "--vkey", vkey}, args...)...)
 		out, err := cmd.CombinedOutput()
@@ -37,7 +38,7 @@ func TestLogVerifyURL(t *testing.T) {
 	if code, out := verify(u); code != 1 || !strings.Contains(out, "401") {
 		t.Errorf("verify without a token: exit %d, want 1 naming 401\n%s", code, out)
 	}
-	if code, out := verify("--token-file", tokenFile, filepath.Join(nd.Dir, LogDir)); code != 2 || !strings.Contains(out, "not a URL") {
+	if code, out := verify("--token-file", tokenFile, filepath.Join(nd.Dir, node.LogDir)); code != 2 || !strings.Contains(out, "not a URL") {
 		t.Errorf("--token-file with a local log: exit %d, want 2\n%s", code, out)
 	}
 }

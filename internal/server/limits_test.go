@@ -1,6 +1,7 @@
-package node
+package server
 
 import (
+	"accord/internal/node"
 	"context"
 	"fmt"
 	"io"
@@ -43,7 +44,7 @@ func TestSlowClients(t *testing.T) {
 	ps := newNetwork(t, "newstart", "USA")
 	usa := ps[0]
 	dumpOnFailure(t, ps)
-	usa.configure(func(c *Config) { c.Limits.ConnsPerClient = 16 })
+	usa.configure(func(c *node.Config) { c.Limits.ConnsPerClient = 16 })
 	usa.start()
 	var conns []net.Conn
 	for range 300 {
@@ -102,7 +103,7 @@ func TestPublicRate(t *testing.T) {
 	ps := newNetwork(t, "newstart", "USA")
 	usa := ps[0]
 	dumpOnFailure(t, ps)
-	usa.configure(func(c *Config) { c.Limits.PublicRate = 5 })
+	usa.configure(func(c *node.Config) { c.Limits.PublicRate = 5 })
 	usa.start()
 	peerTok := strings.TrimSpace(accord(t, "token", "add", "--data", usa.dir, "--party", "RUS", "--role", "peer"))
 	count := func(src, tok string) (ok, limited int) {
@@ -152,7 +153,7 @@ func TestFactSheetCache(t *testing.T) {
 	ps := newNetwork(t, "newstart", "USA")
 	usa := ps[0]
 	dumpOnFailure(t, ps)
-	usa.configure(func(c *Config) { c.Limits.PublicWork = 1; c.Limits.PublicRate = 1000 })
+	usa.configure(func(c *node.Config) { c.Limits.PublicWork = 1; c.Limits.PublicRate = 1000 })
 	usa.start()
 	usa.sendNotifications("newstart")
 	status := func(path string) (int, string, []byte) {

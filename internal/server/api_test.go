@@ -1,6 +1,7 @@
-package node
+package server
 
 import (
+	"accord/internal/node"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -53,12 +54,12 @@ func TestOpenAPI(t *testing.T) {
 func TestAuth(t *testing.T) {
 	nd, u := newTestNode(t, 1)
 	base := strings.TrimSuffix(u, "/log/") + "/"
-	op, _ := nd.AddToken("USA", RoleOperator)
-	rus, err := nd.AddToken("RUS", RolePeer)
+	op, _ := nd.AddToken("USA", node.RoleOperator)
+	rus, err := nd.AddToken("RUS", node.RolePeer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, _ := os.ReadFile(filepath.Join(nd.Dir, TokensFile))
+	stored, _ := os.ReadFile(filepath.Join(nd.Dir, node.TokensFile))
 	if strings.Contains(string(stored), op) || strings.Contains(string(stored), rus) {
 		t.Fatal("a token is stored in the clear")
 	}
@@ -114,10 +115,10 @@ func TestAuth(t *testing.T) {
 		t.Errorf("declaring free JSON: %d, want 422", got)
 	}
 	// Tokens are issued only for the right party and role.
-	if _, err := nd.AddToken("RUS", RoleOperator); err == nil {
+	if _, err := nd.AddToken("RUS", node.RoleOperator); err == nil {
 		t.Error("issued an operator token for another party")
 	}
-	if _, err := nd.AddToken("USA", RolePeer); err == nil {
+	if _, err := nd.AddToken("USA", node.RolePeer); err == nil {
 		t.Error("issued a peer token for the node's own party")
 	}
 }

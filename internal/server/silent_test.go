@@ -1,6 +1,9 @@
-package node
+package server
 
-import "testing"
+import (
+	"accord/internal/node"
+	"testing"
+)
 
 // TestSilent checks that a silent node (the demo's node of a party that
 // has suspended its participation) follows and witnesses its peer's log
@@ -8,7 +11,7 @@ import "testing"
 func TestSilent(t *testing.T) {
 	ps := newNetwork(t, "newstart", "USA", "RUS")
 	usa, rus := ps[0], ps[1]
-	rus.configure(func(c *Config) { c.Silent = true })
+	rus.configure(func(c *node.Config) { c.Silent = true })
 	dumpOnFailure(t, ps)
 	rus.start()
 	usa.start()

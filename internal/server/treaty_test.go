@@ -1,4 +1,4 @@
-package node
+package server
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"accord/entry"
+	"accord/internal/office"
 )
 
 // entryIntoForce is each test treaty's entry into force, the effective
@@ -39,13 +40,13 @@ func (p *proc) notify(body string) *response {
 }
 
 // mustNotify submits a notification that must be accepted.
-func (p *proc) mustNotify(body string) Sent {
+func (p *proc) mustNotify(body string) office.Sent {
 	p.t.Helper()
 	resp := p.notify(body)
 	if resp.StatusCode != http.StatusOK {
 		p.t.Fatalf("%s: notifying %s: %s %s", p.party, body, resp.Status, resp.Body)
 	}
-	var s Sent
+	var s office.Sent
 	if err := json.Unmarshal(resp.Body, &s); err != nil || s.Notice == nil {
 		p.t.Fatalf("%s: answer %s: %v", p.party, resp.Body, err)
 	}

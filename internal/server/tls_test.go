@@ -1,6 +1,7 @@
-package node
+package server
 
 import (
+	"accord/internal/node"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -96,7 +97,7 @@ func useTLS(t *testing.T, ps []*proc) {
 		p.tls = &tls.Config{RootCAs: pool}
 	}
 	for _, p := range ps {
-		p.configure(func(c *Config) {
+		p.configure(func(c *node.Config) {
 			c.TLSCert, c.TLSKey, c.TLSCA = "tls/cert.pem", "tls/key.pem", "tls/ca.pem"
 			for i := range c.Peers {
 				for _, q := range ps {

@@ -1,4 +1,4 @@
-package node
+package server
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"accord/entry"
 	"accord/entry/body"
 	"accord/internal/ledger"
+	"accord/internal/node"
 )
 
 // accordBin is the accord binary the network tests run, built once.
@@ -108,7 +109,7 @@ func newNetwork(t *testing.T, treatyID string, parties ...string) []*proc {
 		ps = append(ps, p)
 	}
 	for _, p := range ps {
-		var peers []Peer
+		var peers []node.Peer
 		for _, q := range ps {
 			if q == p {
 				continue
@@ -119,24 +120,27 @@ func newNetwork(t *testing.T, treatyID string, parties ...string) []*proc {
 			if err := os.WriteFile(filepath.Join(p.dir, tf), []byte(tok), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			peers = append(peers, Peer{Party: q.party, URL: q.url(), LogVKey: readKey(t, q.dir, VKeyFile),
-				WitnessVKey: readKey(t, q.dir, WitnessVKeyFile), TokenFile: tf})
+			peers = append(peers, node.Peer{Party: q.party, URL: q.url(), LogVKey: readKey(t, q.dir, node.VKeyFile),
+				WitnessVKey: readKey(t, q.dir, node.WitnessVKeyFile), TokenFile: tf})
 		}
-		p.configure(func(c *Config) { c.Peers = peers })
+		p.configure(func(c *node.Config) { c.Peers = peers })
 	}
 	return ps
 }
 
 // configure edits a node's accord.yaml, with test timings.
-func (p *proc) configure(edit func(*Config)) {
-	path := filepath.Join(p.dir, ConfigFile)
-	c, err := LoadConfig(path)
+func (p *proc) configure(edit func(*node.Config)) {
+	path := filepath.Join(p.dir, node.ConfigFile)
+	c, err := node.LoadConfig(path)
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	c.Listen = p.addr
-	c.Sync = SyncConfig{Interval: 20 * time.Millisecond, Timeout: 2 * time.Second, MaxBackoff: 200 * time.Millisecond}
+	c.Sync = node.SyncConfig{Interval: 20 * time.Millisecond, Timeout: 2 * time.Second, MaxBackoff: 200 * time.Millisecond}
 	c.Witness.Timeout = time.Second
+	// Every process of a test shares 127.0.0.1: tests of the limits set
+	// their own.
+	c.Limits.ConnsPerClient = 10000
 	edit(c)
 	if err := os.WriteFile(path, c.Marshal(), 0o644); err != nil {
 		p.t.Fatal(err)
@@ -259,11 +263,11 @@ type response struct {
 // logEntries reads and verifies the node's own log.
 func (p *proc) logEntries() (*ledger.Verified, []ledger.Record) {
 	p.t.Helper()
-	return readLog(p.t, filepath.Join(p.dir, LogDir), p.verifier())
+	return readLog(p.t, filepath.Join(p.dir, node.LogDir), p.verifier())
 }
 
 func (p *proc) verifier() note.Verifier {
-	v, err := note.NewVerifier(readKey(p.t, p.dir, VKeyFile))
+	v, err := note.NewVerifier(readKey(p.t, p.dir, node.VKeyFile))
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -323,7 +327,7 @@ func (p *proc) peerStatus() map[string]map[string]any {
 
 // size returns the size of p's own published log.
 func (p *proc) size() uint64 {
-	cp, _, err := ledger.ReadCheckpoint(context.Background(), ledger.DirSource(filepath.Join(p.dir, LogDir)), p.verifier())
+	cp, _, err := ledger.ReadCheckpoint(context.Background(), ledger.DirSource(filepath.Join(p.dir, node.LogDir)), p.verifier())
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -347,7 +351,7 @@ func converged(t *testing.T, ps []*proc) bool {
 // holds reports whether p's copy of q's log is all of q's log, and p
 // acknowledges every entry of it that needs it, once.
 func (p *proc) holds(q *proc) bool {
-	mirror := filepath.Join(p.dir, PeersDir, q.party, LogDir)
+	mirror := filepath.Join(p.dir, node.PeersDir, q.party, node.LogDir)
 	if _, err := os.Stat(filepath.Join(mirror, "checkpoint")); err != nil {
 		debugf(p.t, "%s: no copy of %s yet", p.party, q.party)
 		return false

@@ -1,4 +1,4 @@
-package node
+package server
 
 import (
 	"crypto/ed25519"
@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 	_ "modernc.org/sqlite"
 
+	"accord/internal/node"
 	"accord/internal/witness"
 )
 
@@ -54,9 +55,9 @@ func TestLitewitness(t *testing.T) {
 		}
 		return err == nil
 	})
-	addLog(t, db, usa.verifier().Name(), readKey(t, usa.dir, VKeyFile))
+	addLog(t, db, usa.verifier().Name(), readKey(t, usa.dir, node.VKeyFile))
 	wvkey := witness.VerifierKey(name, pub)
-	usa.configure(func(c *Config) { c.Witness.Extra = []ExtraWitness{{VKey: wvkey, URL: "http://" + addr}} })
+	usa.configure(func(c *node.Config) { c.Witness.Extra = []node.ExtraWitness{{VKey: wvkey, URL: "http://" + addr}} })
 	usa.start()
 	v, err := witness.NewVerifier(wvkey)
 	if err != nil {

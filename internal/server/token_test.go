@@ -1,6 +1,7 @@
-package node
+package server
 
 import (
+	"accord/internal/node"
 	"crypto/sha256"
 	"net/http"
 	"os/exec"
@@ -41,7 +42,7 @@ func TestTokensConcurrentAndRevoked(t *testing.T) {
 		t.Fatalf("token list shows %d operator tokens, want %d:\n%s", got, n+1, list)
 	}
 	revoked := toks[3]
-	accord(t, "token", "revoke", "--data", usa.dir, TokenID(sha256Of(revoked)))
+	accord(t, "token", "revoke", "--data", usa.dir, node.TokenID(sha256Of(revoked)))
 	if code := usa.status("v1/log", "Bearer "+revoked); code != http.StatusUnauthorized {
 		t.Errorf("a revoked token: %d, want 401", code)
 	}

@@ -1,8 +1,10 @@
-package node
+package server
 
 import (
+	"accord/internal/node"
 	"context"
 	"errors"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -53,9 +55,8 @@ const (
 // to anyone; entry bundles for peers and the operator; and the operator
 // API under /v1/. Routes that need the running node answer 503 until
 // Serve has started it.
-func (n *Node) Handler() http.Handler {
-	n.tokensOnce.Do(func() {
-		n.tokens = &tokenStore{path: filepath.Join(n.Dir, TokensFile)}
+func (n *Server) Handler() http.Handler {
+	n.once.Do(func() {
 		n.limiter = newRateLimiter(n.Config.Limits.PublicRate)
 		n.sheets = newSheetCache(n.Config.Limits.PublicWork)
 	})
@@ -66,12 +67,12 @@ func (n *Node) Handler() http.Handler {
 	return mux
 }
 
-func (n *Node) serveCheckpoint(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveCheckpoint(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", cacheCheckpoint)
 	n.serveFile(w, r, layout.CheckpointPath, "text/plain; charset=utf-8")
 }
 
-func (n *Node) serveBundle(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	index, p, err := layout.ParseTileIndexPartial(r.PathValue("index"))
 	if err != nil {
 		http.NotFound(w, r)
@@ -81,7 +82,7 @@ func (n *Node) serveBundle(w http.ResponseWriter, r *http.Request) {
 	n.serveFile(w, r, layout.EntriesPath(index, p), "application/octet-stream")
 }
 
-func (n *Node) serveTile(w http.ResponseWriter, r *http.Request) {
+func (n *Server) serveTile(w http.ResponseWriter, r *http.Request) {
 	level, index, p, err := layout.ParseTileLevelIndexPartial(r.PathValue("level"), r.PathValue("index"))
 	if err != nil {
 		http.NotFound(w, r)
@@ -101,10 +102,10 @@ func setTileCache(w http.ResponseWriter, p uint8) {
 
 // serveFile serves the log file at the clean relative path p, which the
 // handlers build from parsed numbers, never from the request itself.
-func (n *Node) serveFile(w http.ResponseWriter, r *http.Request, p, contentType string) {
-	b, err := os.ReadFile(filepath.Join(n.Dir, LogDir, filepath.FromSlash(p)))
+func (n *Server) serveFile(w http.ResponseWriter, r *http.Request, p, contentType string) {
+	b, err := os.ReadFile(filepath.Join(n.Dir, node.LogDir, filepath.FromSlash(p)))
 	switch {
-	case notExist(err):
+	case errors.Is(err, fs.ErrNotExist):
 		w.Header().Del("Cache-Control")
 		http.NotFound(w, r)
 		return
@@ -122,7 +123,7 @@ func (n *Node) serveFile(w http.ResponseWriter, r *http.Request, p, contentType 
 // appending acknowledgements, starts the witness and a follower per peer,
 // and serves the API on ln (with TLS if the configuration names a
 // certificate), then shuts down gracefully.
-func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
+func (n *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           n.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -156,16 +157,16 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	return g.Wait()
 }
 
-func (n *Node) scheme() string {
+func (n *Server) scheme() string {
 	if n.Config.TLSCert != "" {
 		return "https"
 	}
 	return "http"
 }
 
-func (n *Node) listen(srv *http.Server, ln net.Listener) error {
+func (n *Server) listen(srv *http.Server, ln net.Listener) error {
 	if n.Config.TLSCert != "" {
-		return srv.ServeTLS(ln, n.path(n.Config.TLSCert), n.path(n.Config.TLSKey))
+		return srv.ServeTLS(ln, n.Path(n.Config.TLSCert), n.Path(n.Config.TLSKey))
 	}
 	return srv.Serve(ln)
 }
