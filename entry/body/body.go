@@ -109,6 +109,12 @@ type Notification struct {
 	// From and To are the facilities items move between, for a type
 	// whose effect is "move".
 	From string `json:"from,omitempty"`
+	// ID, if set, is a name the sending party gives the notification, at
+	// most 64 characters of [A-Za-z0-9._:/+-]: a party's notifications
+	// have distinct ids, so a client that retries a request with the same
+	// id (the operator API's Idempotency-Key) gets the first answer and
+	// nothing is appended twice.
+	ID string `json:"id,omitempty"`
 	// Items are the items the notification states, changes, moves or
 	// names, when its type lists the "items" field.
 	Items []Item `json:"items,omitempty"`
@@ -272,6 +278,9 @@ func (n *Notification) wellFormed() error {
 		if err := n.Items[i].wellFormed(); err != nil {
 			return fmt.Errorf("items[%d]: %w", i, err)
 		}
+	}
+	if n.ID != "" && !ident.MatchString(n.ID) {
+		return fmt.Errorf("id %q is not an id", n.ID)
 	}
 	for _, f := range []struct{ name, v string }{{"from", n.From}, {"to", n.To}} {
 		if f.v != "" && !name.MatchString(f.v) {

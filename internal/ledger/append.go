@@ -159,3 +159,13 @@ func (l *Log) AppendRuns(ctx context.Context, runs [][]entry.Entry) ([][]Appende
 	l.logger.DebugContext(ctx, "appended runs", "runs", len(runs), "last", last.Index)
 	return out, nil
 }
+
+// Await waits until a published checkpoint covers entry index, which
+// this process or an earlier one sequenced, and returns that checkpoint.
+func (l *Log) Await(ctx context.Context, index uint64) ([]byte, error) {
+	_, cp, err := l.awaiter.Await(ctx, func() (tessera.Index, error) { return tessera.Index{Index: index}, nil })
+	if err != nil {
+		return nil, fmt.Errorf("awaiting a checkpoint covering entry %d: %w", index, err)
+	}
+	return cp, nil
+}

@@ -1,6 +1,7 @@
 package office
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -25,6 +26,12 @@ type Sent struct {
 // refuse returns a *registry.Refusal and changes nothing. Notify returns
 // once the entry is covered by a published checkpoint; it holds the
 // office's lock only until the entry is sequenced and applied.
+//
+// A notification with an id (body.Notification.ID) is sent once: if the
+// party's log already holds a notification with that id, the same
+// notification effective on the same day, Notify appends nothing and
+// returns where the first one landed, once it is published; a different
+// notification under a used id is refused (registry.ErrDuplicateID).
 func (o *Office) Notify(ctx context.Context, n *body.Notification, day treaty.Date) (*Sent, error) {
 	enc, err := n.Encode()
 	if err != nil {
@@ -35,8 +42,12 @@ func (o *Office) Notify(ctx context.Context, n *body.Notification, day treaty.Da
 		return nil, err
 	}
 	var seq *ledger.Sequenced
+	var repeat *registry.Named
 	err = o.locked(func() error {
 		if err := o.syncAll(ctx, nil); err != nil {
+			return err
+		}
+		if repeat, err = o.repeated(ctx, n.ID, enc, day); err != nil || repeat != nil {
 			return err
 		}
 		e := entry.Entry{
@@ -59,6 +70,9 @@ func (o *Office) Notify(ctx context.Context, n *body.Notification, day treaty.Da
 	})
 	if err != nil {
 		return nil, err
+	}
+	if repeat != nil {
+		return o.sentAgain(ctx, log, repeat)
 	}
 	// The checkpoint may wait for witnesses, which a stalled peer can
 	// make slow: wait for it outside the lock, so the next notification
@@ -84,4 +98,33 @@ func (o *Office) notice(ctx context.Context, index uint64) (*registry.Notice, er
 		}
 	}
 	return nil, fmt.Errorf("entry %d is not in the treaty database after appending it", index)
+}
+
+// repeated returns the notification the log holds under id, if it is
+// the one given (same body, same effective date); it refuses a different
+// one under a used id.
+func (o *Office) repeated(ctx context.Context, id string, enc []byte, day treaty.Date) (*registry.Named, error) {
+	if id == "" {
+		return nil, nil
+	}
+	named, ok, err := o.Registry.NotificationByID(ctx, o.Node.Origin(), id)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if !bytes.Equal(named.Body, enc) || named.Effective != day {
+		return nil, &registry.Refusal{Rule: registry.ErrDuplicateID, Reason: fmt.Sprintf("id %q already names entry %d, a different notification", id, named.Index)}
+	}
+	return named, nil
+}
+
+// sentAgain answers a repeated notification as the first was answered,
+// once a published checkpoint covers it.
+func (o *Office) sentAgain(ctx context.Context, log *ledger.Log, named *registry.Named) (*Sent, error) {
+	if _, err := log.Await(ctx, named.Index); err != nil {
+		return nil, err
+	}
+	sent := &Sent{Index: named.Index, LeafHash: named.LeafHash}
+	var err error
+	sent.Notice, err = o.notice(ctx, sent.Index)
+	return sent, err
 }

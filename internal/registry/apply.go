@@ -191,6 +191,11 @@ func (s *session) writeFact(party string, f *fact) error {
 
 func (s *session) writeExtras(p *plan) error {
 	rec := p.rec
+	if p.id != "" {
+		if err := s.exec(`INSERT INTO notification_ids(origin, id, idx) VALUES (?, ?, ?)`, rec.Origin, p.id, rec.Index); err != nil {
+			return err
+		}
+	}
 	if a := p.ack; a != nil {
 		if err := s.exec(`INSERT INTO acks(origin, idx, party, recorded, target_origin, target_idx, target_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			rec.Origin, rec.Index, rec.Party, fmtTime(rec.Recorded), a.Entry.Origin, a.Entry.Index, a.Entry.LeafHash[:]); err != nil {

@@ -27,6 +27,7 @@ type plan struct {
 	ack        *body.Acknowledgement
 	insp       *body.InspectionRecord
 	counts     []declared // a per-type or aggregate declaration's counts
+	id         string     // the notification's id, "" if none
 }
 
 // Check validates rec against the treaty and the database as it stands,
@@ -79,8 +80,11 @@ func (r *Registry) notification(s *session, p *plan) error {
 	if !ok {
 		return refuse(ErrUnknownType, "%s has no notification type %q (types: %s)", r.t.ID, n.Type, strings.Join(r.typeIDs(), ", "))
 	}
-	p.typ, p.effect, p.answers = nt.ID, nt.Effect, n.Answers
+	p.typ, p.effect, p.answers, p.id = nt.ID, nt.Effect, n.Answers, n.ID
 	if err := r.fields(p.rec, n, nt); err != nil {
+		return err
+	}
+	if err := r.uniqueID(s, p); err != nil {
 		return err
 	}
 	except := int64(-1)
@@ -302,4 +306,23 @@ func errRefusal(err error) (*Refusal, bool) {
 	var ref *Refusal
 	ok := errors.As(err, &ref)
 	return ref, ok
+}
+
+// uniqueID refuses a notification whose id an earlier notification of
+// the same log has: an id names one notification.
+func (r *Registry) uniqueID(s *session, p *plan) error {
+	if p.id == "" {
+		return nil
+	}
+	idx, ok, err := s.notificationID(p.rec.Origin, p.id)
+	if err != nil || !ok {
+		return err
+	}
+	return refuse(ErrDuplicateID, "id %q already names entry %d of %s", p.id, idx, p.rec.Origin)
+}
+
+func (s *session) notificationID(origin, id string) (uint64, bool, error) {
+	var idx uint64
+	ok, err := s.row(`SELECT idx FROM notification_ids WHERE origin = ? AND id = ?`, []any{origin, id}, &idx)
+	return idx, ok, err
 }

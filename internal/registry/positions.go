@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"accord/entry/body"
+	"accord/internal/treaty"
 	"context"
 	"fmt"
 	"strings"
@@ -31,4 +33,34 @@ func (r *Registry) Positions(ctx context.Context) (string, error) {
 		fmt.Fprintf(&b, "%s=%d;", origin, n)
 	}
 	return b.String(), rows.Err()
+}
+
+// A Named notification is the one a log's id names (body.Notification.ID).
+type Named struct {
+	Index     uint64
+	LeafHash  body.Hash
+	Effective treaty.Date
+	Body      []byte
+}
+
+// NotificationByID returns the notification of log origin that id
+// names, if any.
+func (r *Registry) NotificationByID(ctx context.Context, origin, id string) (*Named, bool, error) {
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, false, err
+	}
+	defer s.end()
+	var n Named
+	var hash []byte
+	var eff string
+	ok, err := s.row(`SELECT e.idx, e.leaf_hash, e.effective, e.body FROM notification_ids i
+		JOIN entries e ON e.origin = i.origin AND e.idx = i.idx WHERE i.origin = ? AND i.id = ?`,
+		[]any{origin, id}, &n.Index, &hash, &eff, &n.Body)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	copy(n.LeafHash[:], hash)
+	n.Effective = parseDate(eff)
+	return &n, true, nil
 }

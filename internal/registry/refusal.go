@@ -21,6 +21,7 @@ var (
 	// ErrWarheadsOnly: a change notification whose item changes only its
 	// warheads (New START reports those only in the data exchange).
 	ErrWarheadsOnly = errors.New("change in warheads only")
+	ErrDuplicateID  = errors.New("notification id already used")
 )
 
 // A Refusal is why a record cannot be applied: the rule it breaks, the

@@ -182,6 +182,14 @@ func TestRules(t *testing.T) {
 				return &body.Notification{Type: "telemetry_reply", Fields: map[string]string{"launch": "L-1"}}
 			},
 			rule: ErrFields, why: "set answers"},
+		{name: "an id names one notification", eff: "2011-07-02",
+			setup: func(t *testing.T, n *testNode, _ Record) {
+				n.mustSend("USA", "2011-07-01", "2011-07-01T00:00:00Z", &body.Notification{ID: "req-7", Type: "conversion_start", Items: uids("B2")})
+			},
+			body: func(Record) *body.Notification {
+				return &body.Notification{ID: "req-7", Type: "movement", From: "hill", To: "malmstrom", Items: uids("M3")}
+			},
+			rule: ErrDuplicateID, why: `id "req-7" already names entry`},
 		{name: "move has two facilities", eff: "2011-07-01",
 			body: func(Record) *body.Notification {
 				return &body.Notification{Type: "movement", From: "hill", Items: uids("M3")}

@@ -61,6 +61,15 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_by_type ON entries (party, kind, type, effective);
 CREATE INDEX IF NOT EXISTS entries_by_effect ON entries (party, effect, idx);
 
+-- the ids parties gave their notifications (body.Notification.ID): the
+-- first entry of a log with an id holds it.
+CREATE TABLE IF NOT EXISTS notification_ids (
+	origin TEXT NOT NULL,
+	id     TEXT NOT NULL,
+	idx    INTEGER NOT NULL,
+	PRIMARY KEY (origin, id)
+) WITHOUT ROWID;
+
 -- an index of the corrections: origin, idx is the corrected entry.
 CREATE TABLE IF NOT EXISTS corrections (
 	origin   TEXT NOT NULL,

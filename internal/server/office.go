@@ -63,6 +63,10 @@ func (n *Server) serveNotify(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, err)
 		return
 	}
+	if err := idempotencyKey(r, &nr.Notification); err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return
+	}
 	sent, err := o.Notify(r.Context(), &nr.Notification, nr.Effective)
 	var refusal *registry.Refusal
 	switch {
@@ -75,6 +79,22 @@ func (n *Server) serveNotify(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, sent)
 	}
+}
+
+// idempotencyKey makes the request's Idempotency-Key header the
+// notification's id (body.Notification.ID): a client that retries a
+// request with the same key gets the first answer, and nothing is
+// appended twice. A key that disagrees with an id in the body is refused.
+func idempotencyKey(r *http.Request, n *body.Notification) error {
+	key := r.Header.Get("Idempotency-Key")
+	switch {
+	case key == "":
+		return nil
+	case n.ID != "" && n.ID != key:
+		return fmt.Errorf("the Idempotency-Key header %q and the notification's id %q differ", key, n.ID)
+	}
+	n.ID = key
+	return nil
 }
 
 type forbiddenError struct{ party, own string }
