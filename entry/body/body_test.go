@@ -38,6 +38,7 @@ func sampleNotification() *Notification {
 			{UID: "B52-0007", Status: "converted"},
 		},
 		Fields:   map[string]string{"note": "café ☢ <&>"},
+		ID:       "req-1",
 		Corrects: &Ref{Origin: "accord/newstart/USA", Index: 41, LeafHash: Hash{1, 2, 3}},
 	}
 }
