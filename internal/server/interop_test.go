@@ -235,7 +235,9 @@ func TestServeHeaders(t *testing.T) {
 				resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
 		}
 	}
-	for _, p := range []string{"tile/0/000", "tile/0/../../log.key", "tile/entries/abc", ".state/treeState", "../log.key"} {
+	for _, p := range []string{"tile/0/000", "tile/0/../../log.key", "tile/entries/abc", ".state/treeState", "../log.key",
+		// non-canonical spellings of resources that exist
+		"tile/entries/x000/000.p/3", "tile/0/x000/000.p/3", "tile/00/000.p/3", "tile/entries/000.p/03"} {
 		resp, err := authClient.Get(u + p)
 		if err != nil {
 			t.Fatal(err)

@@ -74,22 +74,27 @@ func (n *Server) serveCheckpoint(w http.ResponseWriter, r *http.Request) {
 
 func (n *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	index, p, err := layout.ParseTileIndexPartial(r.PathValue("index"))
-	if err != nil {
+	path := layout.EntriesPath(index, p)
+	if err != nil || r.URL.Path != "/log/"+path {
+		// One resource, one URL: a non-canonical spelling
+		// (x000/000.p/3 for 000.p/3) is not an alias a cache could
+		// hold a second copy under.
 		http.NotFound(w, r)
 		return
 	}
 	setTileCache(w, p)
-	n.serveFile(w, r, layout.EntriesPath(index, p), "application/octet-stream")
+	n.serveFile(w, r, path, "application/octet-stream")
 }
 
 func (n *Server) serveTile(w http.ResponseWriter, r *http.Request) {
 	level, index, p, err := layout.ParseTileLevelIndexPartial(r.PathValue("level"), r.PathValue("index"))
-	if err != nil {
+	path := layout.TilePath(level, index, p)
+	if err != nil || r.URL.Path != "/log/"+path {
 		http.NotFound(w, r)
 		return
 	}
 	setTileCache(w, p)
-	n.serveFile(w, r, layout.TilePath(level, index, p), "application/octet-stream")
+	n.serveFile(w, r, path, "application/octet-stream")
 }
 
 func setTileCache(w http.ResponseWriter, p uint8) {
