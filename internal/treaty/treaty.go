@@ -463,8 +463,8 @@ func (t *Treaty) Suspended(party string, d Date) bool {
 	return s
 }
 
-// TreatyYearOf returns the first day of the treaty year containing d.
-func (t *Treaty) TreatyYearOf(d Date) Date {
+// YearOf returns the first day of the treaty year containing d.
+func (t *Treaty) YearOf(d Date) Date {
 	eif := t.Dates.EntryIntoForce
 	start := eif.Add(Period{Years: d.Year() - eif.Year()})
 	if d.Before(start) {
