@@ -334,3 +334,102 @@ func receiverName(e ast.Expr) string {
 		}
 	}
 }
+
+// TestNoStutter reports an exported name that repeats its package's name
+// (treaty.TreatyYear, node.IsNode) or a method or field that repeats its
+// type's (Treaty.TreatyYearOf): names read with their package
+// (docs/architecture.md, "Names"). A type named after its package
+// (entry.Entry, like time.Time) is the package's main noun, not a stutter.
+func TestNoStutter(t *testing.T) {
+	for _, p := range listPackages(t) {
+		fset := token.NewFileSet()
+		for _, name := range p.GoFiles {
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range stutters(f) {
+				t.Errorf("%s: %s", fset.Position(s.Pos()), s.Name)
+			}
+		}
+	}
+}
+
+// stutters returns the exported names in f that repeat their package's
+// name, or their type's, as a word.
+func stutters(f *ast.File) []*ast.Ident {
+	pkg := f.Name.Name
+	var out []*ast.Ident
+	check := func(id *ast.Ident, owner string) {
+		if id.IsExported() && id.Name != exported(owner) && hasWord(id.Name, exported(owner)) {
+			out = append(out, id)
+		}
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				check(d.Name, pkg)
+			} else if r := receiverName(d.Recv.List[0].Type); ast.IsExported(r) {
+				check(d.Name, r)
+			}
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					check(s.Name, pkg)
+					if st, ok := s.Type.(*ast.StructType); ok {
+						for _, fl := range st.Fields.List {
+							for _, n := range fl.Names {
+								if n.Name != typeName(fl.Type) { // a field named after its type, as if embedded
+									check(n, s.Name.Name)
+								}
+							}
+						}
+					}
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						check(n, pkg)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// typeName returns the name of the type e names, without its package.
+func typeName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.StarExpr:
+		return typeName(x.X)
+	case *ast.SelectorExpr:
+		return x.Sel.Name
+	case *ast.Ident:
+		return x.Name
+	}
+	return ""
+}
+
+func exported(name string) string {
+	if name == "" {
+		return ""
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// hasWord reports whether the CamelCase name holds word as one of its
+// words: "TreatyYear" holds "Treaty", "Treatyish" does not.
+func hasWord(name, word string) bool {
+	for i := 0; ; {
+		j := strings.Index(name[i:], word)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(word)
+		if end == len(name) || name[end] >= 'A' && name[end] <= 'Z' || name[end] >= '0' && name[end] <= '9' {
+			return true
+		}
+		i = end
+	}
+}
