@@ -433,3 +433,28 @@ func hasWord(name, word string) bool {
 		i = end
 	}
 }
+
+// TestPackageComment checks that every package but a command has one
+// package comment, at the top of the file named after the package.
+func TestPackageComment(t *testing.T) {
+	for _, p := range listPackages(t) {
+		var where []string
+		name := ""
+		for _, file := range p.GoFiles {
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(p.Dir, file), nil, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name = f.Name.Name
+			if f.Doc != nil {
+				where = append(where, file)
+			}
+		}
+		if name == "" || name == "main" {
+			continue
+		}
+		if want := []string{name + ".go"}; !slices.Equal(where, want) {
+			t.Errorf("%s: package comment in %v, want in %v", p.ImportPath, where, want)
+		}
+	}
+}
