@@ -80,7 +80,7 @@ func checkNodeDir(dir string) error {
 		return fmt.Errorf("fsck: %w", err)
 	case !fi.IsDir():
 		return fmt.Errorf("fsck: %s is not a directory", dir)
-	case !node.IsNode(dir):
+	case !node.Exists(dir):
 		return fmt.Errorf("fsck: %s is not a node's data directory: it has no %s", dir, node.ConfigFile)
 	}
 	return nil

@@ -496,7 +496,7 @@ func printVerified(w io.Writer, res *ledger.Verified, asJSON bool) error {
 // openLog resolves a DIR|URL argument and a --vkey flag into the log's
 // source, its verifier and the verifier key's text.
 func openLog(loc, vkey string) (ledger.Source, note.Verifier, string, error) {
-	if node.IsNode(loc) {
+	if node.Exists(loc) {
 		if vkey == "" {
 			vkey = filepath.Join(loc, node.VKeyFile)
 		}

@@ -1,8 +1,14 @@
-// Package engine applies a treaty's counting rules and limits to parties'
-// declarations on a date, under one reading of the rules.
+// Package engine applies a treaty's counting rules and limits (ceilings
+// and freezes) to parties' declarations on a date, under one reading of
+// the rules.
 //
 // Evaluate is a pure function of its inputs: the same treaty, date,
-// reading and declarations always give the same Result.
+// reading and declarations always give the same Result. The engine knows
+// no log and no database: it holds the rules that need no history. The
+// rules over a party's history (deadlines, acknowledgement windows,
+// quotas, findings) are the treaty database's (package registry), which
+// calls Evaluate for a party's status; docs/architecture.md says which
+// package owns which rule.
 package engine
 
 import (

@@ -53,7 +53,7 @@ func makeEmptyDir(dir string) error {
 		return durable.MkdirAll(dir, 0o700)
 	case err != nil:
 		return err
-	case IsNode(dir):
+	case Exists(dir):
 		return fmt.Errorf("%w in %s", ErrExists, dir)
 	case len(des) > 0:
 		return fmt.Errorf("%s is not empty", dir)

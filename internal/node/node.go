@@ -255,8 +255,8 @@ func (n *Node) Path(p string) string {
 // Source returns the node's log for reading.
 func (n *Node) Source() ledger.Source { return ledger.DirSource(filepath.Join(n.Dir, LogDir)) }
 
-// IsNode reports whether dir holds a node's configuration.
-func IsNode(dir string) bool {
+// Exists reports whether dir holds a node's configuration.
+func Exists(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, ConfigFile))
 	return err == nil
 }

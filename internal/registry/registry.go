@@ -1,7 +1,17 @@
 // Package registry is the treaty database: a projection of every log a
 // node holds into an embedded SQLite store of parties, facilities, items
 // with their full history, notifications with their deadlines, and
-// acknowledgements.
+// acknowledgements; and the rules judged on that history.
+//
+// The rules it owns are those that read a party's history, each a query
+// answered in one read transaction: whether a notification is valid
+// against the sender's items ([Registry.Check], check.go), which
+// notifications are due and when (schedule.go, notice.go), acknowledgement
+// windows, refused entries and omissions from a statement of holdings
+// ([Registry.Findings], finding.go, omitted.go), and inspection quotas
+// per treaty year ([Registry.Status], status.go). Counting and limits are
+// package engine's, which [Registry.Status] calls; docs/architecture.md
+// says which package owns which rule.
 //
 // The logs are the only source of truth. [Registry.Apply] ingests
 // already-verified entries in log order, one log at a time or interleaved;

@@ -123,7 +123,7 @@ func (r *Registry) quotas(s *session, party string, now time.Time) ([]Quota, err
 	if r.t.Dates.EntryIntoForce.IsZero() || day.Before(r.t.Dates.EntryIntoForce) {
 		return []Quota{}, nil
 	}
-	year := r.t.TreatyYearOf(day)
+	year := r.t.YearOf(day)
 	end := year.Add(treaty.Period{Years: 1})
 	out := []Quota{}
 	for _, it := range r.t.Inspections {

@@ -1,13 +1,3 @@
-// Package server serves a party's node on the network: the log's
-// checkpoint and tiles (c2sp.org/tlog-tiles), the witness
-// (c2sp.org/tlog-witness), the operator API over the treaty office, the
-// public fact sheet, and the followers of the peers' logs. It only
-// parses requests, calls the node (package node) and its treaty office
-// (package office), and writes answers.
-//
-// Every route has an access level (route.access), checked against the
-// OpenAPI document the server publishes; public routes face anyone and
-// are bounded per client address (limits.go).
 package server
 
 import (

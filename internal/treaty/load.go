@@ -141,8 +141,8 @@ func locateValue(name string, data []byte, ve *valueError) *Error {
 
 // normalize fills in defaults once the definition is known to be valid.
 func (t *Treaty) normalize() {
-	if t.TreatyYear.Start == "" {
-		t.TreatyYear.Start = "entry_into_force"
+	if t.Year.Start == "" {
+		t.Year.Start = "entry_into_force"
 	}
 	for i := range t.Limits {
 		l := &t.Limits[i]
@@ -549,7 +549,7 @@ func (v *validator) inspections(t *Treaty) {
 			v.add(fmt.Sprintf("$.inspections[%d].per_year", i), "quota %d is negative", n.PerYear)
 		}
 	}
-	if s := t.TreatyYear.Start; s != "" && s != "entry_into_force" {
+	if s := t.Year.Start; s != "" && s != "entry_into_force" {
 		v.add("$.treaty_year.start", "a treaty year can only start on the anniversary of entry_into_force, not %q", s)
 	}
 	if t.Telemetry != nil && t.Telemetry.LaunchesPerYear < 0 {

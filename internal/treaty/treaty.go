@@ -56,7 +56,7 @@ type Treaty struct {
 	Readings      []Reading          `yaml:"readings" json:"readings,omitempty"`
 	Notifications []NotificationType `yaml:"notifications" json:"notifications,omitempty"`
 	Inspections   []InspectionType   `yaml:"inspections" json:"inspections,omitempty"`
-	TreatyYear    TreatyYear         `yaml:"treaty_year" json:"treaty_year"`
+	Year          Year               `yaml:"treaty_year" json:"treaty_year"`
 	DataExchange  *DataExchange      `yaml:"data_exchange" json:"data_exchange,omitempty"`
 	// Acknowledgement is how soon a received notification must be
 	// acknowledged.
@@ -252,9 +252,9 @@ type InspectionType struct {
 	Cite    string `yaml:"cite" json:"cite"`
 }
 
-// TreatyYear says when each treaty year begins: on the anniversary of
+// Year says when each treaty year begins: on the anniversary of
 // entry into force (the only rule New START and its successors use).
-type TreatyYear struct {
+type Year struct {
 	Start string `yaml:"start" json:"start"`
 	Cite  string `yaml:"cite" json:"cite"`
 }
@@ -463,8 +463,8 @@ func (t *Treaty) Suspended(party string, d Date) bool {
 	return s
 }
 
-// TreatyYearOf returns the first day of the treaty year containing d.
-func (t *Treaty) TreatyYearOf(d Date) Date {
+// YearOf returns the first day of the treaty year containing d.
+func (t *Treaty) YearOf(d Date) Date {
 	eif := t.Dates.EntryIntoForce
 	start := eif.Add(Period{Years: d.Year() - eif.Year()})
 	if d.Before(start) {

@@ -105,7 +105,7 @@ func TestBuiltinDates(t *testing.T) {
 	if got := w.Expiry(); got != MustDate("2019-04-01") || w.InForce(MustDate("2019-04-01")) || !w.InForce(MustDate("2019-03-31")) || w.Phase(MustDate("2020-01-01")) != "terminated by withdrawal" {
 		t.Errorf("withdrawal on 2019-01-01 with 3 months' notice: expiry %s, phase %s", got, w.Phase(MustDate("2020-01-01")))
 	}
-	if got := ns.TreatyYearOf(MustDate("2020-02-04")); got != MustDate("2019-02-05") {
+	if got := ns.YearOf(MustDate("2020-02-04")); got != MustDate("2019-02-05") {
 		t.Errorf("treaty year of 2020-02-04 starts %s", got)
 	}
 	if !ns.CanChange("non_deployed", "deployed") || ns.CanChange("eliminated", "deployed") {
