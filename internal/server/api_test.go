@@ -1,6 +1,7 @@
 package server
 
 import (
+	"accord/internal/ledger"
 	"accord/internal/node"
 	"encoding/json"
 	"net/http"
@@ -110,9 +111,14 @@ func TestAuth(t *testing.T) {
 	if got := do("POST", "v1/declarations", op, decl); got != 201 {
 		t.Errorf("declaring as USA with USA's credential: %d, want 201", got)
 	}
-	// A body that is not a declaration is refused, and nothing appended.
-	if got := do("POST", "v1/declarations", op, `{"party":"USA","effective":"2020-09-01","body":{"x":1}}`); got != 422 {
-		t.Errorf("declaring free JSON: %d, want 422", got)
+	// A body that is not a declaration is bad input (as for accord log
+	// append), and nothing is appended.
+	size := logSize(t, nd)
+	if got := do("POST", "v1/declarations", op, `{"party":"USA","effective":"2020-09-01","body":{"x":1}}`); got != 400 {
+		t.Errorf("declaring free JSON: %d, want 400", got)
+	}
+	if got := logSize(t, nd); got != size {
+		t.Errorf("a refused declaration appended: log size %d, was %d", got, size)
 	}
 	// Tokens are issued only for the right party and role.
 	if _, err := nd.AddToken("RUS", node.RoleOperator); err == nil {
@@ -121,4 +127,14 @@ func TestAuth(t *testing.T) {
 	if _, err := nd.AddToken("USA", node.RolePeer); err == nil {
 		t.Error("issued a peer token for the node's own party")
 	}
+}
+
+// logSize is how many entries the node's log has sequenced.
+func logSize(t *testing.T, s *Server) uint64 {
+	t.Helper()
+	n, err := ledger.IntegratedSize(filepath.Join(s.Dir, node.LogDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
