@@ -18,7 +18,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
-	"accord/evidence"
 	"accord/internal/evidencedir"
 	"accord/internal/ledger"
 	"accord/internal/node"
@@ -259,30 +258,13 @@ func runLogVerify(c *cobra.Command, loc, vkey, tokenFile, trust, evidenceDir str
 	return printVerified(c.OutOrStdout(), res, asJSON)
 }
 
-// writeEvidence records inc in dir as an evidence file (package evidence)
-// and returns its path. A fork is evidence anyone can check offline with
-// accord evidence verify. A rollback has no proof to carry: the file
-// holds both checkpoints and says that the source withheld entries, which
-// alone does not show that the log signed two histories.
+// writeEvidence records inc in dir as an evidence file and returns its
+// path.
 func writeEvidence(dir string, inc *ledger.InconsistencyError, source, vkey string) (string, error) {
-	seen := "trust store " + inc.Stored
-	var ev *evidence.Evidence
-	if inc.NewSize >= inc.OldSize {
-		var err error
-		ev, err = evidence.New(vkey, inc.Old, inc.New, inc.PrefixRoot, inc.Proof, []string{seen, source})
-		if err != nil {
-			return "", err
-		}
-	} else {
-		ev = &evidence.Evidence{Format: evidence.Format, Origin: inc.Origin, LogVKey: vkey,
-			Older: string(inc.New), Newer: string(inc.Old), Sources: []string{source, seen},
-			Explanation: fmt.Sprintf("Rollback, not a proven fork: this machine saw a checkpoint of log %s with %d entries; "+
-				"%s then served an older one with %d entries. Both are signed by the log key. The source withheld entries "+
-				"%d to %d: it rolled the log back or serves a stale copy. This alone does not show that the log signed "+
-				"two histories, so accord evidence verify does not accept it as proof.",
-				inc.Origin, inc.OldSize, source, inc.NewSize, inc.NewSize, inc.OldSize-1)}
+	ev, err := inc.Evidence(vkey, source, time.Now())
+	if err != nil {
+		return "", err
 	}
-	ev.DetectedAt = time.Now().UTC()
 	return evidencedir.Write(dir, ev)
 }
 
