@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"unicode/utf8"
 
 	"accord/internal/treaty"
@@ -63,16 +64,19 @@ func (g Given) date() (treaty.Date, error) {
 const maxDepth = 64
 
 // StrictJSON refuses JSON that encoding/json would silently resolve:
-// invalid UTF-8 (which it replaces with U+FFFD), a key given twice in one
-// object (where the last wins), and data after the first value. Whatever
-// an office reads as JSON passes it first, so what is signed is what the
-// user wrote.
+// invalid UTF-8 and an escaped lone surrogate (both of which it replaces
+// with U+FFFD), a key given twice in one object (where the last wins),
+// and data after the first value. Whatever an office reads as JSON passes
+// it first, so what is signed is what the user wrote.
 func StrictJSON(data []byte) error {
 	if !utf8.Valid(data) {
 		return fmt.Errorf("byte %d is not valid UTF-8", invalidUTF8(data)+1)
 	}
+	if i := loneSurrogate(data); i >= 0 {
+		return fmt.Errorf("byte %d escapes half of a UTF-16 surrogate pair, which is not a character", i+1)
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
-	if err := strictValue(d, 1); err != nil {
+	if err := strictValue(d, data, 1); err != nil {
 		return err
 	}
 	if _, err := d.Token(); err != io.EOF {
@@ -92,7 +96,48 @@ func invalidUTF8(b []byte) int {
 	return len(b)
 }
 
-func strictValue(d *json.Decoder, depth int) error {
+// loneSurrogate returns the offset of a \u escape in a JSON string that
+// is half of a surrogate pair without its other half, or -1.
+func loneSurrogate(b []byte) int {
+	inString, pending := false, -1 // pending: offset of a high surrogate awaiting its low half
+	for i := 0; i < len(b); i++ {
+		switch {
+		case !inString:
+			inString = b[i] == '"'
+		case b[i] == '"':
+			if pending >= 0 {
+				return pending
+			}
+			inString = false
+		case b[i] == '\\' && i+1 < len(b) && b[i+1] == 'u' && i+6 <= len(b):
+			r, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
+			high, low := err == nil && r >= 0xd800 && r < 0xdc00, err == nil && r >= 0xdc00 && r < 0xe000
+			if low && pending < 0 {
+				return i
+			}
+			if !low && pending >= 0 {
+				return pending
+			}
+			pending = -1
+			if high {
+				pending = i
+			}
+			i += 5
+		case b[i] == '\\':
+			if pending >= 0 {
+				return pending
+			}
+			i++ // the escaped character
+		default:
+			if pending >= 0 {
+				return pending
+			}
+		}
+	}
+	return -1
+}
+
+func strictValue(d *json.Decoder, data []byte, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("JSON nests deeper than %d levels", maxDepth)
 	}
@@ -103,32 +148,40 @@ func strictValue(d *json.Decoder, depth int) error {
 	switch tok {
 	case json.Delim('['):
 		for d.More() {
-			if err := strictValue(d, depth+1); err != nil {
+			if err := strictValue(d, data, depth+1); err != nil {
 				return err
 			}
 		}
 	case json.Delim('{'):
-		seen := map[string]bool{}
-		for d.More() {
-			off := d.InputOffset()
-			k, err := d.Token()
-			if err != nil {
-				return jsonError(err)
-			}
-			key := k.(string) // the decoder yields only strings as keys
-			if seen[key] {
-				return fmt.Errorf("duplicate key %q at byte %d", key, off+1)
-			}
-			seen[key] = true
-			if err := strictValue(d, depth+1); err != nil {
-				return err
-			}
+		if err := strictMembers(d, data, depth); err != nil {
+			return err
 		}
 	default:
 		return nil
 	}
 	_, err = d.Token() // the closing delimiter
 	return jsonError(err)
+}
+
+// strictMembers reads an object's members, refusing a key given twice.
+func strictMembers(d *json.Decoder, data []byte, depth int) error {
+	seen := map[string]bool{}
+	for d.More() {
+		off := d.InputOffset() // before the comma, if any, and the key
+		k, err := d.Token()
+		if err != nil {
+			return jsonError(err)
+		}
+		key := k.(string) // the decoder yields only strings as keys
+		if seen[key] {
+			return fmt.Errorf("duplicate key %q at byte %d", key, off+int64(bytes.IndexByte(data[off:], '"'))+1)
+		}
+		seen[key] = true
+		if err := strictValue(d, data, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func jsonError(err error) error {

@@ -189,6 +189,7 @@ func TestRequestsStrict(t *testing.T) {
 		{"v1/notifications", `{"effective":"2011-03-01",` + move + `,"from":"Hill","from":"Minot"}`, 400, `duplicate key "from"`},
 		{"v1/notifications", `{"effective":"2011-03-01","effective":"2011-03-02",` + move + `,"from":"Hill"}`, 400, `duplicate key "effective"`},
 		{"v1/notifications", `{"effective":"2011-03-01",` + move + `,"from":"Hi` + "\xff" + `ll"}`, 400, "not valid UTF-8"},
+		{"v1/notifications", `{"effective":"2011-03-01",` + move + `,"from":"Hill\ud800"}`, 400, "half of a UTF-16 surrogate pair"},
 		{"v1/notifications", `{"effective":"2026-02-05",` + move + `,"from":"Hill"}`, 400, "effective date 2026-02-05 is not before newstart expired (2026-02-05)"},
 		{"v1/notifications", `{"effective":"2009-02-05",` + move + `,"from":"Hill"}`, 400, "effective date 2009-02-05 is before newstart was signed"},
 	} {
