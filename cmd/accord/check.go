@@ -88,7 +88,7 @@ func runCheck(w io.Writer, f checkFlags, files []string) error {
 	if f.allReadings {
 		readings = t.ReadingIDs()
 	}
-	results, err := evaluate(t, set, asOf, readings)
+	results, err := engine.EvaluateSet(t, set, asOf, readings)
 	if err != nil {
 		return err
 	}
@@ -106,58 +106,6 @@ func runCheck(w io.Writer, f checkFlags, files []string) error {
 		}
 	}
 	return nil
-}
-
-// evaluate checks the set on asOf, or (if it is zero) on every date it
-// declares, under each reading.
-func evaluate(t *treaty.Treaty, set *declaration.Set, asOf treaty.Date, readings []string) ([]engine.Result, error) {
-	decls := set.Declarations(t)
-	type run struct {
-		d     treaty.Date
-		exact bool // --as-of: every party's latest declaration counts
-	}
-	var runs []run
-	if !asOf.IsZero() {
-		runs = append(runs, run{asOf, true})
-	} else {
-		dates := set.Dates()
-		if len(dates) == 0 {
-			return nil, fmt.Errorf("the declarations carry no as_of date: give --as-of DATE")
-		}
-		for _, d := range dates {
-			runs = append(runs, run{d, false})
-		}
-	}
-	var out []engine.Result
-	for _, r := range runs {
-		for _, reading := range readings {
-			res, err := engine.Evaluate(t, r.d, reading, decls)
-			if err != nil {
-				return nil, err
-			}
-			if !r.exact {
-				res.Parties = declaredOn(res.Parties, r.d)
-			}
-			out = append(out, res)
-		}
-	}
-	if len(out[0].Parties) == 0 {
-		return nil, fmt.Errorf("no party declared anything on or before %s (the declarations start on %s)", asOf, set.Dates()[0])
-	}
-	return out, nil
-}
-
-// declaredOn keeps the results of parties whose declaration counted is
-// dated d or undated: without --as-of, each date shows who declared on it.
-// Earlier declarations still count as baselines of a freeze.
-func declaredOn(parties []engine.PartyResult, d treaty.Date) []engine.PartyResult {
-	var out []engine.PartyResult
-	for _, p := range parties {
-		if p.Declared.IsZero() || p.Declared.Equal(d) {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // checkDate parses a --as-of date and refuses one before the treaty was

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -19,13 +18,10 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/entry"
-	"accord/evidence"
-	"accord/internal/declaration"
 	"accord/internal/evidencedir"
 	"accord/internal/ledger"
 	"accord/internal/node"
 	"accord/internal/office"
-	"accord/internal/treaty"
 )
 
 func init() { register(newLogCmd) }
@@ -88,7 +84,11 @@ func runLogAppend(c *cobra.Command, dir, effective, file string, asJSON bool) er
 		return err
 	}
 	defer o.Close(ctx)
-	es, err := declarationEntries(o.Node, file, effective)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	es, err := o.ReadDeclaration(file, data, office.Given{Name: "--effective", Value: effective})
 	if err != nil {
 		return err
 	}
@@ -115,198 +115,6 @@ func printAppended(w io.Writer, origin string, a ledger.Appended, i, n int, asJS
 	default:
 		fmt.Fprintf(w, "appended entry %d to %s, leaf hash %s (part %d of %d)\n", a.Index, origin, leaf, i+1, n)
 	}
-}
-
-// declarationEntries reads a declaration file into unsigned entries: one,
-// or several if the declaration is too large for one entry.
-func declarationEntries(n *node.Node, file, effective string) ([]entry.Entry, error) {
-	t, err := treaty.Builtin(n.Config.Treaty)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	set, err := declaration.Load(t, file, f)
-	if err != nil {
-		return nil, err
-	}
-	eff, err := effectiveDate(t, set, n.Config.Party, effective)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if len(set.Items) > 0 && len(set.Types) > 0 {
-		return nil, fmt.Errorf("%s: declares both items and per-type counts: append each level as its own file", file)
-	}
-	limit := maxBody(n.Config.Treaty, n.Config.Party, eff)
-	bodies, err := splitDeclaration(set, limit)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	es := make([]entry.Entry, len(bodies))
-	for i, b := range bodies {
-		es[i] = entry.Entry{Kind: entry.Declaration, Effective: eff.Time(), Body: b}
-	}
-	return es, nil
-}
-
-// effectiveDate checks that set declares only party, and returns the
-// entry's effective date: the one as_of date the rows carry, or for an
-// undated file the --effective flag; a flag that contradicts the file's
-// date is refused. The date must fall within the treaty's life, from its
-// signature to (not including) its expiry.
-func effectiveDate(t *treaty.Treaty, set *declaration.Set, party, flag string) (treaty.Date, error) {
-	for _, d := range set.Declarations(t) {
-		if d.Party != party {
-			return treaty.Date{}, fmt.Errorf("declares party %s, but this is %s's node", d.Party, party)
-		}
-	}
-	var given treaty.Date
-	if flag != "" {
-		d, err := treaty.ParseDate(flag)
-		if err != nil {
-			return treaty.Date{}, fmt.Errorf("--effective: %w", err)
-		}
-		given = d
-	}
-	var d treaty.Date
-	switch dates := set.Dates(); {
-	case len(dates) > 1:
-		return treaty.Date{}, fmt.Errorf("declares %d dates, %s to %s: append one file per date", len(dates), dates[0], dates[len(dates)-1])
-	case len(dates) == 1 && !given.IsZero() && !given.Equal(dates[0]):
-		return treaty.Date{}, fmt.Errorf("--effective %s contradicts the file's as_of %s (--effective is for undated files)", given, dates[0])
-	case len(dates) == 1:
-		d = dates[0]
-	case given.IsZero():
-		return treaty.Date{}, errors.New("declares no as_of date: give --effective")
-	default:
-		d = given
-	}
-	if d.Before(t.Dates.Signature) {
-		return treaty.Date{}, fmt.Errorf("effective date %s is before %s was signed (%s)", d, t.ID, t.Dates.Signature)
-	}
-	if exp := t.Expiry(); !exp.IsZero() && !d.Before(exp) {
-		return treaty.Date{}, fmt.Errorf("effective date %s is not before %s expired (%s)", d, t.ID, exp)
-	}
-	return d, nil
-}
-
-// maxBody returns the largest body an entry of the log of party in
-// treatyID, effective on d, can have while its signed encoding stays below
-// entry.MaxSize, whatever its creation time.
-func maxBody(treatyID, party string, d treaty.Date) int {
-	e := entry.Entry{Treaty: treatyID, Party: party, Kind: entry.Declaration, Effective: d.Time(),
-		Created: time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC), Body: []byte("{}")}
-	text, err := e.Text()
-	if err != nil {
-		return 0 // refused again, with its reason, when signed
-	}
-	sig := len("\n— ") + len(e.Origin()) + 1 + base64.StdEncoding.EncodedLen(4+ed25519.SignatureSize) + 1
-	return entry.MaxSize - 1 - (len(text) - len("{}")) - sig
-}
-
-// splitDeclaration encodes set as the canonical JSON bodies of one or more
-// declaration entries, each at most limit bytes: every body is a
-// declaration of some of set's rows, rows whole and in order (items, then
-// types, then aggregates), so that together they declare exactly set.
-func splitDeclaration(set *declaration.Set, limit int) ([][]byte, error) {
-	var rows []row
-	for i := range set.Items {
-		rows = append(rows, row{field: "items", v: set.Items[i]})
-	}
-	for i := range set.Types {
-		rows = append(rows, row{field: "types", v: set.Types[i]})
-	}
-	for i := range set.Aggregates {
-		rows = append(rows, row{field: "aggregates", v: set.Aggregates[i]})
-	}
-	var bodies [][]byte
-	var part declaration.Set
-	size := len("{}")
-	for i, r := range rows {
-		n, err := r.size()
-		if err != nil {
-			return nil, err
-		}
-		grow := n + 1 // the row and a comma
-		if !has(&part, r.field) {
-			grow += len(`"":[],`) + len(r.field)
-		}
-		if size+grow > limit && size > len("{}") {
-			b, err := encodeBody(&part, limit)
-			if err != nil {
-				return nil, err
-			}
-			bodies, part, size = append(bodies, b), declaration.Set{}, len("{}")
-			grow = n + 1 + len(`"":[],`) + len(r.field)
-		}
-		if size+grow > limit {
-			return nil, fmt.Errorf("row %d alone is too large for an entry (%d bytes)", i+1, n)
-		}
-		r.add(&part)
-		size += grow
-	}
-	b, err := encodeBody(&part, limit)
-	if err != nil {
-		return nil, err
-	}
-	return append(bodies, b), nil
-}
-
-// row is one row of a declaration.Set, in the JSON member field.
-type row struct {
-	field string
-	v     any
-}
-
-// has reports whether s has a row in the JSON member field.
-func has(s *declaration.Set, field string) bool {
-	switch field {
-	case "items":
-		return len(s.Items) > 0
-	case "types":
-		return len(s.Types) > 0
-	}
-	return len(s.Aggregates) > 0
-}
-
-func (r row) size() (int, error) {
-	b, err := json.Marshal(r.v)
-	if err != nil {
-		return 0, err
-	}
-	c, err := entry.CanonicalJSON(b)
-	return len(c), err
-}
-
-func (r row) add(s *declaration.Set) {
-	switch v := r.v.(type) {
-	case declaration.Item:
-		s.Items = append(s.Items, v)
-	case declaration.TypeCount:
-		s.Types = append(s.Types, v)
-	case declaration.Aggregate:
-		s.Aggregates = append(s.Aggregates, v)
-	}
-}
-
-// encodeBody encodes a part of a declaration as canonical JSON and checks
-// the size splitDeclaration computed.
-func encodeBody(s *declaration.Set, limit int) ([]byte, error) {
-	raw, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	b, err := entry.CanonicalJSON(raw)
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > limit {
-		return nil, fmt.Errorf("declaration part of %d bytes, more than the %d an entry holds", len(b), limit)
-	}
-	return b, nil
 }
 
 func newLogShowCmd() *cobra.Command {
@@ -450,30 +258,13 @@ func runLogVerify(c *cobra.Command, loc, vkey, tokenFile, trust, evidenceDir str
 	return printVerified(c.OutOrStdout(), res, asJSON)
 }
 
-// writeEvidence records inc in dir as an evidence file (package evidence)
-// and returns its path. A fork is evidence anyone can check offline with
-// accord evidence verify. A rollback has no proof to carry: the file
-// holds both checkpoints and says that the source withheld entries, which
-// alone does not show that the log signed two histories.
+// writeEvidence records inc in dir as an evidence file and returns its
+// path.
 func writeEvidence(dir string, inc *ledger.InconsistencyError, source, vkey string) (string, error) {
-	seen := "trust store " + inc.Stored
-	var ev *evidence.Evidence
-	if inc.NewSize >= inc.OldSize {
-		var err error
-		ev, err = evidence.New(vkey, inc.Old, inc.New, inc.PrefixRoot, inc.Proof, []string{seen, source})
-		if err != nil {
-			return "", err
-		}
-	} else {
-		ev = &evidence.Evidence{Format: evidence.Format, Origin: inc.Origin, LogVKey: vkey,
-			Older: string(inc.New), Newer: string(inc.Old), Sources: []string{source, seen},
-			Explanation: fmt.Sprintf("Rollback, not a proven fork: this machine saw a checkpoint of log %s with %d entries; "+
-				"%s then served an older one with %d entries. Both are signed by the log key. The source withheld entries "+
-				"%d to %d: it rolled the log back or serves a stale copy. This alone does not show that the log signed "+
-				"two histories, so accord evidence verify does not accept it as proof.",
-				inc.Origin, inc.OldSize, source, inc.NewSize, inc.NewSize, inc.OldSize-1)}
+	ev, err := inc.Evidence(vkey, source, time.Now())
+	if err != nil {
+		return "", err
 	}
-	ev.DetectedAt = time.Now().UTC()
 	return evidencedir.Write(dir, ev)
 }
 

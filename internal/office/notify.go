@@ -3,11 +3,13 @@ package office
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"accord/entry"
 	"accord/entry/body"
+	"accord/internal/declaration"
 	"accord/internal/ledger"
 	"accord/internal/registry"
 	"accord/internal/treaty"
@@ -23,7 +25,9 @@ type Sent struct {
 // Notify validates n, a notification of the node's party effective on
 // day, against the treaty and the database; signs it; appends it to the
 // node's log; and applies it to the database. A notification the rules
-// refuse returns a *registry.Refusal and changes nothing. Notify returns
+// refuse returns a *registry.Refusal, and one effective outside the
+// treaty's life (as ReadDeclaration) an *InputError; either changes
+// nothing. Notify returns
 // once the entry is covered by a published checkpoint; it holds the
 // office's lock only until the entry is sequenced and applied.
 //
@@ -33,6 +37,9 @@ type Sent struct {
 // returns where the first one landed, once it is published; a different
 // notification under a used id is refused (registry.ErrDuplicateID).
 func (o *Office) Notify(ctx context.Context, n *body.Notification, day treaty.Date) (*Sent, error) {
+	if err := withinLife(o.Treaty, day); err != nil {
+		return nil, err
+	}
 	enc, err := n.Encode()
 	if err != nil {
 		return nil, err
@@ -127,4 +134,121 @@ func (o *Office) sentAgain(ctx context.Context, log *ledger.Log, named *registry
 	var err error
 	sent.Notice, err = o.notice(ctx, sent.Index)
 	return sent, err
+}
+
+// A NotificationFile is a notification to send as the operator writes it
+// (docs/database.md), in a file for accord notify or the body of POST
+// /v1/notifications: the notification's body (docs/notifications.md) with
+// its effective date, and optionally the party, which must be the
+// node's.
+type NotificationFile struct {
+	Party     string      `json:"party,omitempty"`
+	Effective treaty.Date `json:"effective"`
+	body.Notification
+}
+
+// maxNotificationFile bounds a notification file: an entry is under
+// 64 KiB, and the file's JSON is at most a little larger than the
+// canonical body.
+const maxNotificationFile = 1 << 17
+
+// ReadNotification reads a notification of the node's party from data: a
+// NotificationFile in JSON, or a per-item declaration in CSV whose rows
+// become its items and whose as_of is its effective date. typ and
+// effective are the type and effective date given apart from the file, if
+// any; they must not contradict it. name is the file's name in errors.
+// Every refusal is an *InputError, naming the file.
+func (o *Office) ReadNotification(name string, data []byte, typ, effective Given) (*body.Notification, treaty.Date, error) {
+	f, err := o.notificationFile(name, data)
+	if err != nil {
+		return nil, treaty.Date{}, err
+	}
+	if f.Party != "" && f.Party != o.Node.Config.Party {
+		return nil, treaty.Date{}, otherParty("%s: notifies as %s, but this is %s's node", name, f.Party, o.Node.Config.Party)
+	}
+	if err := f.given(typ, effective); err != nil {
+		return nil, treaty.Date{}, prefixed(name, err)
+	}
+	if f.Type == "" {
+		return nil, treaty.Date{}, inputErrorf("%s: no \"type\"%s", name, orGiven(typ))
+	}
+	if f.Effective.IsZero() {
+		return nil, treaty.Date{}, inputErrorf("%s: no effective date: give \"effective\"%s", name, orGiven(effective))
+	}
+	return &f.Notification, f.Effective, nil
+}
+
+// orGiven names the surface's other way to give a value, if it has one.
+func orGiven(g Given) string {
+	if g.Name == "" {
+		return ""
+	}
+	return " or " + g.Name
+}
+
+// notificationFile decodes a notification file, JSON or CSV.
+func (o *Office) notificationFile(name string, data []byte) (*NotificationFile, error) {
+	if len(data) > maxNotificationFile {
+		return nil, inputErrorf("%s: more than %d bytes", name, maxNotificationFile)
+	}
+	var f NotificationFile
+	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		return &f, o.itemsFromCSV(name, data, &f)
+	}
+	if err := StrictJSON(data); err != nil {
+		return nil, inputErrorf("%s: %w", name, err)
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&f); err != nil {
+		return nil, inputErrorf("%s: %w", name, err)
+	}
+	return &f, nil
+}
+
+// given applies the type and effective date given apart from the file.
+func (f *NotificationFile) given(typ, effective Given) error {
+	if typ.Value != "" {
+		if f.Type != "" && f.Type != typ.Value {
+			return inputErrorf("type %q, but %s", f.Type, typ)
+		}
+		f.Type = typ.Value
+	}
+	d, err := effective.date()
+	if err != nil || d.IsZero() {
+		return err
+	}
+	if !f.Effective.IsZero() && !f.Effective.Equal(d) {
+		return inputErrorf("effective %s, but %s", f.Effective, effective)
+	}
+	f.Effective = d
+	return nil
+}
+
+// itemsFromCSV reads a per-item declaration of the node's party as a
+// notification's items; its rows' as_of date, if any, is the effective
+// date.
+func (o *Office) itemsFromCSV(name string, data []byte, f *NotificationFile) error {
+	s, err := declaration.Load(o.Treaty, name, bytes.NewReader(data))
+	if err != nil {
+		return &InputError{Err: err}
+	}
+	if len(s.Types)+len(s.Aggregates) > 0 {
+		return inputErrorf("%s: a notification states items: give a per-item declaration (party,uid,type,category,status,...)", name)
+	}
+	party := o.Node.Config.Party
+	for _, it := range s.Items {
+		if it.Party != party {
+			return otherParty("%s: item %s is declared by %s, but this is %s's node", name, it.UID, it.Party, party)
+		}
+		if !it.AsOf.IsZero() && !f.Effective.IsZero() && !it.AsOf.Equal(f.Effective) {
+			return inputErrorf("%s: rows declare both %s and %s: one notification has one effective date", name, f.Effective, it.AsOf)
+		}
+		if !it.AsOf.IsZero() {
+			f.Effective = it.AsOf
+		}
+		w := it.Warheads
+		f.Items = append(f.Items, body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility, Warheads: &w})
+	}
+	return nil
 }

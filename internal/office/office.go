@@ -1,7 +1,11 @@
 // Package office is a party's treaty office: it keeps the node's treaty
 // database (package registry) in step with the logs the node holds (its
 // own, and the verified mirrors of its peers'), and validates, signs and
-// logs the party's notifications.
+// logs the party's notifications and declarations. Each use case is here
+// once, for every surface: the command line and the operator API read a
+// notification or declaration with ReadNotification or ReadDeclaration
+// and record it with Notify or Declare, so both refuse the same input
+// with the same message (an *InputError or a *registry.Refusal).
 //
 // The logs are the only source of truth: the database in DIR/treaty.db is
 // rebuilt from them by Reindex, and every Open first applies whatever the

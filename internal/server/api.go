@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,16 +11,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/transparency-dev/tessera/api/layout"
 
-	"accord/entry"
 	"accord/internal/ledger"
 	"accord/internal/node"
+	"accord/internal/office"
 	"accord/internal/peer"
-	"accord/internal/registry"
-	"accord/internal/treaty"
 	"accord/internal/witness"
 )
 
@@ -200,87 +199,94 @@ func (n *Server) servePeers(w http.ResponseWriter, r *http.Request) {
 }
 
 // Declare is the body of POST /v1/declarations: a declaration to sign
-// and append to the node's log.
+// and append to the node's log, read by the office as accord log append
+// reads a file.
 type Declare struct {
-	Party     string          `json:"party"`     // must be the credential's and the node's party
-	Effective string          `json:"effective"` // YYYY-MM-DD
-	Body      json.RawMessage `json:"body"`      // a JSON object
+	// Party, if given, must be the credential's and the node's party.
+	Party string `json:"party,omitempty"`
+	// Effective is the effective date of a body whose rows carry none
+	// (YYYY-MM-DD); it may not contradict theirs.
+	Effective string `json:"effective,omitempty"`
+	// Body is the declaration in JSON (docs/declarations.md).
+	Body json.RawMessage `json:"body"`
 }
 
-// maxDeclare bounds a declaration request: an entry is under 64 KiB.
-const maxDeclare = 1 << 16
+// Declared is the body of a 201 answer to POST /v1/declarations: where
+// the declaration landed. A declaration too large for one entry is
+// recorded as consecutive entries, Parts; Index and LeafHash are the
+// first's, Checkpoint a checkpoint that covers them all.
+type Declared struct {
+	Index      uint64   `json:"index"`
+	LeafHash   string   `json:"leaf_hash"`
+	Checkpoint string   `json:"checkpoint"`
+	Parts      []Landed `json:"parts"`
+}
+
+// Landed is where one entry landed.
+type Landed struct {
+	Index    uint64 `json:"index"`
+	LeafHash string `json:"leaf_hash"`
+}
 
 func (n *Server) serveDeclare(w http.ResponseWriter, r *http.Request) {
-	s := n.running(w)
-	if s == nil {
+	o := n.treatyOffice(w)
+	if o == nil {
 		return
 	}
-	var d Declare
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxDeclare)).Decode(&d); err != nil {
-		httpError(w, http.StatusBadRequest, fmt.Errorf("declaration: %w", err))
+	d, err := decodeDeclare(r)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err)
 		return
 	}
-	if p, _ := principalFrom(r.Context()); d.Party != p.Party || d.Party != n.Config.Party {
+	if p, _ := principalFrom(r.Context()); d.Party != "" && (d.Party != p.Party || d.Party != n.Config.Party) {
 		httpError(w, http.StatusForbidden, fmt.Errorf("%w: the credential of %s cannot declare for %q", node.ErrForbidden, p.Party, d.Party))
 		return
 	}
-	e, err := declarationEntry(d)
+	es, err := o.ReadDeclaration("declaration", d.Body, office.Given{Name: "effective", Value: d.Effective})
 	if err != nil {
-		httpError(w, http.StatusBadRequest, err)
+		n.officeError(w, r, "declaring", err)
 		return
 	}
-	if !n.checkDeclaration(w, r, &e) {
-		return
-	}
-	a, err := s.log.Append(r.Context(), e)
+	var out Declared
+	err = o.Declare(r.Context(), es, func(i int, a ledger.Appended) {
+		out.Parts = append(out.Parts, Landed{a.Index, hex.EncodeToString(a.LeafHash[:])})
+		out.Checkpoint = string(a.Checkpoint)
+	})
 	if err != nil {
-		httpError(w, http.StatusBadRequest, err)
+		n.officeError(w, r, "declaring", err)
 		return
 	}
+	out.Index, out.LeafHash = out.Parts[0].Index, out.Parts[0].LeafHash
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
-	writeJSON(w, map[string]any{"index": a.Index, "checkpoint": string(a.Checkpoint)})
+	json.NewEncoder(w).Encode(out)
 }
 
-// checkDeclaration checks e against the treaty database, as the log's
-// next entry (or, on a node that serves none, the body alone against the
-// treaty), and answers 422 with the rule it breaks. Declarations are
-// appended concurrently, so two requests of one date at different levels
-// may both pass: the database refuses the later one in log order and
-// reports it as a finding.
-func (n *Server) checkDeclaration(w http.ResponseWriter, r *http.Request, e *entry.Entry) bool {
-	e.Treaty, e.Party, e.Created = n.Config.Treaty, n.Config.Party, time.Now().UTC().Truncate(time.Millisecond)
-	rec := registry.RecordOf(e, 0, nil)
-	var err error
-	if n.treaty != nil {
-		err = n.treaty.Registry.Check(r.Context(), rec)
-	} else if t, terr := treaty.Builtin(n.Config.Treaty); terr != nil {
-		err = terr
-	} else {
-		_, _, err = registry.ParseDeclaration(t, &rec) // no database: the body alone
-	}
-	var refusal *registry.Refusal
-	switch {
-	case errors.As(err, &refusal):
-		writeRefusal(w, refusal)
-		return false
-	case err != nil:
-		n.internalError(w, r, "checking a declaration", err)
-		return false
-	}
-	return true
-}
-
-func declarationEntry(d Declare) (entry.Entry, error) {
-	day, err := treaty.ParseDate(d.Effective)
+// decodeDeclare reads the body of POST /v1/declarations strictly.
+func decodeDeclare(r *http.Request) (*Declare, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
 	if err != nil {
-		return entry.Entry{}, fmt.Errorf("effective: %w", err)
+		return nil, fmt.Errorf("declaration: %w", err)
 	}
-	eff := day.Time()
-	body, err := entry.CanonicalJSON(d.Body)
-	if err != nil || len(body) == 0 || body[0] != '{' {
-		return entry.Entry{}, fmt.Errorf("body: not a JSON object")
+	if len(data) > maxRequest {
+		return nil, fmt.Errorf("declaration: more than %d bytes", maxRequest)
 	}
-	return entry.Entry{Kind: entry.Declaration, Effective: eff, Body: body}, nil
+	if err := office.StrictJSON(data); err != nil {
+		return nil, fmt.Errorf("declaration: %w", err)
+	}
+	var d Declare
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("declaration: %w", err)
+	}
+	if len(d.Body) == 0 || string(d.Body) == "null" {
+		return nil, errors.New(`declaration: no "body": give the declaration in JSON (docs/declarations.md)`)
+	}
+	if d.Body[0] != '{' {
+		return nil, errors.New(`declaration: "body" is not a JSON object`)
+	}
+	return &d, nil
 }
 
 type principalKey struct{}

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"accord/internal/ledger"
 	"accord/internal/node"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -110,9 +112,14 @@ func TestAuth(t *testing.T) {
 	if got := do("POST", "v1/declarations", op, decl); got != 201 {
 		t.Errorf("declaring as USA with USA's credential: %d, want 201", got)
 	}
-	// A body that is not a declaration is refused, and nothing appended.
-	if got := do("POST", "v1/declarations", op, `{"party":"USA","effective":"2020-09-01","body":{"x":1}}`); got != 422 {
-		t.Errorf("declaring free JSON: %d, want 422", got)
+	// A body that is not a declaration is bad input (as for accord log
+	// append), and nothing is appended.
+	size := logSize(t, nd)
+	if got := do("POST", "v1/declarations", op, `{"party":"USA","effective":"2020-09-01","body":{"x":1}}`); got != 400 {
+		t.Errorf("declaring free JSON: %d, want 400", got)
+	}
+	if got := logSize(t, nd); got != size {
+		t.Errorf("a refused declaration appended: log size %d, was %d", got, size)
 	}
 	// Tokens are issued only for the right party and role.
 	if _, err := nd.AddToken("RUS", node.RoleOperator); err == nil {
@@ -120,5 +127,88 @@ func TestAuth(t *testing.T) {
 	}
 	if _, err := nd.AddToken("USA", node.RolePeer); err == nil {
 		t.Error("issued a peer token for the node's own party")
+	}
+}
+
+// logSize is how many entries the node's log has sequenced.
+func logSize(t *testing.T, s *Server) uint64 {
+	t.Helper()
+	n, err := ledger.IntegratedSize(filepath.Join(s.Dir, node.LogDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// post sends body to path with the operator's token and returns the
+// status and body of the answer.
+func post(t *testing.T, base, token, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestRequestsStrict checks the operator API's answers to requests that
+// are not what they claim (issue 13, point 10): an empty declaration
+// request is bad input (400), not another party's (403); a request with
+// a key given twice or invalid UTF-8 is refused, not resolved and signed;
+// an effective date outside the treaty's life is refused as accord log
+// append and accord notify refuse it. Nothing refused is appended.
+func TestRequestsStrict(t *testing.T) {
+	nd, u := newTestNode(t, 0)
+	base := strings.TrimSuffix(u, "/log/") + "/"
+	op, err := nd.AddToken("USA", node.RoleOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg := `{"as_of":"2020-09-01","aggregates":[{"party":"USA","values":{"warheads":1457}}]}`
+	undated := `{"types":[{"party":"USA","type":"B-52H","category":"heavy_bomber","status":"deployed","count":36}]}`
+	move := `"type":"movement","items":[{"uid":"M-1"}],"to":"Minot"`
+	for _, c := range []struct {
+		path, body string
+		want       int
+		msg        string
+	}{
+		{"v1/declarations", `{}`, 400, `no "body"`},
+		{"v1/declarations", `{"party":"USA"}`, 400, `no "body"`},
+		{"v1/declarations", `{"body":` + agg + `,"body":` + agg + `}`, 400, `duplicate key "body"`},
+		{"v1/declarations", `{"effective":"2020-09-01","effective":"2021-03-01","body":` + undated + `}`, 400, `duplicate key "effective"`},
+		{"v1/declarations", `{"body":{"as_of":"2020-09-01","as_of":"2021-03-01","aggregates":[]}}`, 400, `duplicate key "as_of"`},
+		{"v1/declarations", `{"body":{"as_of":"2020-09-01","aggregates":[{"party":"USA","source":"a` + "\xff" + `","values":{"warheads":1}}]}}`, 400, "not valid UTF-8"},
+		{"v1/declarations", `{"effective":"2010-04-07","body":` + undated + `}`, 400, "effective date 2010-04-07 is before newstart was signed (2010-04-08)"},
+		{"v1/declarations", `{"effective":"2026-02-05","body":` + undated + `}`, 400, "effective date 2026-02-05 is not before newstart expired (2026-02-05)"},
+		{"v1/declarations", `{"body":` + strings.Replace(agg, "2020-09-01", "2031-09-01", 1) + `}`, 400, "effective date 2031-09-01 is not before newstart expired"},
+		{"v1/declarations", `{"body":"party,type\nUSA,B-52H"}`, 400, `"body" is not a JSON object`},
+		{"v1/notifications", `{"effective":"2011-03-01",` + move + `,"from":"Hill","from":"Minot"}`, 400, `duplicate key "from"`},
+		{"v1/notifications", `{"effective":"2011-03-01","effective":"2011-03-02",` + move + `,"from":"Hill"}`, 400, `duplicate key "effective"`},
+		{"v1/notifications", `{"effective":"2011-03-01",` + move + `,"from":"Hi` + "\xff" + `ll"}`, 400, "not valid UTF-8"},
+		{"v1/notifications", `{"effective":"2011-03-01",` + move + `,"from":"Hill\ud800"}`, 400, "half of a UTF-16 surrogate pair"},
+		{"v1/notifications", `{"effective":"2026-02-05",` + move + `,"from":"Hill"}`, 400, "effective date 2026-02-05 is not before newstart expired (2026-02-05)"},
+		{"v1/notifications", `{"effective":"2009-02-05",` + move + `,"from":"Hill"}`, 400, "effective date 2009-02-05 is before newstart was signed"},
+	} {
+		size := logSize(t, nd)
+		got, body := post(t, base, op, c.path, c.body)
+		var e struct{ Error string }
+		json.Unmarshal([]byte(body), &e)
+		if got != c.want || !strings.Contains(e.Error, c.msg) {
+			t.Errorf("POST /%s %q: %d %s, want %d and %q", c.path, c.body, got, body, c.want, c.msg)
+		}
+		if after := logSize(t, nd); after != size {
+			t.Errorf("POST /%s %q appended: log size %d, was %d", c.path, c.body, after, size)
+		}
+	}
+	// The same declaration, well formed, is appended: 201 with where it
+	// landed.
+	got, body := post(t, base, op, "v1/declarations", `{"body":`+agg+`}`)
+	var d Declared
+	if err := json.Unmarshal([]byte(body), &d); got != 201 || err != nil || len(d.Parts) != 1 || d.Index != d.Parts[0].Index || d.Checkpoint == "" {
+		t.Errorf("declaring: %d %s", got, body)
 	}
 }

@@ -20,9 +20,11 @@ import (
 	"accord/entry"
 	"accord/internal/ledger"
 	"accord/internal/node"
+	"accord/internal/office"
 )
 
-// newTestNode creates a node with n entries and serves it on loopback.
+// newTestNode creates a node with n entries and serves it, with its
+// treaty office, on loopback.
 func newTestNode(t *testing.T, n int) (*Server, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "usa")
@@ -53,15 +55,20 @@ func newTestNode(t *testing.T, n int) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o, err := office.OpenNode(t.Context(), nd)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	s := New(nd, nil)
+	s := New(nd, o)
 	go func() { done <- s.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+		o.Close(context.Background())
 	})
 	return s, LogURL(ln.Addr().String())
 }

@@ -21,19 +21,14 @@ import (
 )
 
 // NotificationRequest is the body of POST /v1/notifications: the
-// notification file of accord notify (docs/database.md), that is the
-// notification's body (docs/notifications.md) with its effective date,
-// and optionally the party, which must be the node's.
-type NotificationRequest struct {
-	Party     string      `json:"party,omitempty"`
-	Effective treaty.Date `json:"effective"`
-	body.Notification
-}
+// notification file of accord notify (docs/database.md), read by the
+// office as accord notify reads it.
+type NotificationRequest = office.NotificationFile
 
-// maxNotification bounds a notification request: an entry is under
-// 64 KiB, and the request's JSON is at most a little larger than the
-// canonical body.
-const maxNotification = 1 << 17
+// maxRequest bounds the body of a request the office reads: it refuses
+// one over its own bound (an entry is under 64 KiB), and reading one byte
+// more lets it say so.
+const maxRequest = 1 << 17
 
 // office returns the node's treaty office, or answers 503 without one.
 func (n *Server) treatyOffice(w http.ResponseWriter) *office.Office {
@@ -53,31 +48,45 @@ func (n *Server) serveNotify(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	nr, err := decodeNotification(r, n.Config.Party)
-	var forbidden *forbiddenError
-	switch {
-	case errors.As(err, &forbidden):
-		httpError(w, http.StatusForbidden, err)
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequest+1))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Errorf("notification: %w", err))
 		return
-	case err != nil:
+	}
+	typ := office.Given{Name: "?type=", Value: r.URL.Query().Get("type")}
+	nt, day, err := o.ReadNotification("notification", data, typ, office.Given{})
+	if err != nil {
+		n.officeError(w, r, "notifying", err)
+		return
+	}
+	if err := idempotencyKey(r, nt); err != nil {
 		httpError(w, http.StatusBadRequest, err)
 		return
 	}
-	if err := idempotencyKey(r, &nr.Notification); err != nil {
-		httpError(w, http.StatusBadRequest, err)
+	sent, err := o.Notify(r.Context(), nt, day)
+	if err != nil {
+		n.officeError(w, r, "notifying", err)
 		return
 	}
-	sent, err := o.Notify(r.Context(), &nr.Notification, nr.Effective)
+	writeJSON(w, sent)
+}
+
+// officeError answers an error of the office: 400 for bad input, 403 for
+// another party's, 422 with the rule for a refusal, 500 otherwise.
+func (n *Server) officeError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	var refusal *registry.Refusal
+	var bad *office.InputError
 	switch {
 	case errors.As(err, &refusal):
 		writeRefusal(w, refusal)
+	case errors.As(err, &bad) && bad.OtherParty:
+		httpError(w, http.StatusForbidden, fmt.Errorf("%w: %w", node.ErrForbidden, err))
+	case errors.As(err, &bad):
+		httpError(w, http.StatusBadRequest, err)
 	case errors.Is(err, body.ErrMalformed):
 		httpError(w, http.StatusUnprocessableEntity, err)
-	case err != nil:
-		n.internalError(w, r, "notifying", err)
 	default:
-		writeJSON(w, sent)
+		n.internalError(w, r, what, err)
 	}
 }
 
@@ -95,42 +104,6 @@ func idempotencyKey(r *http.Request, n *body.Notification) error {
 	}
 	n.ID = key
 	return nil
-}
-
-type forbiddenError struct{ party, own string }
-
-func (e *forbiddenError) Error() string {
-	return fmt.Sprintf("%v: the operator of %s cannot notify as %s", node.ErrForbidden, e.own, e.party)
-}
-
-// decodeNotification reads the body of POST /v1/notifications, whose
-// type may also be given as ?type=.
-func decodeNotification(r *http.Request, own string) (*NotificationRequest, error) {
-	var nr NotificationRequest
-	d := json.NewDecoder(io.LimitReader(r.Body, maxNotification))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&nr); err != nil {
-		return nil, fmt.Errorf("notification: %w", err)
-	}
-	if d.More() {
-		return nil, errors.New("notification: more than one JSON value")
-	}
-	if nr.Party != "" && nr.Party != own {
-		return nil, &forbiddenError{nr.Party, own}
-	}
-	if typ := r.URL.Query().Get("type"); typ != "" {
-		if nr.Type != "" && nr.Type != typ {
-			return nil, fmt.Errorf("notification: type %q, but ?type=%s", nr.Type, typ)
-		}
-		nr.Type = typ
-	}
-	if nr.Type == "" {
-		return nil, errors.New(`notification: no "type" (or ?type=)`)
-	}
-	if nr.Effective.IsZero() {
-		return nil, errors.New(`notification: no "effective" date`)
-	}
-	return &nr, nil
 }
 
 // refusalJSON is the body of a 422 answer: the rule broken and why.
