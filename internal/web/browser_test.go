@@ -156,7 +156,7 @@ func (b *browser) media(m string) {
 // engine's, follows an item to its history and to its proof, and saves a
 // screenshot of each page under artifacts/screenshots.
 func TestBrowser(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	b := &browser{t: t, ctx: newBrowser(t), base: srv.URL, shots: screenshotDir(t)}
 
 	// Overview: the numbers on screen are the engine's.
@@ -268,7 +268,7 @@ func TestBrowser(t *testing.T) {
 func TestBrowserTrilateral(t *testing.T) {
 	ctx := newBrowser(t)
 	w := trilateral(t)
-	srv := newServer(t, w.Source())
+	srv := newServer(t, w.View())
 	b := &browser{t: t, ctx: ctx, base: srv.URL, shots: screenshotDir(t)}
 	names := map[string]string{}
 	for _, l := range w.Treaty.Limits {
