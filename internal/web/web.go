@@ -10,8 +10,10 @@
 //
 // Who sees what: the public fact sheets (/factsheet.csv, .json, .html)
 // and the stylesheet are served to anyone; every other page only to a
-// request Config.Authorize accepts. Treaty data is confidential between
-// the parties, aggregates are public (DESIGN.md, "Trust model").
+// request Config.Authorize accepts (on a node, the operator's session:
+// package server). Treaty data is confidential between the parties,
+// aggregates are public (DESIGN.md, "Trust model"). Every response
+// carries SecurityHeaders.
 //
 // Routes:
 //
@@ -56,9 +58,8 @@ type Config struct {
 	View NodeView
 	// Authorize reports whether a request may see the parties' data: every
 	// page but the public fact sheet. Nil refuses every such request, so
-	// that a dashboard exposed by mistake shows only what is public; use
-	// AllowAll for a node reachable only from its own operators (the demo
-	// on localhost).
+	// that a dashboard exposed by mistake shows only what is public; a
+	// node passes its operator's session check; AllowAll is for tests.
 	Authorize func(*http.Request) bool
 	// Logger receives one line per failed request; nil discards.
 	Logger *slog.Logger
