@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,6 +103,7 @@ func checkDemo(t *testing.T, root string, args []string, want string) {
 	case <-time.After(5 * time.Minute):
 		t.Fatal("demo not ready after 5 minutes")
 	}
+	checkDemoLink(t, out.String())
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("demo stopped with exit status %d:\n%s", code, stderr.String())
@@ -109,13 +113,43 @@ func checkDemo(t *testing.T, root string, args []string, want string) {
 	}
 }
 
+// checkDemoLink opens the dashboard link the demo printed, as a browser
+// would: it must open a session on the first node's own dashboard, which
+// says the data is simulated; a second use must not.
+func checkDemoLink(t *testing.T, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`dashboard of USA's treaty office: (\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the demo printed no dashboard link:\n%s", out)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: time.Minute}
+	resp, err := client.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/" || !strings.Contains(string(page), "item-level data simulated") {
+		t.Errorf("the demo's dashboard link led to %s (%s), without the demo's banner:\n%.300s", resp.Request.URL, resp.Status, page)
+	}
+	resp, err = http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the demo's dashboard link, used twice: %s", resp.Status)
+	}
+}
+
 var demoMasks = []struct {
 	re   *regexp.Regexp
 	with string
 }{
 	{regexp.MustCompile(`ready in [0-9.ms]+`), "ready in TIME"},
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "ADDR"},
-	{regexp.MustCompile(`session=[A-Za-z0-9_-]+`), "session=TOKEN"},
+	{regexp.MustCompile(`code=[A-Za-z0-9_-]+`), "code=CODE"},
 	{regexp.MustCompile(`logs in \S+`), "logs in DIR"},
 }
 

@@ -37,12 +37,15 @@ treaty database (DIR/treaty.db), appends an acknowledgement to its own
 log, and compares checkpoints with the other nodes; evidence of a fork
 goes to DIR/evidence (accord evidence verify). The operator API under /v1/
 sends notifications and answers from the treaty database as accord notify,
-inventory and status do; /openapi.json describes it (docs/api.md). serve
+inventory and status do; /openapi.json describes it (docs/api.md). The
+treaty office's dashboard is at / for the operator's session, opened with
+the one-time link accord dashboard-link prints (docs/dashboard.md). serve
 runs until interrupted.
 
 Examples:
   accord serve --data usa
   accord serve --data usa --listen :7380
+  accord dashboard-link --data usa
   curl http://localhost:7380/log/checkpoint
   curl -H "Authorization: Bearer $TOKEN" -d @move.json "localhost:7380/v1/notifications?type=movement"`,
 		Args: cobra.NoArgs,
@@ -64,6 +67,7 @@ Examples:
 			}
 			fmt.Fprintf(c.OutOrStdout(), "serving %s at %s\n", n.Origin(), server.LogURL(ln.Addr().String()))
 			fmt.Fprintf(c.OutOrStdout(), "witness %s\n", vkeyFile(n.WitnessVerifier, dir))
+			fmt.Fprintf(c.OutOrStdout(), "dashboard: accord dashboard-link --data %s prints a link that opens it\n", dir)
 			return s.Serve(ctx, ln)
 		},
 	}

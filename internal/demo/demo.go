@@ -2,11 +2,15 @@
 // in a directory of its own, peering with the others on loopback, whose
 // logs hold a simulated implementation of the treaty (package sim) from
 // entry into force to expiry, with acknowledgements and inspection
-// records; then it serves the nodes and the dashboard.
+// records; then it starts each node with accord serve, and the first
+// party's node serves its own dashboard, opened with a login link
+// (LoginLink).
 //
 // The item-level data is simulated and calibrated to the published
-// aggregate numbers; Build says so in its progress reports, and the
-// dashboard on every page.
+// aggregate numbers; Build says so in its progress reports, and writes
+// it into each node's accord.yaml (its dashboard section: a banner, and
+// the file of the dates whose figures the simulation interpolated), so
+// that the dashboard says it on every page.
 package demo
 
 import (
@@ -25,6 +29,9 @@ import (
 	"accord/internal/treaty"
 )
 
+// Banner is what the dashboard says on every page of the demo.
+const Banner = "Demonstration: item-level data simulated, calibrated to the published New START aggregates; treaty events and dates are real."
+
 // Options configure a demonstration.
 type Options struct {
 	Scenario string // "newstart" (USA, RUS) or "trilateral" (with CHN)
@@ -32,6 +39,9 @@ type Options struct {
 	// Dir is where the nodes are created, one subdirectory per party; it
 	// must not exist or be empty.
 	Dir string
+	// Listen is the address of the first party's node, whose dashboard
+	// the demo opens; empty or port 0 for a free port on loopback.
+	Listen string
 	// Progress, if set, is told what Build is doing.
 	Progress func(Progress)
 	Logger   *slog.Logger
@@ -113,7 +123,11 @@ func (d *Demo) createNodes(ctx context.Context) error {
 		if p.Operator, err = n.AddToken(id, node.RoleOperator); err != nil {
 			return err
 		}
-		if p.Addr, err = freeAddr(); err != nil {
+		listen := ""
+		if len(d.Nodes) == 0 {
+			listen = d.opts.Listen
+		}
+		if p.Addr, err = freeAddr(listen); err != nil {
 			return err
 		}
 		d.Nodes = append(d.Nodes, p)
@@ -160,7 +174,11 @@ func (d *Demo) peer(p *Party) error {
 	c.Silent = d.World.Treaty.Suspended(p.ID, treaty.DateOf(time.Now()))
 	c.Witness.Timeout = 2 * time.Second
 	c.Sync.Interval = 100 * time.Millisecond // in step within moments, on loopback
-	if err := os.WriteFile(path, c.Marshal(), 0o644); err != nil {
+	c.Dashboard.Banner, c.Dashboard.Interpolated = d.Banner(), interpolatedFile
+	if err := d.writeInterpolated(filepath.Join(p.Dir, interpolatedFile)); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, c.Marshal(), 0o600); err != nil {
 		return err
 	}
 	n, err := node.Open(context.Background(), p.Dir, d.opts.Logger)
@@ -181,9 +199,13 @@ func (p *Party) openOffice(ctx context.Context) (*office.Office, error) {
 	return office.OpenNode(ctx, p.Node)
 }
 
-// freeAddr returns a loopback address with a port free now.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// freeAddr returns addr (default 127.0.0.1:0) with its port, if 0, one
+// free now; it fails if addr cannot be listened on.
+func freeAddr(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", err
 	}
@@ -203,4 +225,57 @@ func (d *Demo) Banner() string {
 		b += " No figures were published for " + strings.Join(ds, ", ") + ": the simulation interpolates them."
 	}
 	return b
+}
+
+// interpolatedFile is the file, in each node's directory, of the dates
+// whose figures the simulation interpolated (node.DashboardConfig).
+const interpolatedFile = "interpolated.csv"
+
+// writeInterpolated writes, as "party,date" rows, every party's dates
+// whose figures the simulation interpolated, no figure having been
+// published.
+func (d *Demo) writeInterpolated(path string) error {
+	var b strings.Builder
+	b.WriteString("party,date\n")
+	for _, t := range d.World.Calibration {
+		if t.Interpolated {
+			fmt.Fprintf(&b, "%s,%s\n", t.Party, t.Date)
+		}
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// loginLifetime is how long the demo's dashboard link works: as long as
+// a demo is likely to run.
+const loginLifetime = 24 * time.Hour
+
+// LoginLink returns a one-time link that opens p's dashboard, as accord
+// dashboard-link prints it.
+func (p *Party) LoginLink() (string, error) {
+	l, err := p.Node.AddLogin(time.Now(), loginLifetime)
+	if err != nil {
+		return "", err
+	}
+	return p.url() + "login?code=" + l.Code, nil
+}
+
+// Watch waits until ctx ends or a node's process exits, which it
+// reports.
+func (d *Demo) Watch(ctx context.Context) error {
+	exited := make(chan *Party, len(d.Nodes))
+	for _, p := range d.Nodes {
+		go func() {
+			select {
+			case <-p.exited:
+				exited <- p
+			case <-ctx.Done():
+			}
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case p := <-exited:
+		return fmt.Errorf("%s's node stopped: see %s", p.ID, filepath.Join(p.Dir, "serve.log"))
+	}
 }

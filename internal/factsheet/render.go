@@ -2,7 +2,9 @@ package factsheet
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"html/template"
@@ -84,6 +86,19 @@ var htmlTemplate = template.Must(template.New("factsheet").Funcs(template.FuncMa
 	"date": LongDate,
 	"time": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
 }).Parse(htmlText))
+
+// StyleHash is the Content-Security-Policy source ('sha256-…') of the
+// stylesheet the HTML page inlines, for a server that serves the page
+// under a policy without 'unsafe-inline'. The stylesheet is static text
+// of the template, so every page inlines the same one.
+var StyleHash = styleHash(htmlText)
+
+func styleHash(page string) string {
+	_, rest, _ := strings.Cut(page, "<style>")
+	css, _, _ := strings.Cut(rest, "</style>")
+	h := sha256.Sum256([]byte(css))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
+}
 
 // WriteHTML writes the sheet as a standalone, printable HTML page.
 func (s *Sheet) WriteHTML(w io.Writer) error {

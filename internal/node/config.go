@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"text/template"
 	"time"
 
@@ -70,6 +71,26 @@ type Config struct {
 	// TLSCA is a PEM file of CA certificates trusted, besides the
 	// system's, for peers' https URLs; for operator-run private CAs.
 	TLSCA string `yaml:"tls_ca"`
+
+	// Dashboard says what the dashboard (docs/dashboard.md) tells its
+	// visitors about the data.
+	Dashboard DashboardConfig `yaml:"dashboard"`
+}
+
+// DashboardConfig says what the dashboard tells its visitors about the
+// data, for a node whose data is not real (accord demo writes it).
+type DashboardConfig struct {
+	// Banner is shown at the top of every page and in the public fact
+	// sheet, e.g. "Demonstration: item-level data simulated". Empty (the
+	// default) for a real node: no banner.
+	Banner string `yaml:"banner"`
+
+	// Interpolated is a CSV file (relative to the data directory, or
+	// absolute) with a header "party,date" and a row per party and date
+	// whose numbers are not figures the party stated but interpolated
+	// between them; the history draws them as hollow markers. Empty (the
+	// default) for a real node.
+	Interpolated string `yaml:"interpolated"`
 }
 
 // Peer is another party's node.
@@ -267,6 +288,9 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls_cert, tls_key: give both or neither")
 	}
+	if strings.ContainsAny(c.Dashboard.Banner, "\n\r") {
+		bad("dashboard.banner: one line, without line breaks")
+	}
 	return errors.Join(errs...)
 }
 
@@ -394,6 +418,18 @@ tls_key: {{printf "%q" .TLSKey}}
 # tls_ca is a PEM file of CA certificates trusted, besides the system's,
 # for peers' https URLs.
 tls_ca: {{printf "%q" .TLSCA}}
+
+dashboard:
+  # banner is shown at the top of every dashboard page and in the public
+  # fact sheet when the data is not real, e.g. "Demonstration: item-level
+  # data simulated". Empty for a real node.
+  banner: {{printf "%q" .Dashboard.Banner}}
+
+  # interpolated is a CSV file (relative to this directory, or absolute)
+  # with a header "party,date" and a row per party and date whose numbers
+  # were interpolated, not stated; the history draws them hollow. Empty
+  # for a real node.
+  interpolated: {{printf "%q" .Dashboard.Interpolated}}
 `))
 
 // Marshal returns the configuration as a documented YAML file.

@@ -18,6 +18,7 @@ import (
 	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/peer"
+	"accord/internal/web"
 	"accord/internal/witness"
 )
 
@@ -37,6 +38,11 @@ const (
 	public       access = iota // anyone: log heads, hash tiles, witness, health
 	peerOrOwn                  // a peer or the node's operator: entry bundles
 	operatorOnly               // the node's operator
+	// session is the operator's dashboard session (session.go), a
+	// cookie, not a token: the dashboard checks it on each page
+	// (web.Config.Authorize), so that a visitor without one is shown
+	// how to open one.
+	session
 )
 
 // route is one route of the node's API; the OpenAPI document is checked
@@ -48,7 +54,7 @@ type route struct {
 }
 
 func (n *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET /log/checkpoint", public, n.serveCheckpoint},
 		{"GET /log/tile/entries/{index...}", peerOrOwn, n.serveBundle},
 		{"GET /log/tile/{level}/{index...}", public, n.serveTile},
@@ -65,11 +71,30 @@ func (n *Server) routes() []route {
 		{"GET /v1/inventory", operatorOnly, n.serveInventory},
 		{"GET /v1/status", operatorOnly, n.serveStatus},
 		{"POST /v1/declarations", operatorOnly, n.serveDeclare},
+		{"GET /login", public, n.serveLogin},
+	}, n.dashboardRoutes()...)
+}
+
+// dashboardRoutes are the routes of the dashboard (web.Routes): its
+// pages for the operator's session, the fact sheets and the stylesheet
+// for anyone.
+func (n *Server) dashboardRoutes() []route {
+	var out []route
+	for _, r := range web.Routes() {
+		a := session
+		if r.Public {
+			a = public
+		}
+		out = append(out, route{r.Pattern, a, n.serveDashboard})
 	}
+	return out
 }
 
 // guard wraps h with the authentication its access requires.
 func (n *Server) guard(a access, h http.HandlerFunc) http.HandlerFunc {
+	if a == session {
+		return h
+	}
 	if a == public {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if !n.allowPublic(r) {

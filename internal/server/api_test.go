@@ -29,17 +29,21 @@ func TestOpenAPI(t *testing.T) {
 	var documented, served []string
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
-			documented = append(documented, strings.ToUpper(method)+" "+path)
-			if len(op.Security) == 0 {
-				documented[len(documented)-1] += " public"
+			r := strings.ToUpper(method) + " " + path
+			switch {
+			case len(op.Security) == 0:
+				r += " public"
+			case len(op.Security) == 1 && len(op.Security[0]) == 1:
+				for scheme := range op.Security[0] {
+					r += " " + scheme
+				}
 			}
+			documented = append(documented, r)
 		}
 	}
 	for _, rt := range nd.routes() {
-		r := strings.ReplaceAll(rt.pattern, "...}", "}")
-		if rt.access == public {
-			r += " public"
-		}
+		r := strings.ReplaceAll(strings.ReplaceAll(rt.pattern, "...}", "}"), "{$}", "")
+		r += " " + map[access]string{public: "public", peerOrOwn: "bearer", operatorOnly: "bearer", session: "session"}[rt.access]
 		served = append(served, r)
 	}
 	slices.Sort(documented)

@@ -168,6 +168,7 @@ func (n *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return srv.Shutdown(sctx)
 	})
 	g.Go(func() error { return svc.peers.Run(ctx) })
+	g.Go(func() error { return n.warmDashboard(ctx) })
 	n.Logger.InfoContext(ctx, "serving", "origin", n.Origin(), "url", n.scheme()+"://"+ln.Addr().String()+"/", "peers", len(n.Config.Peers))
 	return g.Wait()
 }

@@ -10,6 +10,7 @@ import (
 
 	"accord/internal/node"
 	"accord/internal/office"
+	"accord/internal/web"
 )
 
 // Server is a node on the network.
@@ -23,6 +24,11 @@ type Server struct {
 
 	lock *node.Lock // held by a server Open made
 
+	// dash is the dashboard of the treaty office, made by Open (nil
+	// otherwise: its routes answer 503); sessions are its operator's.
+	dash     *web.Dashboard
+	sessions *sessions
+
 	once    sync.Once
 	limiter *rateLimiter // anonymous requests per client address
 	sheets  *sheetCache  // public fact sheets
@@ -33,14 +39,14 @@ type Server struct {
 // nil to serve the log, the witness and the followers only. Serve makes o
 // append through the log it opens, so one process has one appender.
 func New(n *node.Node, o *office.Office) *Server {
-	return &Server{Node: n, treaty: o}
+	return &Server{Node: n, treaty: o, sessions: newSessions()}
 }
 
 // Open opens the node in dir to serve it: it refuses a data directory
 // others can enter or whose tokens others can write (node.CheckAccess),
 // takes the directory's lock (a second server, or accord reindex, is
-// refused while it runs) and opens the treaty office, bringing its
-// database up to date with the logs. Close releases them.
+// refused while it runs), opens the treaty office, bringing its database
+// up to date with the logs, and its dashboard. Close releases them.
 func Open(ctx context.Context, dir string, logger *slog.Logger) (*Server, error) {
 	n, err := node.Open(ctx, dir, logger)
 	if err != nil {
@@ -60,6 +66,10 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*Server, error)
 	}
 	s := New(n, o)
 	s.lock = lock
+	if err := s.openDashboard(); err != nil {
+		s.Close(ctx)
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,7 +165,29 @@ func chartSVG(s chartSpec) (template.HTML, error) {
 	}
 	// The SVG is drawn here, from numbers and treaty text that the
 	// renderer escapes.
-	return template.HTML(b.String()), nil
+	return template.HTML(presentational(b.String())), nil
+}
+
+// styleAttr is a style attribute of the renderer's SVG.
+var styleAttr = regexp.MustCompile(`style="([^"]*)"`)
+
+// presentational turns every style attribute of svg into SVG
+// presentation attributes (style="stroke:red;fill:none" into stroke="red"
+// fill="none"), which the dashboard's Content-Security-Policy allows
+// without 'unsafe-inline': the renderer writes only presentation
+// properties (stroke, fill, stroke-width, stroke-dasharray, font-size,
+// font-family) into them.
+func presentational(svg string) string {
+	return styleAttr.ReplaceAllStringFunc(svg, func(attr string) string {
+		var out []string
+		for decl := range strings.SplitSeq(styleAttr.FindStringSubmatch(attr)[1], ";") {
+			k, v, ok := strings.Cut(decl, ":")
+			if k = strings.TrimSpace(k); ok && k != "" {
+				out = append(out, k+`="`+strings.TrimSpace(v)+`"`)
+			}
+		}
+		return strings.Join(out, " ")
+	})
 }
 
 // partySeries returns a party's line with its dots, the hollow markers

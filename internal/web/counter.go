@@ -2,16 +2,14 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"accord/entry"
 	"accord/internal/declaration"
 	"accord/internal/engine"
 	"accord/internal/factsheet"
@@ -27,19 +25,25 @@ const maxCached = 1024
 // build (a replay of every item's history).
 //
 // A declaration depends only on the entries ingested and the time it is
-// known at, so the cache is keyed by each log's ingested size and by the
-// day of Source.Now: an entry ingested empties it, and so does midnight.
+// known at, so the cache is keyed by the treaty database's positions
+// (registry.Positions, each log's ingested size) and by the day of
+// NodeView.Now: an entry ingested empties it, and so does midnight.
 // Within a day, the entries a node ingests are created before it ingests
 // them, so the declarations as known at any time of the day since are
 // the same.
 type counter struct {
-	src Source
+	src NodeView
 
 	mu      sync.Mutex
 	key     string
 	decls   map[declKey]*declaration.Declaration
 	stated  map[string][]treaty.Date
 	notices *partyNotices
+
+	// reads counts the costly reads of the treaty database (declarations,
+	// stated dates, statuses and notices) the counter made, cached or
+	// not: a warm page makes none.
+	reads atomic.Int64
 }
 
 // partyNotices are every party's status and notices as known at one
@@ -55,22 +59,16 @@ type declKey struct {
 	asOf  treaty.Date
 }
 
-func newCounter(src Source) *counter { return &counter{src: src} }
+func newCounter(src NodeView) *counter { return &counter{src: src} }
 
 // state returns the cache key now, and the time counts are known at.
 func (c *counter) state(ctx context.Context) (string, time.Time, error) {
 	now := c.src.Now().UTC()
-	t := c.src.Treaty()
-	var b strings.Builder
-	b.WriteString(now.Format(time.DateOnly))
-	for _, p := range t.Parties {
-		n, err := c.src.Registry().NextIndex(ctx, entry.Origin(t.ID, p.ID))
-		if err != nil {
-			return "", now, err
-		}
-		fmt.Fprintf(&b, " %s:%d", p.ID, n)
+	pos, err := c.src.Registry().Positions(ctx)
+	if err != nil {
+		return "", now, err
 	}
-	return b.String(), now, nil
+	return now.Format(time.DateOnly) + " " + pos, now, nil
 }
 
 // sync empties the cache if the database or the day changed.
@@ -96,6 +94,7 @@ func (c *counter) declaration(ctx context.Context, party string, asOf treaty.Dat
 	if ok {
 		return d, nil
 	}
+	c.reads.Add(1)
 	d, err := c.src.Registry().Declaration(ctx, party, asOf, knownAt)
 	if err != nil {
 		return nil, err
@@ -116,6 +115,7 @@ func (c *counter) statedDates(ctx context.Context, knownAt time.Time) (map[strin
 	if s != nil {
 		return s, nil
 	}
+	c.reads.Add(1)
 	s, err := factsheet.Stated(ctx, c.src.Registry(), knownAt)
 	if err != nil {
 		return nil, err
@@ -139,6 +139,7 @@ func (c *counter) noticesAt(ctx context.Context, now time.Time) (*partyNotices, 
 	if pn != nil && pn.at.Equal(at) {
 		return pn, nil
 	}
+	c.reads.Add(1)
 	pn = &partyNotices{at: at, status: map[string]*registry.Status{}, notices: map[string][]registry.Notice{}}
 	for _, p := range c.src.Treaty().Parties {
 		st, err := c.src.Registry().Status(ctx, p.ID, now, "")

@@ -55,7 +55,7 @@ var (
 // scheduled exchange, opens on the last exchange with data, and links only
 // to exchanges with data.
 func TestOverviewStaleness(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	body := mustGet(t, srv, "/?date=2023-09-01&reading=default")
 	got := map[string]string{}
 	for _, m := range dataOfRe.FindAllStringSubmatch(body, -1) {
@@ -126,7 +126,7 @@ func columnCheck(t *testing.T, what, body, table string) int {
 // freeze's chart and on the fact sheet.
 func TestTrilateral(t *testing.T) {
 	w := trilateral(t)
-	srv := newServer(t, w.Source())
+	srv := newServer(t, w.View())
 	day := "2022-03-01"
 	body := mustGet(t, srv, "/?date="+day)
 	if n := columnCheck(t, "overview", body, `<table class="counts">`); n < 10 {
@@ -185,7 +185,7 @@ func engineOn(w *webtest.World, d treaty.Date) (engine.Result, error) {
 // simulated data, links to its other formats, and errors in each
 // format's own kind.
 func TestFactsheetPublic(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	html := mustGet(t, srv, "/factsheet.html?date=2020-09-01")
 	for _, want := range []string{`id="simulated"`, "calibrated to the published New START aggregates", `href="/factsheet.csv?date=2020-09-01"`, `href="/factsheet.json?date=2020-09-01"`} {
 		if !strings.Contains(html, want) {
@@ -224,11 +224,11 @@ func TestFactsheetPublic(t *testing.T) {
 	}
 }
 
-// interpolatedSource says that the United States' numbers of 1 March 2016
+// interpolatedView says that the United States' numbers of 1 March 2016
 // are interpolated.
-type interpolatedSource struct{ web.Source }
+type interpolatedView struct{ web.NodeView }
 
-func (s interpolatedSource) Interpolated(party string, d treaty.Date) bool {
+func (s interpolatedView) Interpolated(party string, d treaty.Date) bool {
 	return party == "USA" && d.Equal(treaty.MustDate("2016-03-01"))
 }
 
@@ -237,7 +237,7 @@ func (s interpolatedSource) Interpolated(party string, d treaty.Date) bool {
 // interpolated values hollow, a title above each chart and a label on its
 // value axis, and the series as CSV and JSON.
 func TestHistoryAnnotations(t *testing.T) {
-	srv := newServer(t, interpolatedSource{world.Source()})
+	srv := newServer(t, interpolatedView{world.View()})
 	body := mustGet(t, srv, "/history")
 	tr := world.Treaty
 	var want []string
@@ -260,10 +260,10 @@ func TestHistoryAnnotations(t *testing.T) {
 				t.Errorf("a chart does not list the event of %s", d)
 			}
 		}
-		if n := strings.Count(c, `stroke:rgb(0,109,119);fill:none"`); n != len(want) {
+		if n := strings.Count(c, `stroke="rgb(0,109,119)" fill="none"`); n != len(want) {
 			t.Errorf("a chart draws %d event marks, want %d", n, len(want))
 		}
-		if n := strings.Count(c, `fill:rgb(254,254,254)"`); n != 1 {
+		if n := strings.Count(c, `fill="rgb(254,254,254)"`); n != 1 {
 			t.Errorf("a chart draws %d hollow markers, want 1 (USA, 1 March 2016)", n)
 		}
 		if !regexp.MustCompile(`(?s)<h3 class="chart-title">.*<svg`).MatchString(c) {
@@ -298,7 +298,7 @@ func TestHistoryAnnotations(t *testing.T) {
 // TestEntryHex checks that the entry page shows the leaf hash in hex, as
 // the CLI prints it.
 func TestEntryHex(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	body := mustGet(t, srv, "/entries/USA/0")
 	lh := entry.LeafHash(world.Logs["USA"].Entries[0])
 	if want := `<code id="leaf-hash">` + hex.EncodeToString(lh[:]) + `</code>`; !strings.Contains(body, want) {
@@ -316,7 +316,7 @@ func TestEntryHex(t *testing.T) {
 // TestLogsCosignatures checks that the logs page never says a log has no
 // cosignature while its checkpoint carries one it could not check.
 func TestLogsCosignatures(t *testing.T) {
-	srv := newServer(t, unknownCosigner{world.Source()})
+	srv := newServer(t, unknownCosigner{world.View()})
 	body := mustGet(t, srv, "/logs")
 	if strings.Contains(body, "no witness cosignature") {
 		t.Error("the logs page says no witness cosignature under a cosigned checkpoint")
@@ -331,10 +331,10 @@ func TestLogsCosignatures(t *testing.T) {
 
 // unknownCosigner adds to each checkpoint a cosignature by a key the node
 // does not know, and reports no cosigner.
-type unknownCosigner struct{ web.Source }
+type unknownCosigner struct{ web.NodeView }
 
 func (s unknownCosigner) Logs(ctx context.Context) ([]web.LogHealth, error) {
-	ls, err := s.Source.Logs(ctx)
+	ls, err := s.NodeView.Logs(ctx)
 	for i := range ls {
 		ls[i].Checkpoint = append(append([]byte{}, ls[i].Checkpoint...), []byte("— elsewhere/witness AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")...)
 		ls[i].Cosigners = nil

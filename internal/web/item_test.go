@@ -17,7 +17,7 @@ var entryLinkRe = regexp.MustCompile(`<a class="entry" href="(/entries/[A-Z]+/\d
 // its entry: every fact of registry.History is shown, and every entry's
 // proof verifies, on the page and offline from the downloaded receipt.
 func TestItemHistory(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	ctx := context.Background()
 	// An ICBM launcher converted or eliminated has the longest history;
 	// take the first item of each party with a status change.

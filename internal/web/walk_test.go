@@ -44,7 +44,7 @@ var walkPaths = []string{
 // bad values of every parameter: each answers a page or a clear 4xx,
 // never a 500, and an error page never shows template internals.
 func TestPageWalk(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	asked := 0
 	for _, p := range walkPaths {
 		start := time.Now()

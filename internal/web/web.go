@@ -6,12 +6,14 @@
 // Every number shown is computed when asked, by engine.Evaluate on the
 // treaty database's declarations (registry.Declaration), and links to the
 // clause of the treaty that produced it (/treaty#limit-…, #rule-…). The
-// data comes through a Source (source.go); the dashboard never writes.
+// data comes through a NodeView (view.go); the dashboard never writes.
 //
 // Who sees what: the public fact sheets (/factsheet.csv, .json, .html)
 // and the stylesheet are served to anyone; every other page only to a
-// request Config.Authorize accepts. Treaty data is confidential between
-// the parties, aggregates are public (DESIGN.md, "Trust model").
+// request Config.Authorize accepts (on a node, the operator's session:
+// package server). Treaty data is confidential between the parties,
+// aggregates are public (DESIGN.md, "Trust model"). Every response
+// carries SecurityHeaders.
 //
 // Routes:
 //
@@ -52,13 +54,12 @@ var files embed.FS
 
 // Config configures the dashboard.
 type Config struct {
-	// Source is where every page's data comes from. Required.
-	Source Source
+	// View is the node whose data every page shows. Required.
+	View NodeView
 	// Authorize reports whether a request may see the parties' data: every
 	// page but the public fact sheet. Nil refuses every such request, so
-	// that a dashboard exposed by mistake shows only what is public; use
-	// AllowAll for a node reachable only from its own operators (the demo
-	// on localhost).
+	// that a dashboard exposed by mistake shows only what is public; a
+	// node passes its operator's session check; AllowAll is for tests.
 	Authorize func(*http.Request) bool
 	// Logger receives one line per failed request; nil discards.
 	Logger *slog.Logger
@@ -69,7 +70,7 @@ func AllowAll(*http.Request) bool { return true }
 
 // A Dashboard serves the pages. It is safe for concurrent use.
 type Dashboard struct {
-	src    Source
+	src    NodeView
 	auth   func(*http.Request) bool
 	log    *slog.Logger
 	pages  map[string]*template.Template
@@ -77,12 +78,12 @@ type Dashboard struct {
 	mux    *http.ServeMux
 }
 
-// New returns the dashboard of cfg.Source.
+// New returns the dashboard of cfg.View.
 func New(cfg Config) (*Dashboard, error) {
-	if cfg.Source == nil {
-		return nil, errors.New("web: no source")
+	if cfg.View == nil {
+		return nil, errors.New("web: no view of a node")
 	}
-	d := &Dashboard{src: cfg.Source, auth: cfg.Authorize, log: cfg.Logger, counts: newCounter(cfg.Source)}
+	d := &Dashboard{src: cfg.View, auth: cfg.Authorize, log: cfg.Logger, counts: newCounter(cfg.View)}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -111,37 +112,109 @@ func (d *Dashboard) Warm(ctx context.Context) error {
 	return err
 }
 
+// SecurityHeaders are set on every response of the dashboard: no script
+// runs and nothing loads from elsewhere (the pages need no JavaScript;
+// the charts' SVG uses presentation attributes, not inline styles; the
+// standalone fact sheet's one inline stylesheet is allowed by its hash),
+// no other site may frame a page, no URL (a login link, a query) leaks
+// in a Referer, and no response is sniffed as another type.
+var SecurityHeaders = map[string]string{
+	"Content-Security-Policy": "default-src 'none'; style-src 'self' " + factsheet.StyleHash + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"X-Frame-Options":         "DENY",
+	"Referrer-Policy":         "no-referrer",
+	"X-Content-Type-Options":  "nosniff",
+}
+
+// SetSecurityHeaders sets SecurityHeaders on h, for a page served beside
+// the dashboard's (a login page, say).
+func SetSecurityHeaders(h http.Header) {
+	for k, v := range SecurityHeaders {
+		h.Set(k, v)
+	}
+}
+
 // ServeHTTP serves the dashboard.
-func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
+func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	SetSecurityHeaders(w.Header())
+	d.mux.ServeHTTP(w, r)
+}
+
+// A Route is one route the dashboard serves, for a server that mounts
+// it (package server lists them in its OpenAPI document).
+type Route struct {
+	Pattern string // ServeMux pattern, "GET /history"
+	// Public routes are served to anyone: the fact sheets and the
+	// stylesheet. Every other route only to a request Config.Authorize
+	// accepts.
+	Public bool
+}
+
+// Routes lists the routes a Dashboard serves.
+func Routes() []Route {
+	var out []Route
+	for _, h := range (&Dashboard{}).handlers() {
+		out = append(out, h.Route)
+	}
+	return out
+}
+
+type handler struct {
+	Route
+	fn func(http.ResponseWriter, *http.Request) error
+}
+
+// handlers is the dashboard's route table.
+func (d *Dashboard) handlers() []handler {
+	hs := []handler{{Route{"GET /static/{file...}", true}, d.static}}
+	for _, format := range factsheet.Formats {
+		hs = append(hs, handler{Route{"GET /factsheet." + format, true}, func(w http.ResponseWriter, r *http.Request) error {
+			d.factsheet(w, r, format)
+			return nil
+		}})
+	}
+	for _, p := range []struct {
+		pattern string
+		fn      func(http.ResponseWriter, *http.Request) error
+	}{
+		{"GET /{$}", d.overview},
+		{"GET /history", d.history},
+		{"GET /history.csv", d.historyCSV},
+		{"GET /history.json", d.historyJSON},
+		{"GET /notifications", d.notifications},
+		{"GET /database", d.database},
+		{"GET /items/{party}/{uid}", d.item},
+		{"GET /entries/{party}/{index}", d.entry},
+		{"GET /proofs/{party}/{index}", d.proof},
+		{"GET /logs", d.logs},
+		{"GET /treaty", d.treaty},
+	} {
+		hs = append(hs, handler{Route{p.pattern, false}, p.fn})
+	}
+	return hs
+}
 
 func (d *Dashboard) routes() {
 	m := http.NewServeMux()
-	static, _ := fs.Sub(files, "static")
-	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	for _, format := range factsheet.Formats {
-		m.HandleFunc("GET /factsheet."+format, func(w http.ResponseWriter, r *http.Request) { d.factsheet(w, r, format) })
-	}
-	private := map[string]func(http.ResponseWriter, *http.Request) error{
-		"GET /{$}":                     d.overview,
-		"GET /history":                 d.history,
-		"GET /history.csv":             d.historyCSV,
-		"GET /history.json":            d.historyJSON,
-		"GET /notifications":           d.notifications,
-		"GET /database":                d.database,
-		"GET /items/{party}/{uid}":     d.item,
-		"GET /entries/{party}/{index}": d.entry,
-		"GET /proofs/{party}/{index}":  d.proof,
-		"GET /logs":                    d.logs,
-		"GET /treaty":                  d.treaty,
-	}
-	for pattern, h := range private {
-		m.HandleFunc(pattern, d.guard(h))
+	for _, h := range d.handlers() {
+		if h.Public {
+			m.HandleFunc(h.Pattern, func(w http.ResponseWriter, r *http.Request) { h.fn(w, r) })
+		} else {
+			m.HandleFunc(h.Pattern, d.guard(h.fn))
+		}
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, &httpError{http.StatusNotFound, "no such page"})
 	})
 	d.mux = m
 }
+
+// static serves the embedded stylesheet.
+func (d *Dashboard) static(w http.ResponseWriter, r *http.Request) error {
+	http.ServeFileFS(w, r, staticFiles, r.PathValue("file"))
+	return nil
+}
+
+var staticFiles, _ = fs.Sub(files, "static")
 
 // guard serves h to authorized requests, and reports its error.
 func (d *Dashboard) guard(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
@@ -197,7 +270,7 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 type page struct {
 	Title   string
 	Nav     string // the current section
-	Banner  string // Source.Simulated
+	Banner  string // NodeView.Simulated
 	Treaty  *treaty.Treaty
 	Now     time.Time
 	Authed  bool

@@ -46,9 +46,9 @@ func TestMain(m *testing.M) {
 type httptestServer = httptest.Server
 
 // newServer serves the dashboard of src to any visitor.
-func newServer(t testing.TB, src web.Source) *httptest.Server {
+func newServer(t testing.TB, src web.NodeView) *httptest.Server {
 	t.Helper()
-	d, err := web.New(web.Config{Source: src, Authorize: web.AllowAll})
+	d, err := web.New(web.Config{View: src, Authorize: web.AllowAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func overviewCells(t testing.TB, body string) []cell {
 }
 
 func TestOverviewNumbers(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	for _, day := range []string{"2011-02-05", "2017-09-01", "2018-02-05", "2020-09-01", "2022-03-01", "2024-06-15"} {
 		t.Run(day, func(t *testing.T) {
 			body := mustGet(t, srv, "/?date="+day)
@@ -188,7 +188,7 @@ func TestOverviewNumbers(t *testing.T) {
 }
 
 func TestPagesRender(t *testing.T) {
-	srv := newServer(t, world.Source())
+	srv := newServer(t, world.View())
 	for _, path := range []string{"/", "/history", "/notifications", "/database", "/logs", "/treaty", "/factsheet.html", "/factsheet.csv", "/factsheet.json",
 		"/?date=2020-09-01", "/history?reading=rus-2022", "/notifications?year=2020&party=RUS", "/database?party=RUS&q=RS-24", "/static/style.css"} {
 		status, body := get(t, srv, path)

@@ -36,7 +36,7 @@ import (
 const maxItems = 400
 
 // A World is a simulated world ingested into a registry, with each
-// party's log. It implements web.Source. Its methods are safe for
+// party's log. It implements web.NodeView. Its methods are safe for
 // concurrent use.
 type World struct {
 	Sim      *sim.World
@@ -283,20 +283,20 @@ func (l *Log) Prove(index uint64) (*entry.Receipt, error) {
 	return r, nil
 }
 
-// Source returns the world as a web.Source.
-func (w *World) Source() web.Source { return source{w} }
+// View returns the world as the dashboard reads it.
+func (w *World) View() web.NodeView { return view{w} }
 
-type source struct{ w *World }
+type view struct{ w *World }
 
-func (s source) Treaty() *treaty.Treaty       { return s.w.Treaty }
-func (s source) Registry() *registry.Registry { return s.w.Reg }
-func (s source) Now() time.Time               { return s.w.Clock }
-func (s source) Simulated() string {
-	return "Item-level data simulated (seed " + fmt.Sprint(s.w.Sim.Seed) + "), calibrated to the published New START aggregates."
+func (v view) Treaty() *treaty.Treaty       { return v.w.Treaty }
+func (v view) Registry() *registry.Registry { return v.w.Reg }
+func (v view) Now() time.Time               { return v.w.Clock }
+func (v view) Simulated() string {
+	return "Item-level data simulated (seed " + fmt.Sprint(v.w.Sim.Seed) + "), calibrated to the published New START aggregates."
 }
 
-func (s source) Interpolated(party string, d treaty.Date) bool {
-	for _, t := range s.w.Sim.Calibration {
+func (v view) Interpolated(party string, d treaty.Date) bool {
+	for _, t := range v.w.Sim.Calibration {
 		if t.Party == party && t.Date.Equal(d) {
 			return t.Interpolated
 		}
@@ -304,17 +304,17 @@ func (s source) Interpolated(party string, d treaty.Date) bool {
 	return false
 }
 
-func (s source) Logs(ctx context.Context) ([]web.LogHealth, error) {
+func (v view) Logs(ctx context.Context) ([]web.LogHealth, error) {
 	var out []web.LogHealth
-	for _, p := range s.w.Sim.Parties {
-		l := s.w.Logs[p]
+	for _, p := range v.w.Sim.Parties {
+		l := v.w.Logs[p]
 		l.mu.Lock()
 		h := web.LogHealth{Origin: l.Origin, Party: p, VKey: l.VKey, Size: uint64(len(l.Entries)), Checkpoint: l.checkpoint,
-			CheckpointTime: s.w.Clock, Evidence: s.w.Evidence[l.Origin]}
+			CheckpointTime: v.w.Clock, Evidence: v.w.Evidence[l.Origin]}
 		l.mu.Unlock()
-		for _, q := range s.w.Sim.Parties {
+		for _, q := range v.w.Sim.Parties {
 			if q != p {
-				h.Cosigners = append(h.Cosigners, web.Cosignature{Name: entry.Origin(s.w.Treaty.ID, q) + "/witness", Time: s.w.Clock})
+				h.Cosigners = append(h.Cosigners, web.Cosignature{Name: entry.Origin(v.w.Treaty.ID, q) + "/witness", Time: v.w.Clock})
 			}
 		}
 		out = append(out, h)
@@ -322,8 +322,8 @@ func (s source) Logs(ctx context.Context) ([]web.LogHealth, error) {
 	return out, nil
 }
 
-func (s source) Proof(ctx context.Context, origin string, index uint64) ([]byte, error) {
-	for _, l := range s.w.Logs {
+func (v view) Proof(ctx context.Context, origin string, index uint64) ([]byte, error) {
+	for _, l := range v.w.Logs {
 		if l.Origin == origin {
 			r, err := l.Prove(index)
 			if err != nil {

@@ -9,19 +9,21 @@ import (
 	"accord/internal/treaty"
 )
 
-// ErrNotFound is wrapped by a Source's error for a log or entry it does not
-// hold; the dashboard answers 404.
+// ErrNotFound is wrapped by a NodeView's error for a log or entry it does
+// not hold; the dashboard answers 404.
 var ErrNotFound = errors.New("not found")
 
-// A Source is everything the dashboard shows, read through a narrow
-// interface: the node implements it over its logs and treaty database,
-// tests over a simulated world.
+// A NodeView is a node as its dashboard reads it: the treaty, the treaty
+// database, the logs the node holds and their proofs, its clock, and what
+// to tell visitors about the data. Package server implements it over a
+// running node's treaty office and data directory; package webtest over
+// a simulated world.
 //
 // Concurrency: every method is called from many requests at once and must
 // be safe for concurrent use. Errors: a method's error is shown as a 500
 // page with its text (a 404 when it wraps ErrNotFound), so it must not
-// carry secrets. Nothing the dashboard does writes through a Source.
-type Source interface {
+// carry secrets. Nothing the dashboard does writes through a NodeView.
+type NodeView interface {
 	// Treaty is the treaty the node takes part in.
 	Treaty() *treaty.Treaty
 	// Registry is the treaty database, as up to date as the node is.
