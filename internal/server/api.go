@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/transparency-dev/tessera/api/layout"
 
@@ -81,13 +82,30 @@ func (n *Server) routes() []route {
 func (n *Server) dashboardRoutes() []route {
 	var out []route
 	for _, r := range web.Routes() {
-		a := session
+		a, h := session, n.serveDashboard
 		if r.Public {
 			a = public
 		}
-		out = append(out, route{r.Pattern, a, n.serveDashboard})
+		if strings.Contains(r.Pattern, "/factsheet") {
+			h = n.publicWork(h)
+		}
+		out = append(out, route{r.Pattern, a, h})
 	}
 	return out
+}
+
+// publicWork runs h, which may compute a fact sheet for anyone, within
+// the limit on public computations (limits.public_work): more at once
+// are answered 503.
+func (n *Server) publicWork(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		release, ok := n.sheets.acquire(w)
+		if !ok {
+			return
+		}
+		defer release()
+		h(w, r)
+	}
 }
 
 // guard wraps h with the authentication its access requires.

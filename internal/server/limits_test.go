@@ -218,3 +218,23 @@ func TestSheetWork(t *testing.T) {
 		t.Fatal("a released slot refused")
 	}
 }
+
+// TestPublicWork checks that the dashboard's public fact sheets run
+// within the same limit on public computations as GET /factsheet: with
+// every slot taken the handler is not called and the answer is 503.
+func TestPublicWork(t *testing.T) {
+	s := &Server{sheets: newSheetCache(1)}
+	release, _ := s.sheets.acquire(httptest.NewRecorder())
+	called := false
+	h := s.publicWork(func(http.ResponseWriter, *http.Request) { called = true })
+	rec := httptest.NewRecorder()
+	h(rec, httptest.NewRequest("GET", "/factsheet.json", nil))
+	if called || rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("slot taken: handler called %v, %d", called, rec.Code)
+	}
+	release()
+	h(httptest.NewRecorder(), httptest.NewRequest("GET", "/factsheet.json", nil))
+	if !called {
+		t.Fatal("a free slot: handler not called")
+	}
+}
