@@ -251,6 +251,18 @@ func LastExchange(t *treaty.Treaty, d treaty.Date) treaty.Date {
 	return best
 }
 
+// SheetDate returns the date whose fact sheet answers for d: the latest
+// data-exchange date on or before d (or entry into force), since a fact
+// sheet gives the aggregates of an exchange, as published; a date before
+// entry into force is its own. So there are as many sheets as exchanges,
+// and a public server caches each once however many dates it is asked.
+func SheetDate(t *treaty.Treaty, d treaty.Date) treaty.Date {
+	if d.IsZero() || d.Before(t.Dates.EntryIntoForce) {
+		return d
+	}
+	return LastExchange(t, d)
+}
+
 // Exchanges returns entry into force and every data-exchange date of the
 // treaty's schedule after it, up to and including until, in order.
 func Exchanges(t *treaty.Treaty, until treaty.Date) []treaty.Date {

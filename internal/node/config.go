@@ -177,6 +177,12 @@ type LimitsConfig struct {
 	// sheets not yet cached) run at once; more are answered 503. Between
 	// 1 and 64. Default 2.
 	PublicWork int `yaml:"public_work"`
+
+	// SheetRefresh is how long a computed public fact sheet is served
+	// after the logs have moved on, so that the operator's notifications
+	// do not each make the next anonymous request recompute it. Between
+	// 1ms and 1h. Default 10s.
+	SheetRefresh time.Duration `yaml:"sheet_refresh"`
 }
 
 // LogConfig tunes the party's log.
@@ -230,6 +236,9 @@ func (c *Config) defaults() {
 	if c.Limits.PublicWork == 0 {
 		c.Limits.PublicWork = DefaultPublicWork
 	}
+	if c.Limits.SheetRefresh == 0 {
+		c.Limits.SheetRefresh = DefaultSheetRefresh
+	}
 }
 
 // Defaults of the peering settings.
@@ -245,6 +254,7 @@ const (
 	DefaultConnsPerClient = 256
 	DefaultPublicRate     = 50
 	DefaultPublicWork     = 2
+	DefaultSheetRefresh   = 10 * time.Second
 )
 
 // Validate checks the configuration and returns one error per problem.
@@ -284,6 +294,9 @@ func (c *Config) Validate() error {
 	}
 	if n := c.Limits.PublicWork; n < 1 || n > 64 {
 		bad("limits.public_work: %d is not between 1 and 64", n)
+	}
+	if d := c.Limits.SheetRefresh; d < time.Millisecond || d > time.Hour {
+		bad("limits.sheet_refresh: %v is not between 1ms and 1h", d)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls_cert, tls_key: give both or neither")
@@ -408,6 +421,11 @@ limits:
   # public_work is how many fact sheets not yet cached are computed at
   # once; more are answered 503. Between 1 and 64.
   public_work: {{.Limits.PublicWork}}
+
+  # sheet_refresh is how long a computed public fact sheet is served after
+  # the logs have moved on, so that notifications do not each make the
+  # next anonymous request recompute it. Between 1ms and 1h.
+  sheet_refresh: {{.Limits.SheetRefresh}}
 
 # tls_cert and tls_key are PEM files (relative to this directory, or
 # absolute): the certificate chain and key accord serve presents. Both or

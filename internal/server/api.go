@@ -116,7 +116,7 @@ func (n *Server) guard(a access, h http.HandlerFunc) http.HandlerFunc {
 	if a == public {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if !n.allowPublic(r) {
-				tooMany(w)
+				tooMany(w, r)
 				return
 			}
 			h(w, r)

@@ -139,8 +139,20 @@ func (r *rateLimiter) sweep(now time.Time) {
 	}
 }
 
-// tooMany answers a request over its client's rate.
-func tooMany(w http.ResponseWriter) {
+// tarpit is how long a request over its client's rate waits for its 429:
+// a client flooding the node over keep-alive connections then gets at
+// most one answer a second per connection, and a client address holds at
+// most limits.conns_per_client connections, so the flood's cost to the
+// node is bounded whatever the client's speed.
+var tarpit = time.Second
+
+// tooMany answers a request over its client's rate, after the tarpit.
+func tooMany(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-time.After(tarpit):
+	case <-r.Context().Done():
+		return
+	}
 	w.Header().Set("Retry-After", "1")
 	http.Error(w, "too many requests from this address", http.StatusTooManyRequests)
 }

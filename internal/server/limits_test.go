@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -95,10 +96,10 @@ func TestReadTimeout(t *testing.T) {
 	}
 }
 
-// TestPublicRate sends anonymous requests for the checkpoint from one
-// address as fast as it can: past the burst the node answers 429 with
+// TestPublicRate sends 60 anonymous requests for the checkpoint at once
+// from one address: past the burst the node answers 429 with
 // Retry-After, while the same requests with a peer's token are all
-// answered.
+// answered. A test of the tarpit itself is TestTarpit.
 func TestPublicRate(t *testing.T) {
 	ps := newNetwork(t, "newstart", "USA")
 	usa := ps[0]
@@ -106,31 +107,41 @@ func TestPublicRate(t *testing.T) {
 	usa.configure(func(c *node.Config) { c.Limits.PublicRate = 5 })
 	usa.start()
 	peerTok := strings.TrimSpace(accord(t, "token", "add", "--data", usa.dir, "--party", "RUS", "--role", "peer"))
+	// The requests go at once, each on its connection: a request over
+	// the rate waits a second (the tarpit) for its 429.
 	count := func(src, tok string) (ok, limited int) {
-		cl := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		cl := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 100, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}).DialContext(ctx, network, addr)
 		}}}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
 		for range 60 {
-			req, _ := http.NewRequest("GET", usa.url()+"log/checkpoint", nil)
-			if tok != "" {
-				req.Header.Set("Authorization", "Bearer "+tok)
-			}
-			resp, err := cl.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			switch resp.StatusCode {
-			case 200:
-				ok++
-			case 429:
-				limited++
-				if resp.Header.Get("Retry-After") == "" {
-					t.Error("429 without Retry-After")
+			wg.Go(func() {
+				req, _ := http.NewRequest("GET", usa.url()+"log/checkpoint", nil)
+				if tok != "" {
+					req.Header.Set("Authorization", "Bearer "+tok)
 				}
-			}
+				resp, err := cl.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				defer mu.Unlock()
+				switch resp.StatusCode {
+				case 200:
+					ok++
+				case 429:
+					limited++
+					if resp.Header.Get("Retry-After") == "" {
+						t.Error("429 without Retry-After")
+					}
+				}
+			})
 		}
+		wg.Wait()
 		return ok, limited
 	}
 	if ok, limited := count("127.0.0.3", ""); limited == 0 || ok < 10 {
@@ -153,7 +164,9 @@ func TestFactSheetCache(t *testing.T) {
 	ps := newNetwork(t, "newstart", "USA")
 	usa := ps[0]
 	dumpOnFailure(t, ps)
-	usa.configure(func(c *node.Config) { c.Limits.PublicWork = 1; c.Limits.PublicRate = 1000 })
+	usa.configure(func(c *node.Config) {
+		c.Limits.PublicWork, c.Limits.PublicRate, c.Limits.SheetRefresh = 1, 1000, time.Millisecond
+	})
 	usa.start()
 	usa.sendNotifications("newstart")
 	status := func(path string) (int, string, []byte) {
@@ -167,6 +180,11 @@ func TestFactSheetCache(t *testing.T) {
 	_, second, b := status("factsheet?as_of=2011-09-01&format=csv")
 	if !strings.Contains(first, "miss") || second != "accord; hit" || string(a) != string(b) {
 		t.Fatalf("two requests for one sheet: %q then %q, same body %v", first, second, string(a) == string(b))
+	}
+	// A date between two exchanges is answered by the sheet of the
+	// exchange before it: the same sheet, from the cache.
+	if _, st, c := status("factsheet?as_of=2011-10-15&format=csv"); st != "accord; hit" || string(c) != string(a) {
+		t.Errorf("a date after the exchange of 2011-09-01: %q, same sheet %v", st, string(c) == string(a))
 	}
 	if _, st, _ := status("factsheet?as_of=2011-09-01&format=json"); !strings.Contains(st, "miss") {
 		t.Errorf("another format: %q", st)
@@ -200,7 +218,7 @@ func TestFactSheetCache(t *testing.T) {
 // a request is answered 503 with Retry-After, and a released slot is
 // taken again.
 func TestSheetWork(t *testing.T) {
-	c := newSheetCache(2)
+	c := newSheetCache(2, time.Second)
 	var rels []func()
 	for range 2 {
 		rel, ok := c.acquire(httptest.NewRecorder())
@@ -223,7 +241,7 @@ func TestSheetWork(t *testing.T) {
 // within the same limit on public computations as GET /factsheet: with
 // every slot taken the handler is not called and the answer is 503.
 func TestPublicWork(t *testing.T) {
-	s := &Server{sheets: newSheetCache(1)}
+	s := &Server{sheets: newSheetCache(1, time.Second)}
 	release, _ := s.sheets.acquire(httptest.NewRecorder())
 	called := false
 	h := s.publicWork(func(http.ResponseWriter, *http.Request) { called = true })
@@ -236,5 +254,52 @@ func TestPublicWork(t *testing.T) {
 	h(httptest.NewRecorder(), httptest.NewRequest("GET", "/factsheet.json", nil))
 	if !called {
 		t.Fatal("a free slot: handler not called")
+	}
+}
+
+// TestTarpit checks that a request over its client's rate waits the
+// tarpit before its 429, and that a client that gives up frees the
+// handler at once.
+func TestTarpit(t *testing.T) {
+	defer func(d time.Duration) { tarpit = d }(tarpit)
+	tarpit = time.Hour
+	rec := httptest.NewRecorder()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { tooMany(rec, httptest.NewRequest("GET", "/log/checkpoint", nil).WithContext(ctx)); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("answered before the tarpit")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	<-done
+	tarpit = 0
+	rec = httptest.NewRecorder()
+	tooMany(rec, httptest.NewRequest("GET", "/log/checkpoint", nil))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("%d %v", rec.Code, rec.Header())
+	}
+}
+
+// TestSheetRefresh checks that a sheet computed at other positions is
+// served, marked stale, for limits.sheet_refresh after it was computed,
+// and not after.
+func TestSheetRefresh(t *testing.T) {
+	c := newSheetCache(1, 10*time.Second)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	k := sheetKey{"2020-09-01", "csv"}
+	c.put("a=1;", k, []byte("sheet"))
+	if b, current, ok := c.get("a=1;", k); !ok || !current || string(b) != "sheet" {
+		t.Fatal("same positions: not a current hit")
+	}
+	now = now.Add(9 * time.Second)
+	if _, current, ok := c.get("a=2;", k); !ok || current {
+		t.Fatal("moved positions within the refresh: not a stale hit")
+	}
+	now = now.Add(time.Second)
+	if _, _, ok := c.get("a=2;", k); ok {
+		t.Fatal("moved positions after the refresh: still served")
 	}
 }

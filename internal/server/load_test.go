@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -39,6 +41,9 @@ func TestLoad(t *testing.T) {
 	dumpOnFailure(t, ps)
 	fillLog(t, usa.dir, entries)
 	usa.start()
+	if os.Getenv("ACCORD_LOAD_PIN") != "" {
+		pin(t, usa)
+	}
 	base := operatorLatencies(t, usa, 0, 30)
 	ctx, cancel := context.WithCancel(t.Context())
 	counts := flood(ctx, usa)
@@ -119,5 +124,22 @@ func flood(ctx context.Context, p *proc) func() map[int]int {
 		mu.Lock()
 		defer mu.Unlock()
 		return maps.Clone(counts)
+	}
+}
+
+// pin runs the node's process on CPU 0 and this test process on the
+// others.
+func pin(t *testing.T, p *proc) {
+	n := runtime.NumCPU()
+	if n < 2 {
+		t.Skip("ACCORD_LOAD_PIN needs two cores")
+	}
+	for _, args := range [][]string{
+		{"-a", "-p", "-c", "0", strconv.Itoa(p.cmd.Process.Pid)},
+		{"-a", "-p", "-c", fmt.Sprintf("1-%d", n-1), strconv.Itoa(os.Getpid())},
+	} {
+		if out, err := exec.Command("taskset", args...).CombinedOutput(); err != nil {
+			t.Fatalf("taskset %v: %v\n%s", args, err, out)
+		}
 	}
 }

@@ -244,11 +244,16 @@ func (n *Server) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	o := n.synced(w, r)
+	// Not synced first: that takes the treaty office's lock, which the
+	// operator's notifications need, on every anonymous request. The
+	// database is kept current by the followers and the notifications
+	// themselves, and the cache is keyed by its positions.
+	o := n.treatyOffice(w)
 	if o == nil {
 		return
 	}
 	reg := o.Registry
+	day = factsheet.SheetDate(reg.Treaty(), day)
 	positions, err := reg.Positions(r.Context())
 	if err != nil {
 		n.internalError(w, r, "reading the fact sheet", err)
@@ -256,8 +261,12 @@ func (n *Server) serveFactSheet(w http.ResponseWriter, r *http.Request) {
 	}
 	key := sheetKey{asOf: day.String(), format: format}
 	// Cache-Status (RFC 9211) says whether the sheet was computed.
-	if b, ok := n.sheets.get(positions, key); ok {
-		w.Header().Set("Cache-Status", "accord; hit")
+	if b, current, ok := n.sheets.get(positions, key); ok {
+		if current {
+			w.Header().Set("Cache-Status", "accord; hit")
+		} else {
+			w.Header().Set("Cache-Status", `accord; hit; detail="stale, within limits.sheet_refresh"`)
+		}
 		w.Header().Set("Content-Type", factsheet.ContentType(format))
 		w.Write(b)
 		return

@@ -68,7 +68,7 @@ const (
 func (n *Server) Handler() http.Handler {
 	n.once.Do(func() {
 		n.limiter = newRateLimiter(n.Config.Limits.PublicRate)
-		n.sheets = newSheetCache(n.Config.Limits.PublicWork)
+		n.sheets = newSheetCache(n.Config.Limits.PublicWork, n.Config.Limits.SheetRefresh)
 	})
 	mux := http.NewServeMux()
 	for _, rt := range n.routes() {

@@ -3,50 +3,68 @@ package server
 import (
 	"net/http"
 	"sync"
+	"time"
 )
 
 // sheetCache keeps computed public fact sheets, keyed by the date and
-// format asked for and the treaty database's positions in every log they
-// were computed from: a cached sheet is served only while the logs have
-// not grown, and computing one is what costs (about 0.5 s of CPU on a
-// large database), so an anonymous flood of one sheet costs one
-// computation. Computations that miss the cache run at most work at once.
+// format asked for. Each is computed from the treaty database at some
+// positions in every log; it is served while the positions are the
+// same, and for up to refresh after they move: computing a sheet is what
+// costs (about 0.5 s of CPU on a large database), and without the
+// refresh every notification the operator sends would make the next
+// anonymous request recompute. So a flood costs at most one computation
+// per sheet per refresh, and a public sheet is at most refresh behind the
+// logs. Computations that miss the cache run at most work at once.
 type sheetCache struct {
-	work chan struct{} // a token per computation allowed at once
+	work    chan struct{} // a token per computation allowed at once
+	refresh time.Duration
+	now     func() time.Time
 
-	mu        sync.Mutex
-	positions string
-	sheets    map[sheetKey][]byte
+	mu     sync.Mutex
+	sheets map[sheetKey]sheet
 }
 
 type sheetKey struct{ asOf, format string }
 
-// maxSheets bounds the cache: dates are many, so when it is full it is
-// emptied, which costs at most a recomputation per sheet asked for.
-const maxSheets = 1024
-
-func newSheetCache(work int) *sheetCache {
-	return &sheetCache{work: make(chan struct{}, work), sheets: map[sheetKey][]byte{}}
+type sheet struct {
+	positions string
+	at        time.Time // when it was computed
+	b         []byte
 }
 
-// get returns the sheet cached for k at positions.
-func (c *sheetCache) get(positions string, k sheetKey) ([]byte, bool) {
+// maxSheets bounds the cache; when it is full it is emptied, which costs
+// at most a recomputation per sheet asked for. Dates are normalised to
+// data-exchange dates (factsheet.SheetDate), so a cache holds tens.
+const maxSheets = 1024
+
+func newSheetCache(work int, refresh time.Duration) *sheetCache {
+	return &sheetCache{work: make(chan struct{}, work), refresh: refresh, now: time.Now, sheets: map[sheetKey]sheet{}}
+}
+
+// get returns the sheet cached for k, and whether it was computed at
+// positions (or is stale, but within refresh).
+func (c *sheetCache) get(positions string, k sheetKey) (b []byte, current, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if positions != c.positions {
-		return nil, false
+	e, ok := c.sheets[k]
+	switch {
+	case !ok:
+		return nil, false, false
+	case e.positions == positions:
+		return e.b, true, true
+	case c.now().Sub(e.at) < c.refresh:
+		return e.b, false, true
 	}
-	b, ok := c.sheets[k]
-	return b, ok
+	return nil, false, false
 }
 
 func (c *sheetCache) put(positions string, k sheetKey, b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if positions != c.positions || len(c.sheets) >= maxSheets {
-		c.positions, c.sheets = positions, map[sheetKey][]byte{}
+	if len(c.sheets) >= maxSheets {
+		clear(c.sheets)
 	}
-	c.sheets[k] = b
+	c.sheets[k] = sheet{positions: positions, at: c.now(), b: b}
 }
 
 // acquire takes a computation slot, or answers 503 when every slot is

@@ -98,7 +98,7 @@ func (d *Dashboard) sheet(r *http.Request) (*factsheet.Sheet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return factsheet.ComputeWith(r.Context(), t, stated, d.counts.declaration, date, now)
+	return factsheet.ComputeWith(r.Context(), t, stated, d.counts.declaration, factsheet.SheetDate(t, date), now)
 }
 
 // failSheet answers a fact sheet's error in the sheet's format.
