@@ -8,14 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"accord/internal/durable"
 )
 
 // LoginsFile holds the one-time dashboard login codes a node has issued
@@ -82,33 +77,20 @@ func (n *Node) UseLogin(now time.Time, code string) error {
 // succeed. edit sees only the codes not expired at now, so expired ones
 // are dropped by every edit.
 func (n *Node) editLogins(now time.Time, edit func([]string) ([]string, error)) error {
-	lock, err := os.OpenFile(filepath.Join(n.Dir, LoginsFile+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("locking %s.lock: %w", LoginsFile, err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	path := filepath.Join(n.Dir, LoginsFile)
-	old, err := os.ReadFile(path)
-	if err != nil && !notExist(err) {
-		return err
-	}
-	lines, err := liveLogins(old, now)
-	if err != nil {
-		return err
-	}
-	lines, err = edit(lines)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(l + "\n")
-	}
-	return durable.WriteFile(path, []byte(b.String()), 0o600)
+	return n.editFile(LoginsFile, func(old []byte) ([]byte, error) {
+		lines, err := liveLogins(old, now)
+		if err != nil {
+			return nil, err
+		}
+		if lines, err = edit(lines); err != nil {
+			return nil, err
+		}
+		var b strings.Builder
+		for _, l := range lines {
+			b.WriteString(l + "\n")
+		}
+		return []byte(b.String()), nil
+	})
 }
 
 // liveLogins parses DIR/logins and returns its lines not expired at now.

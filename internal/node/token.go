@@ -140,21 +140,30 @@ func (n *Node) RevokeToken(id string) error {
 // lock on DIR/tokens.lock so that concurrent edits (two accord token add,
 // say) each see the other's result.
 func (n *Node) editTokens(edit func(old []byte) ([]byte, error)) error {
-	lock, err := os.OpenFile(filepath.Join(n.Dir, TokensFile+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	return n.editFile(TokensFile, func(old []byte) ([]byte, error) {
+		if _, err := parseTokens(old); err != nil {
+			return nil, err
+		}
+		return edit(old)
+	})
+}
+
+// editFile rewrites DIR/name with edit's result, durably and mode 0600,
+// holding an exclusive lock on DIR/name.lock: an edit sees every edit
+// made before it, by any process. A missing file reads as empty.
+func (n *Node) editFile(name string, edit func(old []byte) ([]byte, error)) error {
+	lock, err := os.OpenFile(filepath.Join(n.Dir, name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return err
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("locking %s.lock: %w", TokensFile, err)
+		return fmt.Errorf("locking %s.lock: %w", name, err)
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	path := filepath.Join(n.Dir, TokensFile)
+	path := filepath.Join(n.Dir, name)
 	old, err := os.ReadFile(path)
 	if err != nil && !notExist(err) {
-		return err
-	}
-	if _, err := parseTokens(old); err != nil {
 		return err
 	}
 	b, err := edit(old)
