@@ -313,27 +313,38 @@ func parseTime(s string) (time.Time, error) {
 	return d.Time(), nil
 }
 
-// serveStatus answers GET /v1/status[?as_of=DATE][&party=P][&reading=R]
-// with the JSON of accord status --json: one registry.Status per party.
-func (n *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
+// partiesAt reads the party and as_of parameters of a status or
+// findings request: the parties asked about (all by default) and the
+// time; it answers 400 or 500 itself when it cannot.
+func (n *Server) partiesAt(w http.ResponseWriter, r *http.Request) ([]string, time.Time, bool) {
 	party, err := n.party(r, false)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
-		return
+		return nil, time.Time{}, false
 	}
 	at, err := asOf(r)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err)
+		return nil, time.Time{}, false
+	}
+	ps, err := n.parties(party)
+	if err != nil {
+		n.internalError(w, r, "reading the treaty", err)
+		return nil, time.Time{}, false
+	}
+	return ps, at, true
+}
+
+// serveStatus answers GET /v1/status[?as_of=DATE][&party=P][&reading=R]
+// with the JSON of accord status --json: one registry.Status per party.
+func (n *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
+	ps, at, ok := n.partiesAt(w, r)
+	if !ok {
 		return
 	}
 	reading := r.URL.Query().Get("reading")
 	if reading == "" {
 		reading = treaty.DefaultReading
-	}
-	ps, err := n.parties(party)
-	if err != nil {
-		n.internalError(w, r, "reading the treaty", err)
-		return
 	}
 	o := n.synced(w, r)
 	if o == nil {
@@ -363,19 +374,8 @@ type Findings struct {
 }
 
 func (n *Server) serveFindings(w http.ResponseWriter, r *http.Request) {
-	party, err := n.party(r, false)
-	if err != nil {
-		httpError(w, http.StatusBadRequest, err)
-		return
-	}
-	at, err := asOf(r)
-	if err != nil {
-		httpError(w, http.StatusBadRequest, err)
-		return
-	}
-	ps, err := n.parties(party)
-	if err != nil {
-		n.internalError(w, r, "reading the treaty", err)
+	ps, at, ok := n.partiesAt(w, r)
+	if !ok {
 		return
 	}
 	o := n.synced(w, r)
