@@ -334,7 +334,8 @@ func TestOverflow(t *testing.T) {
 
 // TestNoData checks that a limit over categories a declaration is silent
 // on has no value, never a vacuous "met": a New START exchange under a
-// freeze on all warheads gave total_warheads 0/0 met before.
+// freeze on all warheads gave total_warheads 0/0 met before. The warhead
+// counts are synthetic, not a published inventory.
 func TestNoData(t *testing.T) {
 	tr, err := treaty.Builtin("newstart-freeze-2020")
 	if err != nil {
