@@ -37,8 +37,13 @@ aggregates (docs/declarations.md). Without --as-of, every date the files
 declare is checked; with it, each party's latest declaration on or before
 that date is.
 
-Exit status: 0 when every limit in force is met, 1 when one is exceeded,
-2 on bad input.
+A limit whose categories a declaration says nothing about (a New START
+exchange under a freeze on all warheads), or a freeze without a baseline
+declaration, has no value: its cell is "?", its verdict "no data" naming
+the limit, and its JSON verdict "no_data" with a note saying why.
+
+Exit status: 0 when every limit in force is met or has no data, 1 when
+one is exceeded, 2 on bad input.
 
 Examples:
   accord check --treaty newstart testdata/newstart-aggregates.csv

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"accord/internal/declaration"
 	"accord/internal/treaty"
@@ -157,6 +158,9 @@ func (e *evaluator) limit(l treaty.Limit, decl *declaration.Declaration) (LimitR
 		known = false
 		lr.Note = "a pre-counted aggregate cannot be recounted under reading " + e.reading
 	}
+	if !known && lr.Note == "" {
+		lr.Note = "no data declared in " + categories(rules)
+	}
 	lr.Value, lr.Terms = value, terms
 	ceiling, haveCeiling := 0, true
 	if l.Ceiling != nil {
@@ -164,11 +168,25 @@ func (e *evaluator) limit(l treaty.Limit, decl *declaration.Declaration) (LimitR
 	} else {
 		ceiling, haveCeiling = e.baseline(l, rules, decl.Party)
 		lr.Baseline = l.Baseline.String()
+		if known && !haveCeiling {
+			lr.Note = "no baseline: no data declared in " + categories(rules) + " on or before " + l.Baseline.String()
+		}
 	}
 	lr.Limit = ceiling
 	lr.Margin = ceiling - value // both at most MaxSum: no overflow
 	lr.Verdict = verdict(e.t, e.d, lr.InForce, known && haveCeiling, value, ceiling)
 	return lr, nil
+}
+
+// categories names the categories rules count, in rule order, once each.
+func categories(rules []treaty.Rule) string {
+	var out []string
+	for _, r := range rules {
+		if !slices.Contains(out, r.Category) {
+			out = append(out, r.Category)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func verdict(t *treaty.Treaty, d treaty.Date, inForce, known bool, value, ceiling int) string {
@@ -199,7 +217,11 @@ func (e *evaluator) baseline(l treaty.Limit, rules []treaty.Rule, party string) 
 // count applies rules to a declaration and returns the value, its terms
 // (one per rule, category, status and type, in rule order) and whether the
 // value is known. A pre-counted aggregate gives the value of limit
-// directly; it is unknown when the aggregate leaves that limit out.
+// directly; it is unknown when the aggregate leaves that limit out. Items
+// and type counts give a known value when they declare something, of any
+// status, in at least one category the rules count: a declaration silent
+// on every category of a limit (a New START exchange under a freeze on
+// all warheads) says nothing about it, which is not a count of zero.
 func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tallyOf func(*declaration.Declaration) tally) (int, []Term, bool, error) {
 	if a := decl.Aggregate; a != nil {
 		v, ok := a.Values[limit]
@@ -211,7 +233,9 @@ func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tal
 	}
 	var terms []Term
 	total := 0
+	known := false
 	for _, r := range rules {
+		known = known || tally.categories[r.Category]
 		for _, k := range tally.keys {
 			if !r.MatchesType(k.category, k.status, k.typ) {
 				continue
@@ -227,7 +251,7 @@ func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tal
 			terms = append(terms, Term{Category: k.category, Status: k.status, Type: k.typ, Items: c.items, Measure: r.Measure, Counted: n, Cite: r.Cite})
 		}
 	}
-	return total, terms, true, nil
+	return total, terms, known, nil
 }
 
 // ErrOverflow reports counts whose sum leaves the range accord counts
@@ -264,14 +288,15 @@ type tallyCount struct{ items, warheads int }
 // A tally is the number of items and warheads per category, status and
 // type, with its keys sorted.
 type tally struct {
-	keys     []tallyKey
-	counts   map[tallyKey]tallyCount
-	overflow bool // a sum left 0..MaxSum
+	keys       []tallyKey
+	counts     map[tallyKey]tallyCount
+	categories map[string]bool // the categories declared, in any status
+	overflow   bool            // a sum left 0..MaxSum
 }
 
 // tallyOf adds up a declaration's items and type counts.
 func tallyOf(decl *declaration.Declaration) tally {
-	t := tally{counts: map[tallyKey]tallyCount{}}
+	t := tally{counts: map[tallyKey]tallyCount{}, categories: map[string]bool{}}
 	put := func(k tallyKey, items, warheads int) {
 		c := t.counts[k]
 		var ok1, ok2 bool
@@ -289,6 +314,7 @@ func tallyOf(decl *declaration.Declaration) tally {
 	}
 	for k := range t.counts {
 		t.keys = append(t.keys, k)
+		t.categories[k.category] = true
 	}
 	slices.SortFunc(t.keys, func(a, b tallyKey) int {
 		return cmp.Or(cmp.Compare(a.category, b.category), cmp.Compare(a.status, b.status), cmp.Compare(a.typ, b.typ))

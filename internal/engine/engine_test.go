@@ -331,3 +331,58 @@ func TestOverflow(t *testing.T) {
 		}
 	}
 }
+
+// TestNoData checks that a limit over categories a declaration is silent
+// on has no value, never a vacuous "met": a New START exchange under a
+// freeze on all warheads gave total_warheads 0/0 met before. The warhead
+// counts are synthetic, not a published inventory.
+func TestNoData(t *testing.T) {
+	tr, err := treaty.Builtin("newstart-freeze-2020")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := "as_of,party,type,category,status,count,warheads\n"
+	newstartRows := "2020-09-01,USA,Minuteman III,icbm,deployed,397,397\n"
+	tests := []struct {
+		name, csv, limit, want, note string
+		value, ceiling               int
+	}{
+		{"new start data only", newstartRows, "total_warheads", NoData, "no data declared in warhead, nonstrategic_warhead", 0, 0},
+		{"no baseline", newstartRows + "2021-03-01,USA,W87,warhead,non_deployed,3700,0\n",
+			"total_warheads", NoData, "no baseline: no data declared in warhead, nonstrategic_warhead on or before 2020-10-20", 3700, 0},
+		{"baseline but none now", "2020-10-20,USA,W87,warhead,non_deployed,3700,0\n" + "2021-03-01,USA,Minuteman III,icbm,deployed,397,397\n",
+			"total_warheads", NoData, "no data declared in warhead, nonstrategic_warhead", 0, 3700},
+		{"frozen", "2020-10-20,USA,W87,warhead,non_deployed,3700,0\n" + "2021-03-01,USA,W87,warhead,non_deployed,3600,0\n" + "2021-03-01,USA,B61,nonstrategic_warhead,non_deployed,100,0\n",
+			"total_warheads", Met, "", 3700, 3700},
+		{"breached", "2020-10-20,USA,W87,warhead,non_deployed,3700,0\n" + "2021-03-01,USA,W87,warhead,non_deployed,3701,0\n",
+			"total_warheads", Exceeded, "", 3701, 3700},
+		{"declared none of one category", "2020-10-20,USA,W87,warhead,non_deployed,0,0\n" + "2021-03-01,USA,W87,warhead,non_deployed,0,0\n",
+			"total_warheads", Met, "", 0, 0},
+		{"launchers silent", newstartRows, "launchers", NoData, "no data declared in icbm_launcher, slbm_launcher, heavy_bomber", 0, 800},
+		{"launchers of one category", "2021-03-01,USA,Minuteman III,icbm_launcher,deployed,400,0\n", "launchers", Met, "", 400, 800},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := declaration.Load(tr, "us.csv", strings.NewReader(header+tc.csv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Evaluate(tr, treaty.MustDate("2021-06-01"), "", s.Declarations(tr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *LimitResult
+			for i, l := range res.Parties[0].Limits {
+				if l.ID == tc.limit {
+					got = &res.Parties[0].Limits[i]
+				}
+			}
+			if got == nil || got.Verdict != tc.want || got.Note != tc.note || got.Value != tc.value || got.Limit != tc.ceiling {
+				t.Errorf("%s = %+v, want %s %d/%d note %q", tc.limit, got, tc.want, tc.value, tc.ceiling, tc.note)
+			}
+			if res.Exceeded() != (tc.want == Exceeded) {
+				t.Errorf("Exceeded() = %v", res.Exceeded())
+			}
+		})
+	}
+}
