@@ -149,3 +149,26 @@ func TestWarheadFiguresBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestChinaWarheadsCalibrated checks that the trilateral scenario's
+// Chinese warhead totals are the table of record's SIPRI estimates, date
+// for date.
+func TestChinaWarheadsCalibrated(t *testing.T) {
+	figs, err := PublishedWarheads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range chnForces {
+		if g.id != "wh" {
+			continue
+		}
+		for _, a := range g.anchors {
+			f, ok := findFigure(figs, treaty.MustDate(a.date), "CHN", "stockpile")
+			if !ok || f.Count != a.counted || f.Kind != Estimate {
+				t.Errorf("CHN warheads on %s: simulated %d, table of record %d %s (found %v)", a.date, a.counted, f.Count, f.Kind, ok)
+			}
+		}
+		return
+	}
+	t.Error("no Chinese warhead group in the trilateral scenario")
+}
