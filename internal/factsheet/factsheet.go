@@ -15,7 +15,11 @@
 // Every limit with a ceiling or a freeze is a column; a party's cell is
 // empty where the limit does not bind it (the trilateral draft's central
 // limits and China) or its data gives no count, and a freeze is counted
-// against each party's holdings on its baseline date.
+// against each party's holdings on its baseline date. A freeze's cell is
+// its total only, and it is empty, with the verdict no_data, where the
+// party's data on the date or on the baseline date counts nothing under
+// it: a New START exchange, which declares no warhead inventory, is not a
+// total of 0 warheads.
 //
 // The fact sheet is what the parties publish: aggregates only, no item.
 // It is the only data the dashboard shows an unauthenticated visitor.
@@ -178,10 +182,17 @@ func ComputeWith(ctx context.Context, t *treaty.Treaty, stated map[string][]trea
 	if err != nil {
 		return nil, err
 	}
+	silent, err := silentOnFreezes(t, asOf, decls, res)
+	if err != nil {
+		return nil, err
+	}
 	for _, pr := range res.Parties {
 		p, _ := t.Party(pr.Party)
 		row := Row{Party: pr.Party, Name: p.Name, Declared: declared[pr.Party], Values: map[string]int{}, Verdicts: map[string]string{}}
 		for _, lr := range pr.Limits {
+			if silent[pr.Party+"/"+lr.ID] {
+				lr.Verdict = engine.NoData
+			}
 			row.Verdicts[lr.ID] = lr.Verdict
 			if lr.Verdict == engine.NoData {
 				continue // an empty cell, its verdict saying why
@@ -299,4 +310,47 @@ func Latest(t *treaty.Treaty, stated map[string][]treaty.Date, until treaty.Date
 		}
 	}
 	return treaty.Date{}
+}
+
+// silentOnFreezes returns the party/limit pairs of the freezes in res
+// whose count rests on no data: the party's declaration in force on asOf,
+// or the one on the freeze's baseline date, counts nothing under the
+// freeze's rules.
+func silentOnFreezes(t *treaty.Treaty, asOf treaty.Date, decls []*declaration.Declaration, res engine.Result) (map[string]bool, error) {
+	out := map[string]bool{}
+	at := map[treaty.Date]engine.Result{asOf: res}
+	for _, l := range t.Limits {
+		if l.Baseline.IsZero() {
+			continue
+		}
+		if _, ok := at[l.Baseline]; !ok {
+			r, err := engine.Evaluate(t, l.Baseline, treaty.DefaultReading, decls)
+			if err != nil {
+				return nil, err
+			}
+			at[l.Baseline] = r
+		}
+		for _, pr := range res.Parties {
+			if !counted(res, pr.Party, l.ID) || !counted(at[l.Baseline], pr.Party, l.ID) {
+				out[pr.Party+"/"+l.ID] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// counted reports whether party's result for limit in res counted
+// something: a term of its rules matched the declaration.
+func counted(res engine.Result, party, limit string) bool {
+	for _, pr := range res.Parties {
+		if pr.Party != party {
+			continue
+		}
+		for _, lr := range pr.Limits {
+			if lr.ID == limit {
+				return lr.Verdict != engine.NoData && len(lr.Terms) > 0
+			}
+		}
+	}
+	return false
 }

@@ -8,8 +8,9 @@ import (
 
 // chnForces are China's groups in the trilateral scenario. China publishes
 // no data: every number here is simulated, from public estimates (types
-// and bases as commonly reported; warhead totals from SIPRI: 350 in
-// January 2021, 410 in January 2023, 500 in 2024, 600 in 2025).
+// and bases as commonly reported; warhead totals are SIPRI's estimates as
+// the table of record warheads.csv gives them: 350 in January 2021 and
+// 2022, 410 in January 2023, 500 in 2024, 600 in 2025).
 var chnForces = []*group{
 	{id: "df41", party: "CHN", typ: "DF-41", missile: "icbm", launcher: "icbm_launcher",
 		slots:         serial("CHN-TEL-DF41", site{"CHN-B64", "B64", 24}, site{"CHN-B65", "B65", 24}, site{"CHN-B66", "B66", 36}),

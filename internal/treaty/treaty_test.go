@@ -7,7 +7,7 @@ import (
 )
 
 func TestBuiltins(t *testing.T) {
-	for _, id := range []string{"newstart", "newstart-freeze-2020", "trilateral-draft"} {
+	for _, id := range []string{"newstart", "newstart-freeze-2020", "trilateral-draft", "us-freeze-2020"} {
 		tr, err := Builtin(id)
 		if err != nil {
 			t.Fatalf("Builtin(%q): %v", id, err)
