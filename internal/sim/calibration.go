@@ -2,7 +2,6 @@ package sim
 
 import (
 	_ "embed"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -55,22 +54,7 @@ func Published() ([]Target, error) {
 }
 
 func parseAggregates(in io.Reader) ([]Target, error) {
-	r := csv.NewReader(in)
-	r.Comment = '#'
-	r.FieldsPerRecord = 7
-	rows, err := r.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("reading aggregates: %w", err)
-	}
-	var out []Target
-	for i, row := range rows[1:] {
-		t, err := parseTarget(row)
-		if err != nil {
-			return nil, fmt.Errorf("aggregates row %d: %w", i+2, err)
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return readTable(in, "aggregates", 7, parseTarget)
 }
 
 func parseTarget(row []string) (Target, error) {

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -33,24 +34,42 @@ type Volume struct {
 
 // PublishedVolumes parses the embedded volume figures, in file order.
 func PublishedVolumes() ([]Volume, error) {
-	r := csv.NewReader(strings.NewReader(volumesCSV))
+	return readTable(strings.NewReader(volumesCSV), "volumes", 3, parseVolume)
+}
+
+func parseVolume(row []string) (Volume, error) {
+	d, err := treaty.ParseDate(row[0])
+	if err != nil {
+		return Volume{}, err
+	}
+	n, err := strconv.Atoi(row[1])
+	if err != nil {
+		return Volume{}, fmt.Errorf("more_than: %w", err)
+	}
+	return Volume{Date: d, MoreThan: n, Source: row[2]}, nil
+}
+
+// readTable reads one of the tables of record: CSV with '#' comments, a
+// header line, and fields columns per row, each row parsed by parse.
+// Errors name the table (what) and the row's line.
+func readTable[T any](in io.Reader, what string, fields int, parse func([]string) (T, error)) ([]T, error) {
+	r := csv.NewReader(in)
 	r.Comment = '#'
-	r.FieldsPerRecord = 3
+	r.FieldsPerRecord = fields
 	rows, err := r.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("reading volumes: %w", err)
+		return nil, fmt.Errorf("reading %s: %w", what, err)
 	}
-	var out []Volume
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("reading %s: no header", what)
+	}
+	var out []T
 	for i, row := range rows[1:] {
-		d, err := treaty.ParseDate(row[0])
+		v, err := parse(row)
 		if err != nil {
-			return nil, fmt.Errorf("volumes row %d: %w", i+2, err)
+			return nil, fmt.Errorf("%s row %d: %w", what, i+2, err)
 		}
-		n, err := strconv.Atoi(row[1])
-		if err != nil {
-			return nil, fmt.Errorf("volumes row %d: more_than: %w", i+2, err)
-		}
-		out = append(out, Volume{Date: d, MoreThan: n, Source: row[2]})
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -71,22 +90,7 @@ type TypeCount struct {
 
 // PublishedTypes parses the embedded per-type figures, in file order.
 func PublishedTypes() ([]TypeCount, error) {
-	r := csv.NewReader(strings.NewReader(typesCSV))
-	r.Comment = '#'
-	r.FieldsPerRecord = 8
-	rows, err := r.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("reading per-type figures: %w", err)
-	}
-	var out []TypeCount
-	for i, row := range rows[1:] {
-		tc, err := parseTypeCount(row)
-		if err != nil {
-			return nil, fmt.Errorf("per-type figures row %d: %w", i+2, err)
-		}
-		out = append(out, tc)
-	}
-	return out, nil
+	return readTable(strings.NewReader(typesCSV), "per-type figures", 8, parseTypeCount)
 }
 
 func parseTypeCount(row []string) (TypeCount, error) {

@@ -2,7 +2,6 @@ package sim
 
 import (
 	_ "embed"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,22 +52,7 @@ func PublishedWarheads() ([]WarheadFigure, error) {
 }
 
 func parseWarheads(text string) ([]WarheadFigure, error) {
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comment = '#'
-	r.FieldsPerRecord = 8
-	rows, err := r.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("reading warhead figures: %w", err)
-	}
-	var out []WarheadFigure
-	for i, row := range rows[1:] {
-		f, err := parseWarheadFigure(row)
-		if err != nil {
-			return nil, fmt.Errorf("warhead figures row %d: %w", i+2, err)
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return readTable(strings.NewReader(text), "warhead figures", 8, parseWarheadFigure)
 }
 
 func parseWarheadFigure(row []string) (WarheadFigure, error) {
