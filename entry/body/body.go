@@ -118,6 +118,11 @@ type Notification struct {
 	// Items are the items the notification states, changes, moves or
 	// names, when its type lists the "items" field.
 	Items []Item `json:"items,omitempty"`
+	// Stock holds the lots of warheads counted per site, for a type whose
+	// effect is a warhead statement ("stock") or a flow ("produce",
+	// "dismantle", "transfer", "recategorise"): see [Lot] and
+	// docs/warheads.md.
+	Stock []Lot  `json:"stock,omitempty"`
 	To    string `json:"to,omitempty"`
 	// Type is the id of one of the treaty's notification types.
 	Type string `json:"type"`
@@ -135,6 +140,24 @@ type Item struct {
 	Type     string `json:"type,omitempty"`
 	UID      string `json:"uid"`
 	Warheads *int   `json:"warheads,omitempty"`
+}
+
+// A Lot is a number of warheads of one category and status at one site,
+// for parties that count warheads per site rather than declare each by
+// UID. In a statement of warhead holdings (effect "stock") it is what
+// the site holds; in a flow it is what the flow adds ("produce"),
+// removes ("dismantle"), moves from Site to ToSite ("transfer") or
+// changes from Category and Status to ToCategory and ToStatus
+// ("recategorise"). Count is 1 to [MaxCount] in a flow and 0 to MaxCount
+// in a statement.
+type Lot struct {
+	Category   string `json:"category"`
+	Count      int    `json:"count"`
+	Site       string `json:"site"`
+	Status     string `json:"status"`
+	ToCategory string `json:"to_category,omitempty"`
+	ToSite     string `json:"to_site,omitempty"`
+	ToStatus   string `json:"to_status,omitempty"`
 }
 
 // An Acknowledgement is the body of an entry of kind "acknowledgement":
@@ -279,6 +302,14 @@ func (n *Notification) wellFormed() error {
 			return fmt.Errorf("items[%d]: %w", i, err)
 		}
 	}
+	if len(n.Stock) > maxItems {
+		return fmt.Errorf("%d lots, at most %d", len(n.Stock), maxItems)
+	}
+	for i := range n.Stock {
+		if err := n.Stock[i].wellFormed(); err != nil {
+			return fmt.Errorf("stock[%d]: %w", i, err)
+		}
+	}
 	if n.ID != "" && !ident.MatchString(n.ID) {
 		return fmt.Errorf("id %q is not an id", n.ID)
 	}
@@ -330,6 +361,25 @@ func (it *Item) wellFormed() error {
 	} {
 		if f.v != "" && !f.re.MatchString(f.v) {
 			return fmt.Errorf("item %s: %s %q is not a valid name", it.UID, f.name, f.v)
+		}
+	}
+	return nil
+}
+
+func (l *Lot) wellFormed() error {
+	if l.Count < 0 || l.Count > MaxCount {
+		return fmt.Errorf("count %d is not between 0 and %d", l.Count, MaxCount)
+	}
+	for _, f := range []struct {
+		name, v  string
+		re       *regexp.Regexp
+		optional bool
+	}{
+		{"site", l.Site, name, false}, {"category", l.Category, ident, false}, {"status", l.Status, ident, false},
+		{"to_site", l.ToSite, name, true}, {"to_category", l.ToCategory, ident, true}, {"to_status", l.ToStatus, ident, true},
+	} {
+		if (f.v != "" || !f.optional) && !f.re.MatchString(f.v) {
+			return fmt.Errorf("%s %q is not a valid name", f.name, f.v)
 		}
 	}
 	return nil

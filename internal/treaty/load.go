@@ -533,6 +533,12 @@ func (v *validator) notifications(t *Treaty) {
 		if !slices.Contains(Effects, n.Effect) {
 			v.add(p+".effect", "effect must be one of %s, not %q", strings.Join(Effects, ", "), n.Effect)
 		}
+		if WarheadEffect(n.Effect) != slices.Contains(n.Fields, "stock") {
+			v.add(p+".fields", "a notification of effect %s carries stock lots exactly when its effect is stock, produce, dismantle, transfer or recategorise", n.Effect)
+		}
+		if WarheadEffect(n.Effect) && slices.Contains(n.Fields, "items") {
+			v.add(p+".fields", "a notification of effect %s carries stock lots, not items", n.Effect)
+		}
 		if n.Initial && n.Effect != "data" {
 			v.add(p+".initial", "only a notification of effect data can be the initial statement")
 		}

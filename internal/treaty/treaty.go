@@ -115,7 +115,11 @@ type Event struct {
 type Category struct {
 	ID   string `yaml:"id" json:"id"`
 	Name string `yaml:"name" json:"name"`
-	Cite string `yaml:"cite" json:"cite"`
+	// Warhead marks a category of nuclear warheads: its items may also be
+	// counted per site in stock lots, and the treaty database keeps their
+	// balances (docs/warheads.md).
+	Warhead bool   `yaml:"warhead" json:"warhead,omitempty"`
+	Cite    string `yaml:"cite" json:"cite"`
 }
 
 // A Status is a state an item can be in, with the statuses it may move to.
@@ -242,6 +246,23 @@ var Effects = []string{
 	"change", // items added, or changing status, facility or warheads
 	"move",   // items moving between facilities
 	"event",  // a recorded event (launch, departure, inspection notice): no change of holdings
+	// Warheads counted per site (docs/warheads.md), in the notification's
+	// stock lots:
+	"stock",        // a full statement of the party's warheads per site, category and status
+	"produce",      // warheads produced or assembled: added at a site
+	"dismantle",    // warheads dismantled: removed from a site, and from every count
+	"transfer",     // warheads moved from one site to another
+	"recategorise", // warheads changing category or status at a site
+}
+
+// FlowEffects are the effects that change warhead balances by a
+// difference, rather than stating them.
+var FlowEffects = []string{"produce", "dismantle", "transfer", "recategorise"}
+
+// WarheadEffect reports whether effect is one of the warhead effects,
+// whose notifications carry stock lots instead of items.
+func WarheadEffect(effect string) bool {
+	return effect == "stock" || slices.Contains(FlowEffects, effect)
 }
 
 // An InspectionType is a kind of on-site inspection and its yearly quota.
@@ -320,6 +341,11 @@ func (t *Treaty) Notification(id string) (NotificationType, bool) {
 // HasCategory and HasStatus report whether the treaty defines an id.
 func (t *Treaty) HasCategory(id string) bool {
 	return slices.ContainsFunc(t.Categories, func(c Category) bool { return c.ID == id })
+}
+
+// WarheadCategory reports whether id is a category of warheads.
+func (t *Treaty) WarheadCategory(id string) bool {
+	return slices.ContainsFunc(t.Categories, func(c Category) bool { return c.ID == id && c.Warhead })
 }
 
 func (t *Treaty) HasStatus(id string) bool {
