@@ -16,6 +16,7 @@ import (
 var (
 	itemColumns     = columns{required: []string{"party", "uid", "type", "category", "status"}, optional: []string{"as_of", "facility", "warheads"}}
 	typeColumns     = columns{required: []string{"party", "type", "category", "status", "count"}, optional: []string{"as_of", "warheads"}}
+	warheadColumns  = columns{required: []string{"party", "site", "category", "status", "count"}, optional: []string{"as_of"}}
 	aggregateFixed  = []string{"as_of", "party"}
 	aggregateAnnote = []string{"source", "note"}
 )
@@ -79,6 +80,8 @@ func (f *csvFile) level(t *treaty.Treaty) (string, error) {
 	switch {
 	case f.has("uid"):
 		level, cols = LevelItems, itemColumns
+	case f.has("site"):
+		level, cols = LevelWarheads, warheadColumns
 	case f.has("count"):
 		level, cols = LevelTypes, typeColumns
 	default:
@@ -128,7 +131,7 @@ func (f *csvFile) rows(c *checker, level string) (*Set, error) {
 			return nil, err
 		}
 	}
-	if n := len(s.Items) + len(s.Types) + len(s.Aggregates); n == 0 {
+	if s.rows() == 0 {
 		return nil, &Error{File: f.name, Line: 1, Column: 1, Msg: "no rows after the header"}
 	}
 	return s, nil
@@ -170,6 +173,8 @@ func (f *csvFile) row(c *checker, r row, level string, rec []string, s *Set) err
 			return err
 		}
 		s.Types = append(s.Types, tc)
+	case LevelWarheads:
+		return f.warhead(c, r, asOf, rec, s)
 	default:
 		a := Aggregate{AsOf: asOf, Party: f.get(rec, "party"), Values: map[string]int{},
 			Source: f.get(rec, "source"), Note: f.get(rec, "note")}
@@ -194,4 +199,18 @@ func (f *csvFile) optInt(r row, rec []string, col string) (int, error) {
 		return 0, nil
 	}
 	return atoi(r, col, v)
+}
+
+func (f *csvFile) warhead(c *checker, r row, asOf treaty.Date, rec []string, s *Set) error {
+	w := Warhead{AsOf: asOf, Party: f.get(rec, "party"), Site: f.get(rec, "site"),
+		Category: f.get(rec, "category"), Status: f.get(rec, "status")}
+	var err error
+	if w.Count, err = atoi(r, "count", f.get(rec, "count")); err != nil {
+		return err
+	}
+	if err := c.warhead(r, w); err != nil {
+		return err
+	}
+	s.Warheads = append(s.Warheads, w)
+	return nil
 }

@@ -1,6 +1,7 @@
 // Package declaration reads what parties declare about their holdings: per
-// item, per type (as public fact sheets give it) or as pre-counted
-// aggregates, in CSV or JSON (docs/declarations.md).
+// item, per type (as public fact sheets give it), as pre-counted
+// aggregates, or, for nuclear warheads, as counts per site, in CSV or JSON
+// (docs/declarations.md).
 //
 // Load reads a whole file and validates every row against a treaty before
 // returning anything: a file with one bad row yields an error naming the
@@ -19,6 +20,7 @@ const (
 	LevelItems      = "items"
 	LevelTypes      = "types"
 	LevelAggregates = "aggregates"
+	LevelWarheads   = "warheads"
 )
 
 // An Item is one accountable object: a missile, launcher, bomber or
@@ -63,17 +65,25 @@ type Set struct {
 	Items      []Item      `json:"items,omitempty"`
 	Types      []TypeCount `json:"types,omitempty"`
 	Aggregates []Aggregate `json:"aggregates,omitempty"`
+	Warheads   []Warhead   `json:"warheads,omitempty"`
 }
 
 // A Declaration is one party's holdings at one date, gathered from a Set.
 // An undated Declaration (AsOf zero) applies to whatever date it is
-// evaluated on.
+// evaluated on. Its Warheads rows are counted with its items and types,
+// each as that many items of its category and status.
 type Declaration struct {
 	Party     string
 	AsOf      treaty.Date
 	Items     []Item
 	Types     []TypeCount
+	Warheads  []Warhead
 	Aggregate *Aggregate
+}
+
+// rows is the number of rows in s, at every level.
+func (s *Set) rows() int {
+	return len(s.Items) + len(s.Types) + len(s.Aggregates) + len(s.Warheads)
 }
 
 // Merge appends the rows of o to s.
@@ -81,6 +91,7 @@ func (s *Set) Merge(o *Set) {
 	s.Items = append(s.Items, o.Items...)
 	s.Types = append(s.Types, o.Types...)
 	s.Aggregates = append(s.Aggregates, o.Aggregates...)
+	s.Warheads = append(s.Warheads, o.Warheads...)
 }
 
 type key struct {
@@ -108,6 +119,10 @@ func (s *Set) Declarations(t *treaty.Treaty) []*Declaration {
 	for _, tc := range s.Types {
 		g := get(tc.Party, tc.AsOf)
 		g.Types = append(g.Types, tc)
+	}
+	for _, w := range s.Warheads {
+		g := get(w.Party, w.AsOf)
+		g.Warheads = append(g.Warheads, w)
 	}
 	for i := range s.Aggregates {
 		a := &s.Aggregates[i]
@@ -149,6 +164,9 @@ func (s *Set) Dates() []treaty.Date {
 	}
 	for _, a := range s.Aggregates {
 		add(a.AsOf)
+	}
+	for _, w := range s.Warheads {
+		add(w.AsOf)
 	}
 	slices.SortFunc(ds, treaty.Date.Compare)
 	return slices.CompactFunc(ds, treaty.Date.Equal)

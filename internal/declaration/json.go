@@ -32,8 +32,8 @@ func loadJSON(c *checker, name string, in io.Reader) (*Set, error) {
 	if err := f.object(s); err != nil {
 		return nil, err
 	}
-	if len(s.Items)+len(s.Types)+len(s.Aggregates) == 0 {
-		return nil, &Error{File: name, Line: 1, Column: 1, Msg: "no rows: give items, types or aggregates"}
+	if s.rows() == 0 {
+		return nil, &Error{File: name, Line: 1, Column: 1, Msg: "no rows: give items, types, aggregates or warheads"}
 	}
 	return s, nil
 }
@@ -91,7 +91,7 @@ func (f *jsonFile) object(s *Set) error {
 func (f *jsonFile) member(k string, off int64, s *Set) error {
 	switch k {
 	case "as_of":
-		if len(s.Items)+len(s.Types)+len(s.Aggregates) > 0 {
+		if s.rows() > 0 {
 			return f.errAt(off, "as_of", "as_of must come before the rows it applies to")
 		}
 		if err := f.dec.Decode(&f.asOf); err != nil {
@@ -104,8 +104,10 @@ func (f *jsonFile) member(k string, off int64, s *Set) error {
 		return f.array(k, func(r row, raw []byte) error { return f.typeCount(r, raw, s) })
 	case "aggregates":
 		return f.array(k, func(r row, raw []byte) error { return f.aggregate(r, raw, s) })
+	case "warheads":
+		return f.array(k, func(r row, raw []byte) error { return f.warhead(r, raw, s) })
 	}
-	return f.errAt(off, k, "unknown key %q (keys: as_of, items, types, aggregates)", k)
+	return f.errAt(off, k, "unknown key %q (keys: as_of, items, types, aggregates, warheads)", k)
 }
 
 func (f *jsonFile) delim(want json.Delim) error {
@@ -204,6 +206,23 @@ func (f *jsonFile) aggregate(r row, raw []byte, s *Set) error {
 		return err
 	}
 	s.Aggregates = append(s.Aggregates, a)
+	return nil
+}
+
+func (f *jsonFile) warhead(r row, raw []byte, s *Set) error {
+	var w Warhead
+	if err := f.strict(r, raw, &w); err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) != nil || keys["count"] == nil || string(keys["count"]) == "null" {
+		return r.errorf("count", "count is missing: give the number of warheads (0 for none)")
+	}
+	w.AsOf = f.dated(w.AsOf)
+	if err := f.c.warhead(r, w); err != nil {
+		return err
+	}
+	s.Warheads = append(s.Warheads, w)
 	return nil
 }
 

@@ -144,11 +144,12 @@ func (r row) errorf(field, format string, args ...any) *Error {
 // checker validates rows against a treaty and catches duplicates, across
 // every file of one Reader.
 type checker struct {
-	t       *treaty.Treaty
-	uids    map[key]map[string]pos // party and date → uid → first row
-	types   map[string]pos         // party|date|type|category|status → first row
-	aggs    map[key]pos            // party and date → aggregate row
-	counted map[key]pos            // party and date → first item or type row
+	t        *treaty.Treaty
+	uids     map[key]map[string]pos // party and date → uid → first row
+	types    map[string]pos         // party|date|type|category|status → first row
+	warheads map[string]pos         // party|date|site|category|status → first row
+	aggs     map[key]pos            // party and date → aggregate row
+	counted  map[key]pos            // party and date → first item, type or warhead row
 }
 
 // pos is where a row stands.
@@ -166,7 +167,7 @@ func (p pos) first(r row) string {
 }
 
 func newChecker(t *treaty.Treaty) *checker {
-	return &checker{t: t, uids: map[key]map[string]pos{}, types: map[string]pos{}, aggs: map[key]pos{}, counted: map[key]pos{}}
+	return &checker{t: t, uids: map[key]map[string]pos{}, types: map[string]pos{}, warheads: map[string]pos{}, aggs: map[key]pos{}, counted: map[key]pos{}}
 }
 
 func (c *checker) party(r row, p string) error {
@@ -296,21 +297,22 @@ func (c *checker) aggregate(r row, a Aggregate) error {
 	return nil
 }
 
-// count remembers the first item or type row of a party and date.
+// count remembers the first item, type or warhead row of a party and
+// date.
 func (c *checker) count(k key, r row) {
 	if _, ok := c.counted[k]; !ok {
 		c.counted[k] = r.pos()
 	}
 }
 
-// mixed reports a party and date that has both counted rows and a
-// pre-counted aggregate: the two cannot be added up.
+// mixed reports a party and date that has both counted rows (items, types
+// or warheads) and a pre-counted aggregate: the two cannot be added up.
 func (c *checker) mixed() error {
 	for _, k := range slices.SortedFunc(mapKeys(c.aggs), func(a, b key) int { return a.asOf.Compare(b.asOf) }) {
 		if counted, ok := c.counted[k]; ok {
 			a := c.aggs[k]
 			r := row{file: a.file, line: a.line}
-			return r.errorf("as_of", "%s on %s has a pre-counted aggregate and item or type rows (%s): they cannot be added up", k.party, k.asOf, counted.first(r))
+			return r.errorf("as_of", "%s on %s has a pre-counted aggregate and item, type or warhead rows (%s): they cannot be added up", k.party, k.asOf, counted.first(r))
 		}
 	}
 	return nil

@@ -67,11 +67,13 @@ type LimitResult struct {
 	Terms []Term `json:"terms,omitempty"`
 }
 
-// A Term is what one counting rule took from items of one type.
+// A Term is what one counting rule took from items of one type, or from
+// the warheads declared at one site (declaration.Warhead).
 type Term struct {
 	Category string `json:"category"`
 	Status   string `json:"status"`
 	Type     string `json:"type,omitempty"`
+	Site     string `json:"site,omitempty"`
 	Items    int    `json:"items"`
 	Measure  string `json:"measure"`
 	Counted  int    `json:"counted"`
@@ -217,9 +219,10 @@ func (e *evaluator) baseline(l treaty.Limit, rules []treaty.Rule, party string) 
 // count applies rules to a declaration and returns the value, its terms
 // (one per rule, category, status and type, in rule order) and whether the
 // value is known. A pre-counted aggregate gives the value of limit
-// directly; it is unknown when the aggregate leaves that limit out. Items
-// and type counts give a known value when they declare something, of any
-// status, in at least one category the rules count: a declaration silent
+// directly; it is unknown when the aggregate leaves that limit out. Items,
+// type counts and warheads per site give a known value when they declare
+// something (a count of 0 included), of any status, in at least one
+// category the rules count: a declaration silent
 // on every category of a limit (a New START exchange under a freeze on
 // all warheads) says nothing about it, which is not a count of zero.
 func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tallyOf func(*declaration.Declaration) tally) (int, []Term, bool, error) {
@@ -248,7 +251,7 @@ func count(rules []treaty.Rule, decl *declaration.Declaration, limit string, tal
 			if total, ok = add(total, n, ok); !ok {
 				return 0, nil, false, ErrOverflow
 			}
-			terms = append(terms, Term{Category: k.category, Status: k.status, Type: k.typ, Items: c.items, Measure: r.Measure, Counted: n, Cite: r.Cite})
+			terms = append(terms, Term{Category: k.category, Status: k.status, Type: k.typ, Site: k.site, Items: c.items, Measure: r.Measure, Counted: n, Cite: r.Cite})
 		}
 	}
 	return total, terms, known, nil
@@ -281,12 +284,14 @@ func mul(a, b int) (int, bool) {
 	return a * b, true
 }
 
-type tallyKey struct{ category, status, typ string }
+// A tallyKey is what a tally counts apart: items and type counts by type,
+// warheads declared per site by site.
+type tallyKey struct{ category, status, typ, site string }
 
 type tallyCount struct{ items, warheads int }
 
 // A tally is the number of items and warheads per category, status and
-// type, with its keys sorted.
+// type (or site), with its keys sorted.
 type tally struct {
 	keys       []tallyKey
 	counts     map[tallyKey]tallyCount
@@ -294,7 +299,8 @@ type tally struct {
 	overflow   bool            // a sum left 0..MaxSum
 }
 
-// tallyOf adds up a declaration's items and type counts.
+// tallyOf adds up a declaration's items, type counts and warheads declared
+// per site, each of which is Count items of its category and status.
 func tallyOf(decl *declaration.Declaration) tally {
 	t := tally{counts: map[tallyKey]tallyCount{}, categories: map[string]bool{}}
 	put := func(k tallyKey, items, warheads int) {
@@ -307,17 +313,20 @@ func tallyOf(decl *declaration.Declaration) tally {
 	}
 	for i := range decl.Items {
 		it := &decl.Items[i]
-		put(tallyKey{it.Category, it.Status, it.Type}, 1, it.Warheads)
+		put(tallyKey{it.Category, it.Status, it.Type, ""}, 1, it.Warheads)
 	}
 	for _, tc := range decl.Types {
-		put(tallyKey{tc.Category, tc.Status, tc.Type}, tc.Count, tc.Warheads)
+		put(tallyKey{tc.Category, tc.Status, tc.Type, ""}, tc.Count, tc.Warheads)
+	}
+	for _, w := range decl.Warheads {
+		put(tallyKey{w.Category, w.Status, "", w.Site}, w.Count, 0)
 	}
 	for k := range t.counts {
 		t.keys = append(t.keys, k)
 		t.categories[k.category] = true
 	}
 	slices.SortFunc(t.keys, func(a, b tallyKey) int {
-		return cmp.Or(cmp.Compare(a.category, b.category), cmp.Compare(a.status, b.status), cmp.Compare(a.typ, b.typ))
+		return cmp.Or(cmp.Compare(a.category, b.category), cmp.Compare(a.status, b.status), cmp.Compare(a.typ, b.typ), cmp.Compare(a.site, b.site))
 	})
 	return t
 }

@@ -386,3 +386,82 @@ func TestNoData(t *testing.T) {
 		})
 	}
 }
+
+// TestWarheadsPerSite checks that warheads declared per site count under
+// a freeze as items of their category and status, alone or added to
+// per-type and per-item warheads of the same party and date, retired
+// warheads included. The counts are synthetic, not a published inventory.
+func TestWarheadsPerSite(t *testing.T) {
+	tr, err := treaty.Builtin("us-freeze-2020")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sites = "as_of,party,site,category,status,count\n"
+	const base = "2020-10-20,USA,Kirtland AFB,warhead,non_deployed,3000\n2020-10-20,USA,Pantex,warhead,retired,700\n"
+	tests := []struct {
+		name, sites, types, items string
+		value, ceiling            int
+		want                      string
+	}{
+		{"same", base + "2021-06-01,USA,Kirtland AFB,warhead,non_deployed,3000\n2021-06-01,USA,Pantex,warhead,retired,700\n", "", "", 3700, 3700, Met},
+		{"retired still counts", base + "2021-06-01,USA,Pantex,warhead,retired,3700\n", "", "", 3700, 3700, Met},
+		{"one more", base + "2021-06-01,USA,Kirtland AFB,warhead,non_deployed,3000\n2021-06-01,USA,Pantex,warhead,retired,701\n", "", "", 3701, 3700, Exceeded},
+		{"all sites empty", "2020-10-20,USA,Pantex,warhead,retired,0\n2021-06-01,USA,Pantex,nonstrategic_warhead,deployed,0\n", "", "", 0, 0, Met},
+		{"added to types", base + "2021-06-01,USA,Pantex,warhead,retired,700\n", "2021-06-01,USA,W87,warhead,non_deployed,3001,0\n", "", 3701, 3700, Exceeded},
+		{"added to items", base + "2021-06-01,USA,Pantex,warhead,retired,3699\n", "",
+			"2021-06-01,USA,W-1,W88,nonstrategic_warhead,retired\n2021-06-01,USA,W-2,W88,warhead,deployed\n", 3701, 3700, Exceeded},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := declaration.NewReader(tr)
+			for _, f := range []struct{ name, head, rows string }{
+				{"sites.csv", sites, tc.sites},
+				{"types.csv", "as_of,party,type,category,status,count,warheads\n", tc.types},
+				{"items.csv", "as_of,party,uid,type,category,status\n", tc.items},
+			} {
+				if f.rows != "" {
+					if err := r.Read(f.name, strings.NewReader(f.head+f.rows)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			s, err := r.Set()
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Evaluate(tr, treaty.MustDate("2021-06-01"), "", s.Declarations(tr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := res.Parties[0].Limits[3]
+			if l.ID != "total_warheads" || l.Verdict != tc.want || l.Value != tc.value || l.Limit != tc.ceiling || l.Baseline != "2020-10-20" {
+				t.Errorf("got %+v, want %s %d/%d", l, tc.want, tc.value, tc.ceiling)
+			}
+		})
+	}
+}
+
+// TestWarheadTerms checks that --explain's terms name the site of
+// warheads declared per site.
+func TestWarheadTerms(t *testing.T) {
+	tr, err := treaty.Builtin("us-freeze-2020")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &declaration.Declaration{Party: "USA", AsOf: treaty.MustDate("2020-10-20"), Warheads: []declaration.Warhead{
+		{Party: "USA", Site: "Pantex", Category: "warhead", Status: "retired", Count: 5},
+		{Party: "USA", Site: "Kirtland AFB", Category: "warhead", Status: "retired", Count: 7},
+	}}
+	res, err := Evaluate(tr, treaty.MustDate("2021-06-01"), "", []*declaration.Declaration{d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Parties[0].Limits[3]
+	want := []Term{
+		{Category: "warhead", Status: "retired", Site: "Kirtland AFB", Items: 7, Measure: treaty.MeasureItems, Counted: 7, Cite: l.Terms[0].Cite},
+		{Category: "warhead", Status: "retired", Site: "Pantex", Items: 5, Measure: treaty.MeasureItems, Counted: 5, Cite: l.Terms[0].Cite},
+	}
+	if l.Value != 12 || len(l.Terms) != 2 || l.Terms[0] != want[0] || l.Terms[1] != want[1] {
+		t.Errorf("total_warheads %d, terms %+v; want 12 from %+v", l.Value, l.Terms, want)
+	}
+}
