@@ -32,10 +32,11 @@ func newCheckCmd() *cobra.Command {
 		Short: "Count declarations against a treaty's limits, offline",
 		Long: `Count declarations against a treaty's limits, offline.
 
-FILE is a declaration in CSV or JSON: per item, per type, or pre-counted
-aggregates (docs/declarations.md). Without --as-of, every date the files
-declare is checked; with it, each party's latest declaration on or before
-that date is.
+FILE is a declaration in CSV or JSON: per item, per type, pre-counted
+aggregates, or nuclear warheads counted per site, which a freeze counts
+(docs/declarations.md). Without --as-of, every date the files declare is
+checked; with it, each party's latest declaration on or before that date
+is.
 
 A limit whose categories a declaration says nothing about (a New START
 exchange under a freeze on all warheads), or a freeze without a baseline
@@ -48,7 +49,8 @@ one is exceeded, 2 on bad input.
 Examples:
   accord check --treaty newstart testdata/newstart-aggregates.csv
   accord check --treaty newstart --as-of 2020-09-01 --explain us-2020-09.csv
-  accord check --treaty newstart --all-readings --json us-2020-09.csv`,
+  accord check --treaty newstart --all-readings --json us-2020-09.csv
+  accord check --treaty us-freeze-2020 --as-of 2021-06-01 testdata/us-2020-10-20-warheads.csv`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runCheck(c.OutOrStdout(), f, args)
@@ -59,7 +61,7 @@ Examples:
 	fl.StringVar(&f.asOf, "as-of", "", "date to check, YYYY-MM-DD (default: every date the files declare)")
 	fl.StringVar(&f.reading, "reading", treaty.DefaultReading, "reading of the counting rules")
 	fl.BoolVar(&f.allReadings, "all-readings", false, "check under every reading, side by side")
-	fl.BoolVar(&f.explain, "explain", false, "break every value down by category, status and type")
+	fl.BoolVar(&f.explain, "explain", false, "break every value down by category, status and type (or site)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON result per date and reading, a line each")
 	c.MarkFlagRequired("treaty")
 	c.MarkFlagsMutuallyExclusive("reading", "all-readings")
@@ -239,7 +241,7 @@ func printExplain(w io.Writer, results []engine.Result) error {
 				fmt.Fprintf(w, "\n%s %s %s (%s): %d, ceiling %d, %s  [%s]\n", r.AsOf, p.Party, l.ID, r.Reading, l.Value, l.Limit, l.Verdict, l.Cite)
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				for _, term := range l.Terms {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%7d %s\t= %5d\t%s\n", term.Category, term.Status, term.Type, term.Items, unit(term), term.Counted, term.Cite)
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%7d %s\t= %5d\t%s\n", term.Category, term.Status, where(term), term.Items, unit(term), term.Counted, term.Cite)
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -250,11 +252,21 @@ func printExplain(w io.Writer, results []engine.Result) error {
 	return nil
 }
 
+// where is a term's type, or "at SITE" for warheads declared per site.
+func where(t engine.Term) string {
+	if t.Site != "" {
+		return "at " + t.Site
+	}
+	return t.Type
+}
+
 func unit(t engine.Term) string {
-	switch t.Measure {
-	case treaty.MeasureWarheads:
+	switch {
+	case t.Site != "":
+		return "warheads"
+	case t.Measure == treaty.MeasureWarheads:
 		return "items, warheads"
-	case "declared":
+	case t.Measure == "declared":
 		return "declared"
 	}
 	return "items"
