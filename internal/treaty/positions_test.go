@@ -73,7 +73,8 @@ func checkParties(t *testing.T, tr *Treaty, want ...string) {
 
 // checkFreeze checks tr's total_warheads limit: a freeze (no ceiling) at
 // baseline, binding every party in parties, counting strategic and
-// non-strategic warheads, deployed and not, each rule cited.
+// non-strategic warheads, deployed, stored and retired awaiting
+// dismantlement (not dismantled), each rule cited.
 func checkFreeze(t *testing.T, tr *Treaty, baseline string, parties ...string) Limit {
 	t.Helper()
 	l, ok := tr.Limit("total_warheads")
@@ -89,10 +90,16 @@ func checkFreeze(t *testing.T, tr *Treaty, baseline string, parties ...string) L
 		}
 	}
 	for _, cat := range []string{"warhead", "nonstrategic_warhead"} {
-		for _, st := range []string{"deployed", "non_deployed"} {
+		if !tr.WarheadCategory(cat) {
+			t.Errorf("%s: %s is not a warhead category", tr.ID, cat)
+		}
+		for _, st := range []string{"deployed", "non_deployed", "retired"} {
 			if !slices.ContainsFunc(l.Count, func(r Rule) bool { return r.Matches(cat, st) && r.Cite != "" }) {
 				t.Errorf("%s: the freeze does not count %s %s with a citation", tr.ID, st, cat)
 			}
+		}
+		if slices.ContainsFunc(l.Count, func(r Rule) bool { return r.Matches(cat, "dismantled") }) {
+			t.Errorf("%s: the freeze counts dismantled %s", tr.ID, cat)
 		}
 	}
 	return l
