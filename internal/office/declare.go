@@ -177,6 +177,9 @@ func rowsOf(set *declaration.Set) []row {
 	for i := range set.Aggregates {
 		rows = append(rows, row{field: "aggregates", v: set.Aggregates[i]})
 	}
+	for i := range set.Warheads {
+		rows = append(rows, row{field: "warheads", v: set.Warheads[i]})
+	}
 	return rows
 }
 
@@ -193,6 +196,8 @@ func has(s *declaration.Set, field string) bool {
 		return len(s.Items) > 0
 	case "types":
 		return len(s.Types) > 0
+	case "warheads":
+		return len(s.Warheads) > 0
 	}
 	return len(s.Aggregates) > 0
 }
@@ -214,6 +219,8 @@ func (r row) add(s *declaration.Set) {
 		s.Types = append(s.Types, v)
 	case declaration.Aggregate:
 		s.Aggregates = append(s.Aggregates, v)
+	case declaration.Warhead:
+		s.Warheads = append(s.Warheads, v)
 	}
 }
 

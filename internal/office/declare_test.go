@@ -11,14 +11,18 @@ import (
 )
 
 // TestSplitDeclaration checks that every part is within the limit, that
-// a part is closed only when the next row does not fit, and that a row too
-// large for any entry is refused.
+// the parts hold every row (warheads per site included), that a part is
+// closed only when the next row does not fit, and that a row too large
+// for any entry is refused.
 func TestSplitDeclaration(t *testing.T) {
 	set := &declaration.Set{}
 	for i := range 300 {
 		set.Items = append(set.Items, declaration.Item{Party: "USA", UID: fmt.Sprintf("U%d", i), Type: "T", Category: "icbm", Status: "deployed"})
 		if i%7 == 0 {
 			set.Types = append(set.Types, declaration.TypeCount{Party: "USA", Type: fmt.Sprint(i), Category: "icbm", Status: "deployed", Count: i})
+		}
+		if i%5 == 0 {
+			set.Warheads = append(set.Warheads, declaration.Warhead{Party: "USA", Site: fmt.Sprintf("Site %d", i), Category: "warhead", Status: "retired", Count: i})
 		}
 	}
 	for _, limit := range []int{200, 1000, 4096, 65000} {
@@ -40,7 +44,7 @@ func TestSplitDeclaration(t *testing.T) {
 			}
 			got.Merge(&part)
 		}
-		if !slices.Equal(got.Items, set.Items) || !slices.Equal(got.Types, set.Types) {
+		if !slices.Equal(got.Items, set.Items) || !slices.Equal(got.Types, set.Types) || !slices.Equal(got.Warheads, set.Warheads) {
 			t.Fatalf("limit %d: parts do not add up to the declaration", limit)
 		}
 	}

@@ -233,7 +233,7 @@ func (o *Office) itemsFromCSV(name string, data []byte, f *NotificationFile) err
 	if err != nil {
 		return &InputError{Err: err}
 	}
-	if len(s.Types)+len(s.Aggregates) > 0 {
+	if len(s.Types)+len(s.Aggregates)+len(s.Warheads) > 0 {
 		return inputErrorf("%s: a notification states items: give a per-item declaration (party,uid,type,category,status,...)", name)
 	}
 	party := o.Node.Config.Party
