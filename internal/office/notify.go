@@ -153,8 +153,9 @@ type NotificationFile struct {
 const maxNotificationFile = 1 << 17
 
 // ReadNotification reads a notification of the node's party from data: a
-// NotificationFile in JSON, or a per-item declaration in CSV whose rows
-// become its items and whose as_of is its effective date. typ and
+// NotificationFile in JSON, or a declaration in CSV, per item or of
+// warheads per site, whose rows become its items or its stock lots and
+// whose as_of is its effective date. typ and
 // effective are the type and effective date given apart from the file, if
 // any; they must not contradict it. name is the file's name in errors.
 // Every refusal is an *InputError, naming the file.
@@ -193,7 +194,7 @@ func (o *Office) notificationFile(name string, data []byte) (*NotificationFile, 
 	}
 	var f NotificationFile
 	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		return &f, o.itemsFromCSV(name, data, &f)
+		return &f, o.rowsFromCSV(name, data, &f)
 	}
 	if err := StrictJSON(data); err != nil {
 		return nil, inputErrorf("%s: %w", name, err)
@@ -225,30 +226,51 @@ func (f *NotificationFile) given(typ, effective Given) error {
 	return nil
 }
 
-// itemsFromCSV reads a per-item declaration of the node's party as a
-// notification's items; its rows' as_of date, if any, is the effective
-// date.
-func (o *Office) itemsFromCSV(name string, data []byte, f *NotificationFile) error {
+// rowsFromCSV reads a CSV declaration of the node's party as a
+// notification's rows: per-item rows as its items, warheads per site as
+// the lots of a warhead statement (docs/warheads.md, "In declaration
+// files"). Its rows' as_of date, if any, is the effective date.
+func (o *Office) rowsFromCSV(name string, data []byte, f *NotificationFile) error {
 	s, err := declaration.Load(o.Treaty, name, bytes.NewReader(data))
 	if err != nil {
 		return &InputError{Err: err}
 	}
-	if len(s.Types)+len(s.Aggregates)+len(s.Warheads) > 0 {
-		return inputErrorf("%s: a notification states items: give a per-item declaration (party,uid,type,category,status,...)", name)
+	if len(s.Types)+len(s.Aggregates) > 0 {
+		return inputErrorf("%s: a notification states items or warheads per site: give a per-item declaration (party,uid,type,category,status,...) or warheads per site (party,site,category,status,count)", name)
 	}
 	party := o.Node.Config.Party
 	for _, it := range s.Items {
 		if it.Party != party {
 			return otherParty("%s: item %s is declared by %s, but this is %s's node", name, it.UID, it.Party, party)
 		}
-		if !it.AsOf.IsZero() && !f.Effective.IsZero() && !it.AsOf.Equal(f.Effective) {
-			return inputErrorf("%s: rows declare both %s and %s: one notification has one effective date", name, f.Effective, it.AsOf)
-		}
-		if !it.AsOf.IsZero() {
-			f.Effective = it.AsOf
+		if err := f.dated(name, it.AsOf); err != nil {
+			return err
 		}
 		w := it.Warheads
 		f.Items = append(f.Items, body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility, Warheads: &w})
+	}
+	for _, w := range s.Warheads {
+		if w.Party != party {
+			return otherParty("%s: warheads at %s are declared by %s, but this is %s's node", name, w.Site, w.Party, party)
+		}
+		if err := f.dated(name, w.AsOf); err != nil {
+			return err
+		}
+	}
+	if len(s.Warheads) > 0 {
+		f.Stock = s.Lots()
+	}
+	return nil
+}
+
+// dated takes a CSV row's as_of date, if any, as the effective date: one
+// notification has one.
+func (f *NotificationFile) dated(name string, d treaty.Date) error {
+	if !d.IsZero() && !f.Effective.IsZero() && !d.Equal(f.Effective) {
+		return inputErrorf("%s: rows declare both %s and %s: one notification has one effective date", name, f.Effective, d)
+	}
+	if !d.IsZero() {
+		f.Effective = d
 	}
 	return nil
 }
