@@ -109,7 +109,7 @@ func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim
 }
 
 func pending(e *sim.Event) office.Pending {
-	n := &body.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields}
+	n := &body.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields, Stock: e.Stock}
 	for _, it := range e.Items {
 		ri := body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility}
 		if it.Category != "" {
@@ -125,9 +125,10 @@ func pending(e *sim.Event) office.Pending {
 // notifications, as few as the dependencies allow: an event goes in the
 // first batch after every earlier event that names one of its items (a
 // full statement of holdings, split into parts of disjoint items, is a
-// batch of its own after everything before it). An event never moves
-// before one it depends on, so the log stays valid in any order within a
-// batch.
+// batch of its own after everything before it, and so is each warhead
+// notification, whose balances depend on everything before it). An event
+// never moves before one it depends on, so the log stays valid in any
+// order within a batch.
 func batches(t *treaty.Treaty, events []*sim.Event) [][]*sim.Event {
 	var out [][]*sim.Event
 	last := map[string]int{} // uid → batch of the last event naming it
@@ -142,6 +143,11 @@ func batches(t *treaty.Treaty, events []*sim.Event) [][]*sim.Event {
 		return b
 	}
 	for _, e := range events {
+		if nt, _ := t.Notification(e.Type); treaty.WarheadEffect(nt.Effect) {
+			out = append(out, []*sim.Event{e})
+			floor, last = len(out), map[string]int{}
+			continue
+		}
 		if nt, _ := t.Notification(e.Type); nt.Effect == "data" {
 			b := len(out)
 			out = append(out, nil)

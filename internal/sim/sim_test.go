@@ -114,13 +114,13 @@ func TestInterpolated(t *testing.T) {
 	}
 	for _, tg := range w.Calibration {
 		v := count(t, w.Treaty, w.HoldingsAt(tg.Party, tg.Date), tg.Party, tg.Date, "")
-		if !maps(v, tg.Values()) {
+		if !sameCounts(v, tg.Values()) {
 			t.Errorf("%s %s: counted %v, target %v", tg.Date, tg.Party, v, tg.Values())
 		}
 	}
 }
 
-func maps(a, b map[string]int) bool {
+func sameCounts(a, b map[string]int) bool {
 	for k, v := range b {
 		if a[k] != v {
 			return false
@@ -368,7 +368,7 @@ func TestTrilateral(t *testing.T) {
 		}
 		v := count(t, w.Treaty, w.HoldingsAt(tg.Party, tg.Date), tg.Party, tg.Date, "")
 		delete(v, "total_warheads")
-		if !maps(v, tg.Values()) {
+		if !sameCounts(v, tg.Values()) {
 			t.Errorf("%s %s: counted %v, target %v", tg.Date, tg.Party, v, tg.Values())
 		}
 	}
