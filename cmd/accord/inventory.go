@@ -76,18 +76,50 @@ Examples:
 	return c
 }
 
-// printInventory prints a party's items and, if it declared any, its
-// latest declared counts.
+// printInventory prints a party's items, its warhead balances if it
+// holds any, and, if it declared any, its latest declared counts.
 func printInventory(w io.Writer, inv *office.Inventory) error {
+	if err := printItems(w, inv); err != nil {
+		return err
+	}
+	if err := printWarheads(w, inv); err != nil {
+		return err
+	}
+	return printCounts(w, inv)
+}
+
+// printWarheads prints a party's warhead balances per site.
+func printWarheads(w io.Writer, inv *office.Inventory) error {
+	if len(inv.Warheads) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tCATEGORY\tSTATUS\tWARHEADS\tPER ITEM")
+	var total int64
+	for _, b := range inv.Warheads {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", b.Site, b.Category, b.Status, b.Count, b.PerItem)
+		total += b.Count
+	}
+	fmt.Fprintf(tw, "%s of %s as of %s\n", plural(uint64(total), "warhead", "warheads"), inv.Party, inv.AsOf)
+	return tw.Flush()
+}
+
+func printItems(w io.Writer, inv *office.Inventory) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "UID\tTYPE\tCATEGORY\tSTATUS\tFACILITY\tWARHEADS")
 	for _, it := range inv.Items {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
 	}
 	fmt.Fprintf(tw, "%s of %s as of %s, as known at %s\n", plural(uint64(len(inv.Items)), "item", "items"), inv.Party, inv.AsOf, inv.KnownAt.Format(time.RFC3339))
-	if err := tw.Flush(); err != nil || inv.Counts == nil {
-		return err
+	return tw.Flush()
+}
+
+func printCounts(w io.Writer, inv *office.Inventory) error {
+	if inv.Counts == nil {
+		return nil
 	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w)
 	if as := inv.Counts.Aggregates; len(as) > 0 {
 		a := as[0]

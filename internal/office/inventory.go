@@ -1,10 +1,12 @@
 package office
 
 import (
-	"accord/internal/declaration"
-	"accord/internal/treaty"
 	"context"
 	"time"
+
+	"accord/internal/declaration"
+	"accord/internal/registry"
+	"accord/internal/treaty"
 )
 
 // An Inventory is the body of a 200 answer to GET /v1/inventory, and what
@@ -19,6 +21,10 @@ type Inventory struct {
 	// before AsOf (registry.Counts), or null. Whether it or the items are
 	// what status counts, status says.
 	Counts *declaration.Set `json:"counts"`
+	// Warheads are the party's warhead balances on AsOf per site,
+	// category and status (registry.Balances), counted per site and per
+	// item; omitted when it holds none.
+	Warheads []registry.Balance `json:"warheads,omitempty"`
 }
 
 // Inventory reads party's inventory from the treaty database.
@@ -32,7 +38,11 @@ func (o *Office) Inventory(ctx context.Context, party string, asOf treaty.Date, 
 	if err != nil {
 		return nil, err
 	}
-	inv := &Inventory{Party: party, AsOf: asOf, KnownAt: knownAt.UTC(), Items: items}
+	warheads, err := reg.Balances(ctx, party, asOf, knownAt)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Party: party, AsOf: asOf, KnownAt: knownAt.UTC(), Items: items, Warheads: warheads}
 	if inv.Items == nil {
 		inv.Items = []declaration.Item{}
 	}

@@ -43,6 +43,7 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 	if err := s.tx.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	r.commitBooks(s)
 	return nil
 }
 
@@ -85,7 +86,7 @@ func (r *Registry) apply(s *session, next map[string]uint64, rec *Record) error 
 		r.log.Info("refused entry", "origin", rec.Origin, "index", rec.Index, "reason", ref.Error())
 		err = s.writeEntry(&plan{rec: rec}, ref.Error())
 	} else if err == nil {
-		err = s.write(p, r.t)
+		err = r.write(s, p)
 	}
 	if err != nil {
 		return fmt.Errorf("applying %s#%d: %w", rec.Origin, rec.Index, err)
@@ -107,6 +108,13 @@ func (s *session) same(rec *Record) error {
 }
 
 // write inserts everything a valid record states.
+func (r *Registry) write(s *session, p *plan) error {
+	if err := s.write(p, r.t); err != nil {
+		return err
+	}
+	return r.writeWarheads(s, p)
+}
+
 func (s *session) write(p *plan, t *treaty.Treaty) error {
 	if err := s.writeEntry(p, ""); err != nil {
 		return err

@@ -28,6 +28,7 @@ type plan struct {
 	insp       *body.InspectionRecord
 	counts     []declared // a per-type or aggregate declaration's counts
 	id         string     // the notification's id, "" if none
+	wev        *wevent    // a warhead notification's lots
 }
 
 // Check validates rec against the treaty and the database as it stands,
@@ -99,6 +100,9 @@ func (r *Registry) notification(s *session, p *plan) error {
 	if err := r.items(s, p, n, except); err != nil {
 		return err
 	}
+	if err := r.stock(s, p, n); err != nil {
+		return err
+	}
 	return r.warheadsOnly(s, p, nt)
 }
 
@@ -163,13 +167,17 @@ func (r *Registry) fields(rec *Record, n *body.Notification, nt treaty.Notificat
 	case !needItems && len(n.Items) > 0:
 		return refuse(ErrFields, "a %s carries no items (fields: %s)", nt.ID, strings.Join(nt.Fields, ", "))
 	}
+	needStock := slices.Contains(nt.Fields, "stock")
+	if !needStock && len(n.Stock) > 0 {
+		return refuse(ErrFields, "a %s carries no stock lots (fields: %s)", nt.ID, strings.Join(nt.Fields, ", "))
+	}
 	for _, f := range nt.Fields {
-		if f != "items" && n.Fields[f] == "" {
+		if f != "items" && f != "stock" && n.Fields[f] == "" {
 			return refuse(ErrFields, "a %s needs field %q (fields: %s)", nt.ID, f, strings.Join(nt.Fields, ", "))
 		}
 	}
 	for k := range n.Fields {
-		if k == "items" || !slices.Contains(nt.Fields, k) {
+		if k == "items" || k == "stock" || !slices.Contains(nt.Fields, k) {
 			return refuse(ErrFields, "a %s has no field %q (fields: %s)", nt.ID, k, strings.Join(nt.Fields, ", "))
 		}
 	}

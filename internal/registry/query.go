@@ -70,7 +70,8 @@ func (r *Registry) inventory(s *session, party string, asOf treaty.Date, knownAt
 // (declared counts), the declaration holds its counts and is dated on
 // it; otherwise it holds the party's items on asOf (Inventory), dated
 // asOf. On one date, declared counts win over an item-level statement
-// (docs/database.md, "Declarations").
+// (docs/database.md, "Declarations"). Warheads counted per site join it
+// as type counts, one per site (in Type), category and status.
 func (r *Registry) Declaration(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) (*declaration.Declaration, error) {
 	s, err := r.begin(ctx, true)
 	if err != nil {
@@ -78,14 +79,24 @@ func (r *Registry) Declaration(ctx context.Context, party string, asOf treaty.Da
 	}
 	defer s.end()
 	d, err := r.declaredCounts(s, party, asOf, knownAt)
-	if err != nil || d != nil {
-		return d, err
-	}
-	items, err := r.inventory(s, party, asOf, knownAt)
 	if err != nil {
 		return nil, err
 	}
-	return &declaration.Declaration{Party: party, AsOf: asOf, Items: items}, nil
+	if d == nil {
+		items, err := r.inventory(s, party, asOf, knownAt)
+		if err != nil {
+			return nil, err
+		}
+		d = &declaration.Declaration{Party: party, AsOf: asOf, Items: items}
+	}
+	if d.Aggregate == nil {
+		w, err := r.warheadTypes(s, party, asOf, knownAt)
+		if err != nil {
+			return nil, err
+		}
+		d.Types = append(d.Types, w...)
+	}
+	return d, nil
 }
 
 // A Fact is one row of an item's history: what one entry stated about it.

@@ -22,6 +22,9 @@ var (
 	// warheads (New START reports those only in the data exchange).
 	ErrWarheadsOnly = errors.New("change in warheads only")
 	ErrDuplicateID  = errors.New("notification id already used")
+	// ErrBalance: a warhead flow that removes more warheads than a site
+	// holds in a category and status (docs/warheads.md, "Balances").
+	ErrBalance = errors.New("warhead balance would go negative")
 )
 
 // A Refusal is why a record cannot be applied: the rule it breaks, the

@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -49,7 +50,7 @@ import (
 
 // schemaVersion is raised on every change to the schema; a database of
 // another version is rebuilt from the logs, never migrated.
-const schemaVersion = "3"
+const schemaVersion = "4"
 
 // DefaultAckWindow is how long a receiving party has to acknowledge a
 // notification when the registry's Config does not say.
@@ -118,8 +119,12 @@ type Registry struct {
 	window  time.Duration
 	entry   map[string]bool // statuses new items may enter in
 	follows map[string]bool // parties whose logs are followed; nil: all
-	log     *slog.Logger
-	applyMu sync.Mutex
+
+	hasWarheads bool // the treaty has a warhead category
+	booksMu     sync.Mutex
+	books       map[string]*book // each party's warhead book as committed, once read
+	log         *slog.Logger
+	applyMu     sync.Mutex
 }
 
 // dsn is the SQLite data source of the database at path: write-ahead
@@ -153,6 +158,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	r.entry = entryStatuses(cfg.Treaty, cfg.EntryStatuses)
+	r.hasWarheads = slices.ContainsFunc(cfg.Treaty.Categories, func(c treaty.Category) bool { return c.Warhead })
 	if cfg.Followed != nil {
 		r.follows = map[string]bool{}
 		for _, p := range cfg.Followed {

@@ -178,4 +178,52 @@ CREATE TABLE IF NOT EXISTS inspections (
 	recorded  TEXT NOT NULL,
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
+
+-- warhead lots (docs/warheads.md): one row per lot of a warhead
+-- notification (uid empty), and one per change of a warhead item's site,
+-- category or status (uid set; from site, category, status to to_site,
+-- to_category, to_status, count 1), rewritten from item_history whenever
+-- the item's history changes.
+CREATE TABLE IF NOT EXISTS warhead_lots (
+	party       TEXT NOT NULL,
+	origin      TEXT NOT NULL,
+	idx         INTEGER NOT NULL,
+	uid         TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
+	effective   TEXT NOT NULL,
+	recorded    TEXT NOT NULL,
+	type        TEXT NOT NULL,
+	effect      TEXT NOT NULL,
+	site        TEXT NOT NULL,
+	category    TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	to_site     TEXT NOT NULL,
+	to_category TEXT NOT NULL,
+	to_status   TEXT NOT NULL,
+	count       INTEGER NOT NULL,
+	PRIMARY KEY (party, origin, idx, uid, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS warhead_lots_by_date ON warhead_lots (party, effective, idx, uid, seq);
+CREATE INDEX IF NOT EXISTS warhead_lots_by_uid ON warhead_lots (party, uid);
+
+-- the findings of the fold of each party's warhead lots in date order:
+-- derived from warhead_lots, and replaced whenever a party's history is
+-- refolded.
+CREATE TABLE IF NOT EXISTS warhead_findings (
+	party     TEXT NOT NULL,
+	origin    TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	kind      TEXT NOT NULL,
+	limit_id  TEXT NOT NULL,
+	site      TEXT NOT NULL,
+	category  TEXT NOT NULL,
+	status    TEXT NOT NULL,
+	effective TEXT NOT NULL,
+	recorded  TEXT NOT NULL,
+	type      TEXT NOT NULL,
+	value     INTEGER NOT NULL,
+	expected  INTEGER NOT NULL,
+	reference TEXT NOT NULL,
+	PRIMARY KEY (party, origin, idx, kind, limit_id, site, category, status)
+) WITHOUT ROWID;
 `

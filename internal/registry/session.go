@@ -16,6 +16,7 @@ type session struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
+	books map[string]*book // the warhead books this session changed or read
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {

@@ -80,6 +80,9 @@ func (r *Registry) Status(ctx context.Context, party string, now time.Time, read
 	case len(decl.Items) > 0:
 		decls, st.Counted = append(decls, decl), declaration.LevelItems
 	}
+	if decls, err = r.withBaselines(ctx, party, day, now, decls); err != nil {
+		return nil, err
+	}
 	if st.Verdicts, err = engine.Evaluate(r.t, day, reading, decls); err != nil {
 		return nil, err
 	}
@@ -100,6 +103,32 @@ func (r *Registry) Status(ctx context.Context, party string, now time.Time, read
 	}
 	st.sort(fs)
 	return st, nil
+}
+
+// withBaselines adds to decls party's declaration on the baseline date of
+// each freeze that has passed by day, for the engine to take the freeze's
+// ceiling from.
+func (r *Registry) withBaselines(ctx context.Context, party string, day treaty.Date, now time.Time, decls []*declaration.Declaration) ([]*declaration.Declaration, error) {
+	if len(decls) == 0 {
+		return decls, nil
+	}
+	seen := map[treaty.Date]bool{}
+	for _, l := range r.t.Limits {
+		b := l.Baseline
+		if l.Ceiling != nil || b.IsZero() || day.Before(b) || seen[b] || b.Equal(decls[0].AsOf) {
+			continue
+		}
+		seen[b] = true
+		d, err := r.Declaration(ctx, party, b, now)
+		if err != nil {
+			return nil, err
+		}
+		if d.AsOf.IsZero() || d.AsOf.After(b) {
+			continue
+		}
+		decls = append(decls, d)
+	}
+	return decls, nil
 }
 
 func (st *Status) sort(fs []Finding) {

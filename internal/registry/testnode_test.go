@@ -33,7 +33,13 @@ type testNode struct {
 
 func newTestNode(t testing.TB) *testNode {
 	t.Helper()
-	tr, err := treaty.Builtin("newstart")
+	return newTestNodeFor(t, "newstart")
+}
+
+// newTestNodeFor is newTestNode for the built-in treaty id.
+func newTestNodeFor(t testing.TB, id string) *testNode {
+	t.Helper()
+	tr, err := treaty.Builtin(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +147,7 @@ func (n *testNode) invariants() {
 func dump(t testing.TB, r *Registry) string {
 	t.Helper()
 	var b strings.Builder
-	for _, table := range []string{"meta", "logs", "entries", "corrections", "items", "facilities", "item_history", "item_state", "acks", "inspections"} {
+	for _, table := range []string{"meta", "logs", "entries", "corrections", "items", "facilities", "item_history", "item_state", "acks", "inspections", "warhead_lots", "warhead_findings"} {
 		rows, err := r.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2`)
 		if err != nil {
 			t.Fatal(err)

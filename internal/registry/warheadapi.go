@@ -2,10 +2,13 @@ package registry
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"accord/entry/body"
+	"accord/internal/declaration"
 	"accord/internal/treaty"
 )
 
@@ -37,7 +40,8 @@ type WarheadEvent struct {
 	Type      string      `json:"type"`   // the notification type
 	Effect    string      `json:"effect"` // stock, produce, dismantle, transfer, recategorise, or item (per-item warheads)
 	// Lots are the lots the entry states or moves; for per-item
-	// warheads, one lot of count 1 per warhead that changed.
+	// warheads, one lot of count 1 per warhead that changed, from its
+	// site, category and status before to those after.
 	Lots []body.Lot `json:"lots"`
 	// Total is the party's warheads after the event, in every warhead
 	// category and status but dismantled.
@@ -49,25 +53,266 @@ type WarheadEvent struct {
 type FreezePoint struct {
 	Limit string `json:"limit"`
 	Value int64  `json:"value"`
-	// Baseline is the party's value on the baseline date; nil when the
-	// party had made no warhead statement by then (no_data).
+	// Baseline is the party's value on the baseline date, once that date
+	// has passed; nil before, or when the party had declared no warheads
+	// by then (no_data).
 	Baseline *int64 `json:"baseline,omitempty"`
 	InForce  bool   `json:"in_force"`
 	// Breach is set on the event that took Value above Baseline.
 	Breach bool `json:"breach,omitempty"`
 }
 
-var errNotBuilt = errors.New("warhead balances: not built yet")
-
 // Balances returns party's warhead balances on asOf as known at knownAt,
 // sorted by site, category and status; keys with a zero balance are left
 // out.
 func (r *Registry) Balances(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) ([]Balance, error) {
-	return nil, errNotBuilt
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	b, err := r.bookOn(s, party, asOf, knownAt)
+	if err != nil {
+		return nil, err
+	}
+	return b.balances(), nil
+}
+
+// bookOn folds party's warhead events dated on or before asOf, as known
+// at knownAt.
+func (r *Registry) bookOn(s *session, party string, asOf treaty.Date, knownAt time.Time) (*book, error) {
+	evs, err := s.weventsAt(party, nil, fmtTime(knownAt))
+	if err != nil {
+		return nil, err
+	}
+	b := newBook(r.t, party)
+	for _, ev := range evs {
+		if ev.effective > asOf.String() {
+			break
+		}
+		b.apply(r.t, ev)
+	}
+	return b, nil
 }
 
 // WarheadEvents returns every event on party's warheads as known at
 // knownAt, in date order (then log order), with its totals after it.
 func (r *Registry) WarheadEvents(ctx context.Context, party string, knownAt time.Time) ([]WarheadEvent, error) {
-	return nil, errNotBuilt
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	evs, err := s.weventsAt(party, nil, fmtTime(knownAt))
+	if err != nil {
+		return nil, err
+	}
+	b := newBook(r.t, party)
+	out := make([]WarheadEvent, 0, len(evs))
+	for _, ev := range evs {
+		fs, _ := b.apply(r.t, ev)
+		e, err := r.warheadEvent(s, ev, b, fs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (r *Registry) warheadEvent(s *session, ev *wevent, b *book, fs []wfinding) (WarheadEvent, error) {
+	ref, err := s.ref(ev.origin, ev.idx)
+	if err != nil {
+		return WarheadEvent{}, err
+	}
+	e := WarheadEvent{Entry: ref, Effective: parseDate(ev.effective), Recorded: parseTime(ev.recorded), Type: ev.typ, Effect: ev.effect,
+		Lots: ev.lots, Total: b.total, Freezes: b.points(r.t, ev.effective)}
+	for _, f := range fs {
+		for i := range e.Freezes {
+			if f.kind == FindingFreezeBreach && e.Freezes[i].Limit == f.limit {
+				e.Freezes[i].Breach = true
+			}
+		}
+	}
+	return e, nil
+}
+
+// ref returns the reference to an ingested entry.
+func (s *session) ref(origin string, idx uint64) (body.Ref, error) {
+	e, err := s.entry(origin, idx)
+	if err != nil {
+		return body.Ref{}, err
+	}
+	if e == nil {
+		return body.Ref{}, fmt.Errorf("entry %s#%d not ingested", origin, idx)
+	}
+	var h body.Hash
+	copy(h[:], e.leafHash)
+	return body.Ref{Origin: origin, Index: idx, LeafHash: h}, nil
+}
+
+// warheadTypes returns party's warhead balances on asOf as known at
+// knownAt as type counts, one per site, category and status (the site in
+// Type), for the engine to count; nil if the party had declared no
+// warheads by then.
+func (r *Registry) warheadTypes(s *session, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.TypeCount, error) {
+	if !r.hasWarheads {
+		return nil, nil
+	}
+	b, err := r.bookOn(s, party, asOf, knownAt)
+	if err != nil || !b.declared {
+		return nil, err
+	}
+	var out []declaration.TypeCount
+	for _, k := range slices.SortedFunc(maps.Keys(b.count), compareKeys) {
+		out = append(out, declaration.TypeCount{AsOf: asOf, Party: party, Type: k.site, Category: k.category, Status: k.status, Count: int(b.count[k])})
+	}
+	// A party that declared warheads declared every warhead category,
+	// holding none in those it did not list: a zero count, which the
+	// engine does not read as silence.
+	for _, c := range r.t.Categories {
+		if c.Warhead && len(r.t.Statuses) > 0 {
+			out = append(out, declaration.TypeCount{AsOf: asOf, Party: party, Type: "(none)", Category: c.ID, Status: r.t.Statuses[0].ID})
+		}
+	}
+	return out, nil
+}
+
+// warheadFindings returns the balance and freeze findings of the fold of
+// party's warhead history, as recorded by now, and the deployed
+// mismatches.
+func (r *Registry) warheadFindings(s *session, party string, now time.Time) ([]Finding, error) {
+	if !r.hasWarheads {
+		return nil, nil
+	}
+	rows, err := s.query(`SELECT f.origin, f.idx, e.leaf_hash, f.kind, f.limit_id, f.site, f.category, f.status, f.effective, f.recorded, f.type, f.value, f.expected, f.reference
+		FROM warhead_findings f JOIN entries e ON e.origin = f.origin AND e.idx = f.idx
+		WHERE f.party = ? AND f.recorded <= ? ORDER BY f.effective, f.idx, f.kind, f.limit_id, f.site, f.category, f.status`, party, fmtTime(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Finding
+	for rows.Next() {
+		var ref body.Ref
+		var h []byte
+		var kind, limit, site, category, status, effective, recorded, typ, reference string
+		var value, expected int64
+		if err := rows.Scan(&ref.Origin, &ref.Index, &h, &kind, &limit, &site, &category, &status, &effective, &recorded, &typ, &value, &expected, &reference); err != nil {
+			return nil, err
+		}
+		copy(ref.LeafHash[:], h)
+		f := Finding{Kind: kind, Party: party, Type: typ, Entry: &ref, Effective: parseDate(effective), Sent: parseTime(recorded)}
+		switch kind {
+		case FindingBalance:
+			f.Reason = fmt.Sprintf("%s effective %s states %d %s %s warheads at %s; the book (opened by %s, plus the flows since) holds %d: difference %+d",
+				typ, effective, value, status, category, site, reference, expected, value-expected)
+		default:
+			f.Reason = fmt.Sprintf("%s effective %s (%s) takes the party's %s to %d, above its freeze baseline of %d",
+				typ, effective, ref, limit, value, expected)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	mm, err := r.deployedMismatches(s, party, now)
+	return append(out, mm...), err
+}
+
+// strategicWarhead is the category of strategic warheads, whose deployed
+// ones must agree with the warheads emplaced on deployed missiles.
+const strategicWarhead = "warhead"
+
+// deployedMismatches compares, on each date party stated its warheads
+// per site, its deployed strategic warheads outside heavy-bomber bases
+// with the warheads emplaced on its deployed missiles in its item data
+// (docs/warheads.md, "Deployed strategic warheads and New START's data").
+func (r *Registry) deployedMismatches(s *session, party string, now time.Time) ([]Finding, error) {
+	missiles, bombers := r.emplacementRules()
+	if len(missiles) == 0 {
+		return nil, nil
+	}
+	evs, err := s.weventsAt(party, nil, fmtTime(now))
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for i, ev := range evs {
+		if ev.effect != "stock" || (i+1 < len(evs) && evs[i+1].effect == "stock" && evs[i+1].effective == ev.effective) {
+			continue
+		}
+		f, err := r.deployedMismatch(s, party, ev, missiles, bombers, now)
+		if err != nil {
+			return nil, err
+		}
+		if f != nil {
+			out = append(out, *f)
+		}
+	}
+	return out, nil
+}
+
+func (r *Registry) deployedMismatch(s *session, party string, ev *wevent, missiles, bombers []treaty.Rule, now time.Time) (*Finding, error) {
+	d := parseDate(ev.effective)
+	items, err := r.inventory(s, party, d, now)
+	if err != nil {
+		return nil, err
+	}
+	emplaced, haveMissiles, bases := 0, false, map[string]bool{}
+	for _, it := range items {
+		for _, m := range missiles {
+			if m.Matches(it.Category, it.Status) {
+				emplaced, haveMissiles = emplaced+it.Warheads, true
+			}
+		}
+		for _, b := range bombers {
+			if b.Matches(it.Category, it.Status) {
+				bases[it.Facility] = true
+			}
+		}
+	}
+	if !haveMissiles {
+		return nil, nil
+	}
+	b, err := r.bookOn(s, party, d, now)
+	if err != nil {
+		return nil, err
+	}
+	deployed := int64(0)
+	for _, bal := range b.balances() {
+		if bal.Category == strategicWarhead && slices.Contains(missiles[0].Statuses, bal.Status) && !bases[bal.Site] {
+			deployed += bal.Count
+		}
+	}
+	if deployed == int64(emplaced) {
+		return nil, nil
+	}
+	ref, err := s.ref(ev.origin, ev.idx)
+	if err != nil {
+		return nil, err
+	}
+	return &Finding{Kind: FindingDeployedMismatch, Party: party, Type: ev.typ, Entry: &ref, Effective: d, Sent: parseTime(ev.recorded),
+		Reason: fmt.Sprintf("on %s the party declares %d deployed strategic warheads outside heavy-bomber bases, and %d warheads emplaced on its deployed missiles: difference %+d",
+			ev.effective, deployed, emplaced, deployed-int64(emplaced))}, nil
+}
+
+// emplacementRules returns the rules of the treaty's limit on emplaced
+// warheads (New START's Article II.1(b)): those counting the warheads on
+// missiles, and the others, counting heavy bombers.
+func (r *Registry) emplacementRules() (missiles, bombers []treaty.Rule) {
+	for _, l := range r.t.Limits {
+		if !slices.ContainsFunc(l.Count, func(r treaty.Rule) bool { return r.Measure == treaty.MeasureWarheads }) {
+			continue
+		}
+		for _, rule := range l.Count {
+			if rule.Measure == treaty.MeasureWarheads {
+				missiles = append(missiles, rule)
+			} else {
+				bombers = append(bombers, rule)
+			}
+		}
+		return missiles, bombers
+	}
+	return nil, nil
 }
