@@ -10,19 +10,24 @@ import (
 	"accord/internal/sim"
 )
 
-// TestFreezeScenarios builds the freeze and freeze-breach demos and reads
-// every party's findings from its node's treaty database, which validated
-// each warhead notification as it was logged: freeze has no freeze_breach
-// finding, freeze-breach exactly one, against the breaching party, on the
-// simulated breach's date; neither has a balance or deployed_mismatch
-// finding, nor a refused notification; and each party's first warhead
-// event, the baseline, is the total the simulation opened its book with.
+// TestFreezeScenarios builds the demos of the scenarios with warheads and
+// reads every party's findings from its node's treaty database, which
+// validated each warhead notification as it was logged: freeze has no
+// freeze_breach finding, freeze-breach exactly one, against the breaching
+// party, on the simulated breach's date, and trilateral exactly one,
+// against China, on its first production (its estimated stockpile grows
+// past its level on the framework's entry into force); none has a balance
+// or deployed_mismatch finding, nor a refused notification; and each
+// party's first warhead event, the baseline, is the total the simulation
+// opened its book with.
 func TestFreezeScenarios(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds two demos")
-	}
-	for sc, breach := range map[string]*sim.Breach{sim.Freeze: nil, sim.FreezeBreach: &sim.SimulatedBreach} {
+	for sc, breach := range map[string]func(*sim.World) *sim.Breach{
+		sim.Freeze:       func(*sim.World) *sim.Breach { return nil },
+		sim.FreezeBreach: func(*sim.World) *sim.Breach { return &sim.SimulatedBreach },
+		sim.Trilateral:   firstProduction("CHN"),
+	} {
 		t.Run(sc, func(t *testing.T) {
+			t.Parallel()
 			d, err := Build(context.Background(), Options{Scenario: sc, Seed: 1, Dir: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
@@ -38,7 +43,7 @@ func TestFreezeScenarios(t *testing.T) {
 					t.Errorf("%s finding: %s %s %s: %s", k, f.Party, f.Type, f.Effective, f.Reason)
 				}
 			}
-			checkBreaches(t, breach, kinds[registry.FindingFreezeBreach])
+			checkBreaches(t, breach(d.World), kinds[registry.FindingFreezeBreach])
 		})
 	}
 }
@@ -87,6 +92,19 @@ func openingTotal(w *sim.World, party string) int {
 		}
 	}
 	return -1
+}
+
+// firstProduction returns party's first production of warheads in a
+// world, as the breach expected of it.
+func firstProduction(party string) func(*sim.World) *sim.Breach {
+	return func(w *sim.World) *sim.Breach {
+		for _, e := range w.Events {
+			if e.Party == party && e.Type == "warhead_produced" {
+				return &sim.Breach{Party: party, Date: e.Effective}
+			}
+		}
+		return nil
+	}
 }
 
 func checkBreaches(t *testing.T, want *sim.Breach, got []registry.Finding) {

@@ -145,10 +145,10 @@ func (a *arsenal) deploy(d treaty.Date, dep deployment) error {
 			recats = append(recats, body.Lot{Category: strategic, Status: deployed, Site: site, ToCategory: strategic, ToStatus: stored, Count: have - want})
 		}
 	}
-	if err := a.flow(d, warheadTransferred, moves, "warheads sent to missile bases for the missiles loaded there (simulated)"); err != nil {
+	if err := a.flow(d, warheadTransferred, moves, "warheads sent to missile bases for the missiles loaded there since the last exchange (simulated)"); err != nil {
 		return err
 	}
-	return a.flow(d, warheadRecategorised, recats, "warheads loaded on or taken off deployed missiles, as the New START data of the day (simulated)")
+	return a.flow(d, warheadRecategorised, recats, "warheads loaded on or taken off deployed missiles since the last exchange, as New START's data of the day (simulated)")
 }
 
 // dismantle dismantles what the party's rate calls for by d.
@@ -192,29 +192,42 @@ func (a *arsenal) breachOn(d treaty.Date, baseline int) error {
 	return a.flow(d, warheadProduced, []body.Lot{lot}, note)
 }
 
-// run evolves the arsenal over the party's deployments from the opening
-// (deps[0]) to end, with a statement on the opening day and on every
-// data-exchange date (asOf, "MM-DD") after it.
+// run evolves the arsenal from the opening (deps[0]) to end, with a
+// statement on the opening day and on every data-exchange date (asOf,
+// "MM-DD") after it. The deployed strategic warheads at the missile bases
+// follow the party's deployments (deps, in date order) on the exchange
+// dates, just before the statement: as New START has changes in the
+// warheads on deployed missiles notified only in the six-month update
+// (Protocol Part Four, Section II.3), so they are counted per site as of
+// each exchange, and the statement agrees with New START's data of the
+// same date.
 func (a *arsenal) run(deps []deployment, end treaty.Date, asOf []string) ([]Event, error) {
 	open := deps[0].date
 	baseline := a.total()
 	a.statement(open, "warhead holdings per site on "+open.String()+", the opening statement: totals calibrated to public figures, per site simulated")
-	dates := a.dates(deps, open, end)
-	di := 1
-	for _, d := range dates {
-		for ; di < len(deps) && !deps[di].date.After(d); di++ {
-			if err := a.deploy(d, deps[di]); err != nil {
-				return nil, err
-			}
-		}
+	for _, d := range a.dates(open, end) {
 		if err := a.steps(d, baseline); err != nil {
 			return nil, err
 		}
-		if exchangeDay(d, asOf) {
-			a.statement(d, "warhead holdings per site as of "+d.String()+" (per site simulated)")
+		if !exchangeDay(d, asOf) {
+			continue
 		}
+		if err := a.deploy(d, deploymentOn(deps, d)); err != nil {
+			return nil, err
+		}
+		a.statement(d, "warhead holdings per site as of "+d.String()+" (per site simulated)")
 	}
 	return a.out, nil
+}
+
+// deploymentOn returns the deployment in force on d: the last dated on or
+// before it.
+func deploymentOn(deps []deployment, d treaty.Date) deployment {
+	i := 0
+	for i+1 < len(deps) && !deps[i+1].date.After(d) {
+		i++
+	}
+	return deps[i]
 }
 
 func (a *arsenal) steps(d treaty.Date, baseline int) error {
@@ -228,14 +241,11 @@ func (a *arsenal) steps(d treaty.Date, baseline int) error {
 }
 
 // dates returns the days after open, up to end, on which something may
-// happen: a deployment changes, warheads are produced (the first of the
-// month) or dismantled (a seeded day of the month), a statement is made
-// (the first of some months), or the breach occurs.
-func (a *arsenal) dates(deps []deployment, open, end treaty.Date) []treaty.Date {
+// happen: warheads are produced (the first of the month) or dismantled (a
+// seeded day of the month), a statement is made (the first of some
+// months), or the breach occurs.
+func (a *arsenal) dates(open, end treaty.Date) []treaty.Date {
 	var ds []treaty.Date
-	for _, dep := range deps[1:] {
-		ds = append(ds, dep.date)
-	}
 	a.dismantleDays = map[string]bool{}
 	for m := treaty.MustDate(open.String()[:8] + "01"); !m.After(end); m = m.Add(treaty.Period{Months: 1}) {
 		d := m.AddDays(4 + a.rng.IntN(20))
