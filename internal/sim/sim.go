@@ -11,7 +11,10 @@
 // each missile's warheads, dates within a period) is simulated, seeded and
 // calibrated to the public aggregates. Rows nobody published are
 // interpolated and listed in World.Interpolated. docs/simulation.md has
-// the method.
+// the method. The scenarios whose treaty freezes warheads (trilateral,
+// freeze, freeze-breach) add every party's warheads counted per site,
+// calibrated to the table of record warheads.csv (warheads.go,
+// warheadcal.go; docs/warheads.md, "The demo").
 //
 // Build is a pure function of the scenario and the seed: no clock, no I/O,
 // and the same arguments give byte-for-byte the same World.
