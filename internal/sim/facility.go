@@ -12,9 +12,11 @@ const (
 	TestRange     = "test_range"
 	Production    = "production"
 	// Warhead sites (warheads.go): storage of warheads not on missiles,
-	// and the plants that assemble and dismantle them.
-	WarheadStorage = "warhead_storage"
-	WarheadPlant   = "warhead_plant"
+	// the plants that assemble and dismantle them, and the bases of
+	// non-strategic weapons. New START inspects none of them.
+	WarheadStorage   = "warhead_storage"
+	WarheadPlant     = "warhead_plant"
+	NonStrategicBase = "nonstrategic_base"
 )
 
 // A Facility is a declared site. Names and locations are public; which
@@ -49,7 +51,7 @@ var facilities = []Facility{
 	// the bases in Europe are one site here, their split not simulated.
 	{"USA-KUMMSC", "Kirtland Underground Munitions Maintenance and Storage Complex, New Mexico", WarheadStorage, "USA"},
 	{"USA-PANTEX", "Pantex Plant, Amarillo, Texas (warhead assembly and dismantlement)", WarheadPlant, "USA"},
-	{"USA-EUR", "US air bases in Europe (non-strategic bombs; one site here)", AirBase, "USA"},
+	{"USA-EUR", "US air bases in Europe (non-strategic bombs; one site here)", NonStrategicBase, "USA"},
 
 	{"RUS-KOZ", "Kozelsk", ICBMBase, "RUS"},
 	{"RUS-TAT", "Tatishchevo", ICBMBase, "RUS"},

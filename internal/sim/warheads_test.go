@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -411,5 +412,47 @@ func TestWarheadCalibrationMissing(t *testing.T) {
 	}
 	if _, err := usArsenal(figs, dep); err != nil {
 		t.Errorf("with the whole table: %v", err)
+	}
+}
+
+// TestNoInspectionOfWarheadSites checks that the sites only the warhead
+// model uses (named in warhead lots, holding no New START item) are of no
+// kind New START's inspections visit, so that adding them leaves the
+// inspections, and the whole newstart world, as they were.
+func TestNoInspectionOfWarheadSites(t *testing.T) {
+	kind := map[string]string{}
+	for _, f := range facilities {
+		kind[f.ID] = f.Kind
+	}
+	lots, items := map[string]bool{}, map[string]bool{}
+	for _, sc := range []string{Freeze, Trilateral} {
+		for _, e := range world(t, sc, 1).Events {
+			for _, l := range e.Stock {
+				lots[l.Site], lots[l.ToSite] = true, true
+			}
+			for _, it := range e.Items {
+				items[it.Facility] = true
+			}
+			items[e.From], items[e.To] = true, true
+		}
+	}
+	delete(lots, "")
+	n := 0
+	for site := range lots {
+		if items[site] {
+			continue
+		}
+		n++
+		if _, ok := kind[site]; !ok {
+			t.Errorf("warhead site %s is not a facility", site)
+		}
+		for typ, kinds := range inspectedKinds {
+			if slices.Contains(kinds, kind[site]) {
+				t.Errorf("warhead site %s is a %s, which %s inspections visit", site, kind[site], typ)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no site only the warhead model uses")
 	}
 }
