@@ -6,11 +6,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"accord/internal/demo"
+	"accord/internal/sim"
 )
 
 func init() { register(newDemoCmd) }
@@ -68,6 +71,9 @@ Examples:
 }
 
 func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
+	if !slices.Contains(sim.Scenarios, f.scenario) {
+		return fmt.Errorf("--scenario %q: not one of %s", f.scenario, strings.Join(sim.Scenarios, ", "))
+	}
 	dir := f.dir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "accord-demo-")
