@@ -102,7 +102,7 @@ func usArsenal(fs figures, dep deployment) (*arsenal, error) {
 		return nil, err
 	}
 	a.dismantled = func(d treaty.Date) int { return int(math.Round(rate * days(dep.date, d))) }
-	a.dismantleAt = "USA-PANTEX"
+	a.dismantleAt, a.retiredAt = "USA-PANTEX", "USA-PANTEX"
 	return a, nil
 }
 
@@ -128,7 +128,8 @@ func (fs figures) rate(party, since, until string) (float64, error) {
 //     central storage (simulated sites);
 //   - retired warheads awaiting dismantlement: SIPRI's inventory of
 //     January 2021 less the Notebook's stockpile (the sum of its three
-//     categories), at a simulated dismantlement plant;
+//     categories), in central storage, shipped each month to a simulated
+//     dismantlement plant;
 //   - dismantlements at the rate SIPRI's inventory falls from year to
 //     year: accord's assumption (the fall is dismantlement less
 //     production, and the simulation produces nothing for Russia).
@@ -147,8 +148,8 @@ func rusArsenal(fs figures, dep deployment) (*arsenal, error) {
 	}
 	a.book[lotKey{"RUS-WS1", strategic, stored}] = reserve
 	a.book[lotKey{"RUS-WS2", nonstrategic, stored}] = nonstrat
-	a.book[lotKey{"RUS-WDIS", strategic, retired}] = inventory - dstrat - reserve - nonstrat
-	if a.book[lotKey{"RUS-WDIS", strategic, retired}] < 0 {
+	a.book[lotKey{"RUS-WS1", strategic, retired}] = inventory - dstrat - reserve - nonstrat
+	if a.book[lotKey{"RUS-WS1", strategic, retired}] < 0 {
 		return nil, fmt.Errorf("RUS: inventory %d below the stockpile's categories", inventory)
 	}
 	inv, err := fs.series("RUS", "inventory")
@@ -156,7 +157,7 @@ func rusArsenal(fs figures, dep deployment) (*arsenal, error) {
 		return nil, err
 	}
 	a.dismantled = func(d treaty.Date) int { return int(math.Round(inv(dep.date) - inv(d))) }
-	a.dismantleAt = "RUS-WDIS"
+	a.dismantleAt, a.retiredAt = "RUS-WDIS", "RUS-WS1"
 	return a, nil
 }
 

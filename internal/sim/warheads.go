@@ -46,9 +46,11 @@ type arsenal struct {
 	store string
 	// dismantled and produced give the warheads dismantled (at
 	// dismantleAt, from its retired warheads) and produced (at produceAt)
-	// from the opening to a date; nil for none.
-	dismantled, produced   func(treaty.Date) int
-	dismantleAt, produceAt string
+	// from the opening to a date; nil for none. Retired warheads wait at
+	// retiredAt: when it is not dismantleAt, each month's are shipped there
+	// a few days before they are dismantled.
+	dismantled, produced              func(treaty.Date) int
+	dismantleAt, produceAt, retiredAt string
 	// breach, if set, is the simulated breach of the freeze-breach
 	// scenario.
 	breach *Breach
@@ -58,8 +60,12 @@ type arsenal struct {
 	doneDismantled, doneProduced int
 	missileSites                 map[string]bool
 	// dismantleDays are the days warheads are dismantled: one seeded day
-	// a month ("YYYY-MM-DD"). Production is on the first of each month.
+	// a month ("YYYY-MM-DD"); shipDays the days the retired warheads to be
+	// dismantled are shipped, each with its dismantlement day. Production
+	// is on the first of each month.
 	dismantleDays map[string]bool
+	shipDays      map[string]treaty.Date
+	doneShipped   int
 }
 
 // total returns the party's warheads in every category and status (the
@@ -165,6 +171,22 @@ func (a *arsenal) dismantle(d treaty.Date) error {
 	return a.flow(d, warheadDismantled, []body.Lot{lot}, "retired warheads dismantled, at the published or estimated rate (dates simulated)")
 }
 
+// ship sends to the dismantlement plant, on a shipping day, the retired
+// warheads to be dismantled by its dismantlement day.
+func (a *arsenal) ship(d treaty.Date) error {
+	until, ok := a.shipDays[d.String()]
+	if !ok || a.dismantled == nil || a.retiredAt == a.dismantleAt {
+		return nil
+	}
+	n := a.dismantled(until) - a.doneShipped
+	if n <= 0 {
+		return nil
+	}
+	a.doneShipped += n
+	lot := body.Lot{Category: strategic, Status: retired, Site: a.retiredAt, ToSite: a.dismantleAt, Count: n}
+	return a.flow(d, warheadTransferred, []body.Lot{lot}, "retired warheads shipped for dismantlement (dates simulated)")
+}
+
 // produce produces what the party's estimates call for by d.
 func (a *arsenal) produce(d treaty.Date) error {
 	if a.produced == nil || d.String()[8:] != "01" {
@@ -234,6 +256,9 @@ func (a *arsenal) steps(d treaty.Date, baseline int) error {
 	if err := a.produce(d); err != nil {
 		return err
 	}
+	if err := a.ship(d); err != nil {
+		return err
+	}
 	if err := a.dismantle(d); err != nil {
 		return err
 	}
@@ -241,16 +266,18 @@ func (a *arsenal) steps(d treaty.Date, baseline int) error {
 }
 
 // dates returns the days after open, up to end, on which something may
-// happen: warheads are produced (the first of the month) or dismantled (a
-// seeded day of the month), a statement is made (the first of some
-// months), or the breach occurs.
+// happen: warheads are produced (the first of the month), shipped for
+// dismantlement and dismantled (seeded days of the month), a statement is
+// made (the first of some months), or the breach occurs.
 func (a *arsenal) dates(open, end treaty.Date) []treaty.Date {
 	var ds []treaty.Date
-	a.dismantleDays = map[string]bool{}
+	a.dismantleDays, a.shipDays = map[string]bool{}, map[string]treaty.Date{}
 	for m := treaty.MustDate(open.String()[:8] + "01"); !m.After(end); m = m.Add(treaty.Period{Months: 1}) {
-		d := m.AddDays(4 + a.rng.IntN(20))
+		ship := maxDate(m.AddDays(1+a.rng.IntN(3)), open.AddDays(1))
+		d := ship.AddDays(3 + a.rng.IntN(20))
 		a.dismantleDays[d.String()] = true
-		ds = append(ds, m, d)
+		a.shipDays[ship.String()] = d
+		ds = append(ds, m, ship, d)
 	}
 	if a.breach != nil {
 		ds = append(ds, a.breach.Date)
