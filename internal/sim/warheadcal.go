@@ -89,6 +89,7 @@ func usArsenal(fs figures, dep deployment) (*arsenal, error) {
 	}
 	stockpile, awaiting, bombers, europe := n[0], n[1], n[2], n[3]
 	a := newArsenal("USA", "USA-KUMMSC", dep)
+	a.basis = "the US government's published stockpile and dismantlements, and Nuclear Notebook estimates"
 	if err := a.bomberWeapons(bombers, dep); err != nil {
 		return nil, err
 	}
@@ -143,6 +144,7 @@ func rusArsenal(fs figures, dep deployment) (*arsenal, error) {
 	}
 	dstrat, reserve, nonstrat, inventory := n[0], n[1], n[2], n[3]
 	a := newArsenal("RUS", "RUS-WS1", dep)
+	a.basis = "Nuclear Notebook and SIPRI estimates"
 	if err := a.bomberWeapons(dstrat-a.total(), dep); err != nil {
 		return nil, err
 	}
@@ -173,6 +175,7 @@ func chnArsenal(fs figures, dep deployment) (*arsenal, error) {
 		return nil, err
 	}
 	a := newArsenal("CHN", "CHN-STOR", dep)
+	a.basis = "SIPRI estimates"
 	if err := a.fill(lotKey{"CHN-STOR", strategic, stored}, int(math.Round(est(dep.date)))); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,8 @@ type lotKey struct{ site, category, status string }
 // the book never disagree.
 type arsenal struct {
 	party string
+	// basis says what the totals are calibrated to, for the notes.
+	basis string
 	book  map[lotKey]int
 	// store is the central storage the missile bases draw their warheads
 	// from when the missiles loaded there carry more than the base holds.
@@ -226,7 +228,7 @@ func (a *arsenal) breachOn(d treaty.Date, baseline int) error {
 func (a *arsenal) run(deps []deployment, end treaty.Date, asOf []string) ([]Event, error) {
 	open := deps[0].date
 	baseline := a.total()
-	a.statement(open, "warhead holdings per site on "+open.String()+", the opening statement: totals calibrated to public figures, per site simulated")
+	a.statement(open, "warhead holdings per site on "+open.String()+", the opening statement: total calibrated to "+a.basis+"; per site simulated")
 	for _, d := range a.dates(open, end) {
 		if err := a.steps(d, baseline); err != nil {
 			return nil, err
@@ -237,7 +239,7 @@ func (a *arsenal) run(deps []deployment, end treaty.Date, asOf []string) ([]Even
 		if err := a.deploy(d, deploymentOn(deps, d)); err != nil {
 			return nil, err
 		}
-		a.statement(d, "warhead holdings per site as of "+d.String()+" (per site simulated)")
+		a.statement(d, "warhead holdings per site as of "+d.String()+" (totals from "+a.basis+"; per site simulated)")
 	}
 	return a.out, nil
 }
