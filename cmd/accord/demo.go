@@ -6,11 +6,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"accord/internal/demo"
+	"accord/internal/sim"
 )
 
 func init() { register(newDemoCmd) }
@@ -28,7 +31,7 @@ type demoFlags struct {
 func newDemoCmd() *cobra.Command {
 	var f demoFlags
 	c := &cobra.Command{
-		Use:   "demo [--scenario newstart|trilateral] [--seed N] [--listen ADDR]",
+		Use:   "demo [--scenario newstart|trilateral|freeze|freeze-breach] [--seed N] [--listen ADDR]",
 		Short: "A simulated New START world with real nodes and a dashboard, in one command",
 		Long: `Start a real node for each party in a temporary directory, fill their logs
 with a simulated implementation of New START from entry into force (5 Feb
@@ -40,8 +43,18 @@ The item-level data is simulated and calibrated so that at every data
 exchange the engine's counts equal the published aggregate numbers; the
 treaty's events and dates are real. The same --seed gives the same world.
 
+Scenarios:
+  newstart       the United States and Russia under New START, 2011 to 2026
+  trilateral     with China under the hypothetical trilateral-draft from
+                 5 Feb 2021, and every party's warheads per site
+  freeze         the US position of October 2020 (us-freeze-2020): New START
+                 extended to 5 Feb 2022, warheads per site exchanged as of
+                 20 Oct 2020, flows between exchanges, no breach
+  freeze-breach  the same world with one simulated breach of the freeze
+
 Examples:
   accord demo
+  accord demo --scenario freeze-breach
   accord demo --scenario trilateral --seed 7 --listen 127.0.0.1:9090`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -49,7 +62,7 @@ Examples:
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.scenario, "scenario", "newstart", "newstart (USA, RUS) or trilateral (with CHN, under trilateral-draft)")
+	fl.StringVar(&f.scenario, "scenario", "newstart", "newstart (USA, RUS), trilateral (with CHN, under trilateral-draft), freeze or freeze-breach (under us-freeze-2020)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the simulation")
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address of the first party's node: its API and dashboard")
 	fl.StringVar(&f.dir, "dir", "", "directory for the nodes (default: a new temporary directory, removed on exit)")
@@ -58,6 +71,9 @@ Examples:
 }
 
 func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
+	if !slices.Contains(sim.Scenarios, f.scenario) {
+		return fmt.Errorf("--scenario %q: not one of %s", f.scenario, strings.Join(sim.Scenarios, ", "))
+	}
 	dir := f.dir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "accord-demo-")
@@ -74,7 +90,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 		f.listen = ln.Addr().String()
 		ln.Close()
 	}
-	fmt.Fprintln(stdout, demo.Banner)
+	fmt.Fprintln(stdout, demo.ScenarioBanner(f.scenario))
 	start := time.Now()
 	bar := &stageBar{w: stderr}
 	d, err := demo.Build(ctx, demo.Options{Scenario: f.scenario, Seed: f.seed, Dir: dir, Listen: f.listen, Progress: bar.update})

@@ -32,9 +32,30 @@ import (
 // Banner is what the dashboard says on every page of the demo.
 const Banner = "Demonstration: item-level data simulated, calibrated to the published New START aggregates; treaty events and dates are real."
 
+// warheadBanner is what the banner adds in the scenarios with warheads
+// per site.
+const warheadBanner = " Warheads per site simulated, their totals calibrated to the US government's published stockpile and dismantlements and to SIPRI and Nuclear Notebook estimates (docs/warheads.md)."
+
+// ScenarioBanner is Banner for a scenario: for those with warheads it
+// says what is simulated, and for freeze-breach that the breach is.
+func ScenarioBanner(scenario string) string {
+	b := Banner
+	switch scenario {
+	case sim.Freeze, sim.FreezeBreach:
+		b += " The freeze is the US position of October 2020 (us-freeze-2020), never agreed: New START ends on 5 February 2022 in this world." + warheadBanner
+	case sim.Trilateral:
+		b += warheadBanner
+	}
+	if scenario == sim.FreezeBreach {
+		x := sim.SimulatedBreach
+		b += fmt.Sprintf(" SIMULATED BREACH: on %s %s produces warheads that take its total %d above its baseline; no such breach occurred.", x.Date, x.Party, x.Excess)
+	}
+	return b
+}
+
 // Options configure a demonstration.
 type Options struct {
-	Scenario string // "newstart" (USA, RUS) or "trilateral" (with CHN)
+	Scenario string // one of sim.Scenarios: "newstart" (USA, RUS), "trilateral" (with CHN), "freeze" or "freeze-breach"
 	Seed     uint64
 	// Dir is where the nodes are created, one subdirectory per party; it
 	// must not exist or be empty.
@@ -216,7 +237,7 @@ func freeAddr(addr string) (string, error) {
 // Banner is what the dashboard says of the demo's data on every page,
 // naming the dates whose aggregates were interpolated.
 func (d *Demo) Banner() string {
-	b := Banner
+	b := ScenarioBanner(d.opts.Scenario)
 	if len(d.World.Interpolated) > 0 {
 		var ds []string
 		for _, x := range d.World.Interpolated {

@@ -109,7 +109,7 @@ func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim
 }
 
 func pending(e *sim.Event) office.Pending {
-	n := &body.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields}
+	n := &body.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields, Stock: e.Stock}
 	for _, it := range e.Items {
 		ri := body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility}
 		if it.Category != "" {
@@ -125,13 +125,16 @@ func pending(e *sim.Event) office.Pending {
 // notifications, as few as the dependencies allow: an event goes in the
 // first batch after every earlier event that names one of its items (a
 // full statement of holdings, split into parts of disjoint items, is a
-// batch of its own after everything before it). An event never moves
+// batch of its own after everything before it), and a warhead
+// notification in the first batch after the party's previous one, its
+// balances depending on every flow before it. An event never moves
 // before one it depends on, so the log stays valid in any order within a
 // batch.
 func batches(t *treaty.Treaty, events []*sim.Event) [][]*sim.Event {
 	var out [][]*sim.Event
 	last := map[string]int{} // uid → batch of the last event naming it
 	floor := 0               // the first batch after the last full statement
+	warheads := -1           // the batch of the last warhead notification
 	place := func(e *sim.Event, b int) int {
 		for ; b < len(out) && len(out[b]) >= batchMax; b++ {
 		}
@@ -142,6 +145,10 @@ func batches(t *treaty.Treaty, events []*sim.Event) [][]*sim.Event {
 		return b
 	}
 	for _, e := range events {
+		if nt, _ := t.Notification(e.Type); treaty.WarheadEffect(nt.Effect) {
+			warheads = place(e, max(floor, warheads+1))
+			continue
+		}
 		if nt, _ := t.Notification(e.Type); nt.Effect == "data" {
 			b := len(out)
 			out = append(out, nil)

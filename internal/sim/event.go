@@ -3,6 +3,7 @@ package sim
 import (
 	"time"
 
+	"accord/entry/body"
 	"accord/internal/declaration"
 	"accord/internal/treaty"
 )
@@ -22,12 +23,16 @@ type Event struct {
 	// Due is the deadline of the type's Due rule; Late is set exactly
 	// when Sent is after it, and the simulation makes a few late on
 	// purpose.
-	Due    time.Time          `json:"due"`
-	Late   bool               `json:"late,omitempty"`
-	Items  []declaration.Item `json:"items,omitempty"`
-	From   string             `json:"from,omitempty"`
-	To     string             `json:"to,omitempty"`
-	Fields map[string]string  `json:"fields,omitempty"`
+	Due   time.Time          `json:"due"`
+	Late  bool               `json:"late,omitempty"`
+	Items []declaration.Item `json:"items,omitempty"`
+	// Stock are the lots of warheads counted per site that a warhead
+	// notification (effect stock, produce, dismantle, transfer or
+	// recategorise) states or moves: see warheads.go.
+	Stock  []body.Lot        `json:"stock,omitempty"`
+	From   string            `json:"from,omitempty"`
+	To     string            `json:"to,omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
 	// Acks are the other parties' acknowledgements of this notification.
 	// A party that has suspended the treaty acknowledges nothing.
 	Acks []Ack `json:"acks,omitempty"`

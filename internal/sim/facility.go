@@ -11,6 +11,12 @@ const (
 	Elimination   = "conversion_elimination"
 	TestRange     = "test_range"
 	Production    = "production"
+	// Warhead sites (warheads.go): storage of warheads not on missiles,
+	// the plants that assemble and dismantle them, and the bases of
+	// non-strategic weapons. New START inspects none of them.
+	WarheadStorage   = "warhead_storage"
+	WarheadPlant     = "warhead_plant"
+	NonStrategicBase = "nonstrategic_base"
 )
 
 // A Facility is a declared site. Names and locations are public; which
@@ -39,6 +45,13 @@ var facilities = []Facility{
 	{"USA-ELL", "Ellsworth AFB, South Dakota", AirBase, "USA"},
 	{"USA-EDW", "Edwards AFB, California (test heavy bombers)", TestRange, "USA"},
 	{"USA-DM", "Davis-Monthan AFB, Arizona (309th AMARG)", Elimination, "USA"},
+	// Warhead sites. Kirtland's underground complex holds the most US
+	// warheads in storage, and Pantex is the one US plant that assembles
+	// and dismantles them (docs/warheads.md, "The demo", for the sources);
+	// the bases in Europe are one site here, their split not simulated.
+	{"USA-KUMMSC", "Kirtland Underground Munitions Maintenance and Storage Complex, New Mexico", WarheadStorage, "USA"},
+	{"USA-PANTEX", "Pantex Plant, Amarillo, Texas (warhead assembly and dismantlement)", WarheadPlant, "USA"},
+	{"USA-EUR", "US air bases in Europe (non-strategic bombs; one site here)", NonStrategicBase, "USA"},
 
 	{"RUS-KOZ", "Kozelsk", ICBMBase, "RUS"},
 	{"RUS-TAT", "Tatishchevo", ICBMBase, "RUS"},
@@ -64,6 +77,9 @@ var facilities = []Facility{
 	{"RUS-SUR", "Surovatikha (mobile launcher elimination)", Elimination, "RUS"},
 	{"RUS-VOT", "Votkinsk (production)", Production, "RUS"},
 	{"RUS-PLE", "Plesetsk", TestRange, "RUS"},
+	{"RUS-WS1", "Central warhead storage site 1 (simulated)", WarheadStorage, "RUS"},
+	{"RUS-WS2", "Central warhead storage site 2, non-strategic (simulated)", WarheadStorage, "RUS"},
+	{"RUS-WDIS", "Warhead dismantlement plant (simulated)", WarheadPlant, "RUS"},
 
 	{"CHN-B61", "PLARF Base 61, Huangshan (simulated)", ICBMBase, "CHN"},
 	{"CHN-B64", "PLARF Base 64, Lanzhou (simulated)", ICBMBase, "CHN"},

@@ -11,7 +11,10 @@
 // each missile's warheads, dates within a period) is simulated, seeded and
 // calibrated to the public aggregates. Rows nobody published are
 // interpolated and listed in World.Interpolated. docs/simulation.md has
-// the method.
+// the method. The scenarios whose treaty freezes warheads (trilateral,
+// freeze, freeze-breach) add every party's warheads counted per site,
+// calibrated to the table of record warheads.csv (warheads.go,
+// warheadcal.go; docs/warheads.md, "The demo").
 //
 // Build is a pure function of the scenario and the seed: no clock, no I/O,
 // and the same arguments give byte-for-byte the same World.
@@ -30,11 +33,18 @@ import (
 // Scenarios Build knows.
 const (
 	NewSTART   = "newstart"   // the United States and Russia under New START
-	Trilateral = "trilateral" // the same, with China under trilateral-draft from 2021
+	Trilateral = "trilateral" // the same, with China under trilateral-draft from 2021, and warheads per site
+	// Freeze is the United States and Russia under us-freeze-2020 (New
+	// START extended to 5 February 2022 with a freeze on all warheads),
+	// with warheads per site from the baseline exchange of 20 October
+	// 2020 and no breach; FreezeBreach the same world with one simulated
+	// breach (SimulatedBreach).
+	Freeze       = "freeze"
+	FreezeBreach = "freeze-breach"
 )
 
 // Scenarios lists the scenarios Build accepts.
-var Scenarios = []string{NewSTART, Trilateral}
+var Scenarios = []string{NewSTART, Trilateral, Freeze, FreezeBreach}
 
 // A World is a simulated implementation of a treaty.
 type World struct {
@@ -52,6 +62,9 @@ type World struct {
 	// published.
 	Calibration  []Target      `json:"calibration"`
 	Interpolated []treaty.Date `json:"interpolated"`
+	// Breach is the simulated breach of the freeze-breach scenario; nil in
+	// every other.
+	Breach *Breach `json:"breach,omitempty"`
 }
 
 // A Progress function hears about each party and date as Build reaches
@@ -87,16 +100,36 @@ func BuildWith(scenario string, seed uint64, progress Progress) (*World, error) 
 		w.Calibration = append(w.Calibration, targets...)
 	}
 	w.Events = append(w.Events, inspections(ns, w.Parties, b.rng("inspections"))...)
-	if scenario == Trilateral {
-		if err := b.trilateral(w); err != nil {
-			return nil, err
-		}
+	if err := b.scenario(w); err != nil {
+		return nil, err
 	}
 	w.Facilities = facilitiesOf(w.Parties)
 	slices.SortStableFunc(w.Events, func(a, b Event) int { return a.Effective.Compare(b.Effective) })
 	b.time(w)
 	w.Interpolated = interpolated(w.Calibration)
 	return w, nil
+}
+
+// scenario turns the New START world w into its scenario's, and adds the
+// warheads per site to the scenarios whose treaty counts them.
+func (b *builder) scenario(w *World) error {
+	var err error
+	switch w.Scenario {
+	case Trilateral:
+		err = b.trilateral(w)
+	case Freeze, FreezeBreach:
+		err = b.freeze(w)
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	start, err := freezeBaseline(w.Treaty)
+	if err != nil {
+		return err
+	}
+	return b.warheads(w, start)
 }
 
 // builder holds what every party's generation shares.

@@ -42,6 +42,7 @@ func (b *builder) time(w *World) {
 			}
 		}
 	}
+	statementsLast(w.Events)
 	// A party that has fallen silent does not send what it would have
 	// sent after that day, even about earlier changes.
 	w.Events = slices.DeleteFunc(w.Events, func(e Event) bool {
@@ -55,6 +56,23 @@ func (b *builder) time(w *World) {
 		e := &w.Events[i]
 		e.Late = e.Sent.After(e.Due)
 		e.Acks = acks(rng, b.t, w.Parties, e)
+	}
+}
+
+// statementsLast sends each warhead statement after everything its party
+// sent about the days up to its date (evs are in date order), so that the
+// New START data its deployed warheads are compared with is known when it
+// arrives.
+func statementsLast(evs []Event) {
+	last := map[string]time.Time{}
+	for i := range evs {
+		e := &evs[i]
+		if e.Type == warheadData && !e.Sent.After(last[e.Party]) {
+			e.Sent = last[e.Party].Add(time.Minute)
+		}
+		if e.Sent.After(last[e.Party]) {
+			last[e.Party] = e.Sent
+		}
 	}
 }
 

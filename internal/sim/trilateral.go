@@ -8,9 +8,9 @@ import (
 
 // chnForces are China's groups in the trilateral scenario. China publishes
 // no data: every number here is simulated, from public estimates (types
-// and bases as commonly reported; warhead totals are SIPRI's estimates as
-// the table of record warheads.csv gives them: 350 in January 2021 and
-// 2022, 410 in January 2023, 500 in 2024, 600 in 2025).
+// and bases as commonly reported). China's warheads are counted per site
+// (warheadcal.go), their total SIPRI's estimates as the table of record
+// warheads.csv gives them.
 var chnForces = []*group{
 	{id: "df41", party: "CHN", typ: "DF-41", missile: "icbm", launcher: "icbm_launcher",
 		slots:         serial("CHN-TEL-DF41", site{"CHN-B64", "B64", 24}, site{"CHN-B65", "B65", 24}, site{"CHN-B66", "B66", 36}),
@@ -35,9 +35,6 @@ var chnForces = []*group{
 	{id: "h6n", party: "CHN", typ: "H-6N", launcher: "heavy_bomber",
 		slots: serial("CHN-H6N", site{"CHN-NXA", "NXA", 40}), dflex: 3, capFrac: 0.8,
 		anchors: []anchor{{"2021-02-05", 12, 9, 0}, {"2025-09-01", 24, 19, 0}}},
-	{id: "wh", party: "CHN", typ: "warhead", launcher: "warhead",
-		slots:   serial("CHN-WH", site{"CHN-STOR", "STOR", 700}),
-		anchors: []anchor{{"2021-01-01", 350, 0, 0}, {"2022-01-01", 350, 0, 0}, {"2023-01-01", 410, 0, 0}, {"2024-01-01", 500, 0, 0}, {"2025-01-01", 600, 0, 0}}},
 }
 
 // trilateral turns the New START world into the trilateral one: the
@@ -102,14 +99,10 @@ func (b *builder) china(tri *treaty.Treaty) ([]Event, []Target, error) {
 		evs = append(evs, f.period(p, from)...)
 		from = p.target.Date.AddDays(1)
 	}
-	for i := range targets {
-		targets[i].Launchers -= plans[i].quotas[len(chnForces)-1].counted // the stockpile counts no launchers
-	}
 	return evs, targets, nil
 }
 
-// chinaTarget sums China's anchors on d into the planner's target (the
-// warhead stockpile among the "launchers", so that it is produced too).
+// chinaTarget sums China's anchors on d into the planner's target.
 func chinaTarget(d treaty.Date) Target {
 	t := Target{Party: "CHN", Date: d, Source: "simulated from public estimates (no published data)"}
 	for _, g := range chnForces {

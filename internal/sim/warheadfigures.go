@@ -43,6 +43,7 @@ type WarheadFigure struct {
 var warheadMeasures = map[string]bool{
 	"stockpile": false, "inventory": false, "awaiting_dismantlement": false,
 	"deployed_strategic": false, "reserve_strategic": false, "nonstrategic": false,
+	"bomber_base": false, "nonstrategic_deployed": false,
 	"dismantled": true,
 }
 
