@@ -51,22 +51,23 @@ func (s freezeSpec) points() []freezePoint {
 // warhead events, as a step line with a dot per event; the baseline as a
 // dashed line from the baseline date; the freeze's in-force window as a
 // shaded band; and each breach as a ring labelled with its entry. It
-// returns "" when the party has no event.
-func freezeChartSVG(s freezeSpec) (template.HTML, error) {
+// returns "" when the party has no event, and the value the axis starts
+// at.
+func freezeChartSVG(s freezeSpec) (template.HTML, int64, error) {
 	pts := s.points()
 	if len(pts) == 0 {
-		return "", nil
+		return "", 0, nil
 	}
 	f := s.Freeze
 	dates := []treaty.Date{f.Limit.Baseline}
-	top := 0.0
+	values := []float64{}
 	for _, p := range pts {
-		dates, top = append(dates, p.Date), math.Max(top, p.Value)
+		dates, values = append(dates, p.Date), append(values, p.Value)
 	}
 	if f.Baseline != nil {
-		top = math.Max(top, float64(*f.Baseline))
+		values = append(values, float64(*f.Baseline))
 	}
-	top = niceCeil(top * 1.12)
+	bottom, top := valueRange(slices.Min(values), slices.Max(values))
 	dates = append(dates, slices.DeleteFunc([]treaty.Date{f.From, f.Until}, treaty.Date.IsZero)...)
 	slices.SortFunc(dates, treaty.Date.Compare)
 	ticks := quarters(dates[0], dates[len(dates)-1])
@@ -80,7 +81,17 @@ func freezeChartSVG(s freezeSpec) (template.HTML, error) {
 	for _, d := range ticks {
 		labels = append(labels, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: d.Time().Format("Jan 2006")})
 	}
-	return renderChart(f.Limit.Name, "Warheads", labels, gridLines(ticks), lo, hi, top, out)
+	svg, err := renderChart(f.Limit.Name, "Warheads", labels, gridLines(ticks), lo, hi, bottom, top, out)
+	return svg, int64(bottom), err
+}
+
+// valueRange returns the value axis of a freeze chart whose values run
+// from lo to hi: close around them, so that a breach of a few warheads
+// shows, and not from 0 unless they come near it.
+func valueRange(lo, hi float64) (bottom, top float64) {
+	pad := math.Max(math.Max((hi-lo)/2, hi*0.02), 5)
+	unit := math.Pow(10, math.Floor(math.Log10(pad)))
+	return math.Max(0, math.Floor((lo-pad)/unit)*unit), math.Ceil((hi+pad)/unit) * unit
 }
 
 // quarters returns the first day of every quarter from the one before

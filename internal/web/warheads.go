@@ -62,6 +62,7 @@ type freezeView struct {
 	Value    int64       // on the page's date
 	Verdict  string      // the freeze on the page's date, an engine verdict
 	SVG      template.HTML
+	Bottom   int64 // the value the chart's axis starts at
 	Breaches []eventView
 }
 
@@ -222,11 +223,11 @@ func (d *Dashboard) freezeViews(party string, evs []eventView, date treaty.Date)
 				fv.Value, fv.Verdict = p.Value, freezeVerdict(t, l, *p, date)
 			}
 		}
-		svg, err := freezeChartSVG(freezeSpec{Freeze: fv, Party: party, Color: partyColors[d.partyIndex(party)%len(partyColors)], Events: evs})
+		svg, bottom, err := freezeChartSVG(freezeSpec{Freeze: fv, Party: party, Color: partyColors[d.partyIndex(party)%len(partyColors)], Events: evs})
 		if err != nil {
 			return nil, err
 		}
-		fv.SVG = svg
+		fv.SVG, fv.Bottom = svg, bottom
 		out = append(out, fv)
 	}
 	return out, nil
