@@ -189,8 +189,11 @@ func TestBrowserFreeze(t *testing.T) {
 	srv := newServer(t, f.View())
 	b := &webtest.Browser{T: t, Ctx: webtest.NewBrowser(t), Base: srv.URL, Shots: webtest.ScreenshotDir(t)}
 
-	b.Open("/", "#freeze-breach")
+	b.Open("/", "section.reading")
 	b.Shoot("overview-freeze-breach")
+	if !webtest.Eval[bool](b, `document.getElementById("freeze-breach") !== null`) {
+		t.Fatal("the overview shows no freeze breach")
+	}
 	alert := b.Text("#freeze-breach")
 	for _, want := range []string{"Freeze breached", "United States of America", "1 May 2021", fmt.Sprintf("USA#%d", f.Breach.Index), "505, above its baseline of 500"} {
 		if !strings.Contains(alert, want) {

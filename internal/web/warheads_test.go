@@ -249,6 +249,11 @@ func TestOverviewBreach(t *testing.T) {
 	if !strings.Contains(page, `<span class="no-baseline"`) {
 		t.Error("Russia's freeze cell does not say it has no baseline")
 	}
+	// Russia stated no holdings under New START: its row says so, and
+	// dates no number by an empty date.
+	if strings.Contains(page, "on data of </span>") || strings.Contains(page, "no statement of its holdings: older than") {
+		t.Error("Russia's row dates its numbers by a statement it never made")
+	}
 	if !strings.Contains(page, `<a href="/warheads" >Warheads</a>`) {
 		t.Error("the navigation does not link to the warheads page")
 	}
