@@ -133,12 +133,22 @@ func ingestFlows(tb testing.TB, t *treaty.Treaty, w, events int, seed uint64) (*
 	tb.Cleanup(func() { reg.Close() })
 	s := newFlowStream(t, seed)
 	perWeek := max(1, events/520)
-	recs := []Record{s.record(tb, s.statement(w))}
+	var recs []Record
+	all := s.statement(w).Stock
+	for i := 0; i < len(all); i += 100 { // the opening balances in entries under entry.MaxSize
+		n := &body.Notification{Type: "warhead_produced", Stock: all[i:min(i+100, len(all))]}
+		if i == 0 {
+			n.Type = "warhead_data"
+		}
+		recs = append(recs, s.record(tb, n))
+	}
 	for done := 0; done < events; {
 		s.day = s.day.AddDays(7)
-		n := s.flows(min(perWeek, events-done, 4096))
-		done += len(n.Stock)
-		recs = append(recs, s.record(tb, n))
+		for week := 0; week < perWeek && done < events; {
+			n := s.flows(min(perWeek-week, events-done, maxLotsPerEntry))
+			week, done = week+len(n.Stock), done+len(n.Stock)
+			recs = append(recs, s.record(tb, n))
+		}
 	}
 	start := time.Now()
 	for i := 0; i < len(recs); i += 50 {
@@ -146,8 +156,16 @@ func ingestFlows(tb testing.TB, t *treaty.Treaty, w, events int, seed uint64) (*
 			tb.Fatal(err)
 		}
 	}
-	return reg, recs, time.Since(start)
+	spent := time.Since(start)
+	var refused int
+	if err := reg.db.QueryRow(`SELECT count(*) FROM entries WHERE refused IS NOT NULL`).Scan(&refused); err != nil || refused > 0 {
+		tb.Fatalf("%d generated entries refused (%v)", refused, err)
+	}
+	return reg, recs, spent
 }
+
+// maxLotsPerEntry keeps a generated flow entry under entry.MaxSize.
+const maxLotsPerEntry = 400
 
 // BenchmarkFreeze ingests -warheads.n warheads (default 100,000) and
 // -warheads.events flow lots (default 1,000,000: about ten years of

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -298,5 +299,65 @@ func TestWarheadsPerItem(t *testing.T) {
 	n.mustSend("USA", "2021-06-01", "2021-06-02T00:00:00Z", &body.Notification{Type: "change_in_data", Items: []body.Item{{UID: "W-2", Status: "dismantled"}}})
 	if got := balancesOf(t, n, "USA", "2021-06-01")["Depot B/warhead/retired"]; got != 0 {
 		t.Fatalf("a dismantled item still counts: %d", got)
+	}
+}
+
+// TestWarheadCorrection: a correction of a flow changes the balances
+// from its created time on; asked as known before it, the database
+// answers as it stood.
+func TestWarheadCorrection(t *testing.T) {
+	n := warheadNode(t)
+	flow := n.mustSend("USA", "2021-03-01", "2021-03-02T00:00:00Z", stockOf("warhead_produced", lot("Depot B", "warhead", "non_deployed", 10)))
+	c := stockOf("warhead_produced", lot("Depot B", "warhead", "non_deployed", 4))
+	c.Corrects = refOf(flow)
+	n.mustSend("USA", "2021-03-01", "2021-04-01T00:00:00Z", c)
+	at := func(known string) int64 {
+		bs, err := n.reg.Balances(n.ctx, "USA", treaty.MustDate("2021-03-31"), mustTime(known))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			if b.Site == "Depot B" {
+				return b.Count
+			}
+		}
+		return 0
+	}
+	if before, after := at("2021-03-15T00:00:00Z"), at("2021-04-02T00:00:00Z"); before != 310 || after != 304 {
+		t.Fatalf("Depot B as known before the correction %d, after %d; want 310, 304", before, after)
+	}
+	// A correction that would leave a later flow without the warheads it
+	// removes is refused.
+	n.mustSend("USA", "2021-03-05", "2021-04-02T00:00:00Z", stockOf("warhead_dismantled", lot("Depot B", "warhead", "non_deployed", 303)))
+	c2 := stockOf("warhead_produced", lot("Depot B", "warhead", "non_deployed", 1))
+	c2.Corrects = refOf(n.logs["USA"][2])
+	if _, err := n.send("USA", "2021-03-01", "2021-04-03T00:00:00Z", c2); !errors.Is(err, ErrBalance) {
+		t.Fatalf("correction leaving a later flow short: %v, want ErrBalance", err)
+	}
+}
+
+// TestWarheadRebuild: the warhead tables are a pure function of the logs:
+// a database rebuilt from them, one entry at a time or in one batch,
+// holds the same rows, late and corrected entries included.
+func TestWarheadRebuild(t *testing.T) {
+	n := warheadNode(t)
+	flow := n.mustSend("USA", "2021-03-01", "2021-03-02T00:00:00Z", stockOf("warhead_produced", lot("Depot B", "warhead", "non_deployed", 10)))
+	n.mustSend("USA", "2021-02-10", "2021-03-03T00:00:00Z", stockOf("warhead_produced", lot("Depot B", "warhead", "non_deployed", 1)))
+	c := stockOf("warhead_produced", lot("Depot B", "warhead", "non_deployed", 4))
+	c.Corrects = refOf(flow)
+	n.mustSend("USA", "2021-03-01", "2021-04-01T00:00:00Z", c)
+	n.mustSend("USA", "2021-09-01", "2021-09-02T00:00:00Z", stockOf("warhead_data", lot("Base A", "warhead", "deployed", 400)))
+	want := dump(t, n.reg)
+	for _, batch := range []int{1, 100} {
+		reg := n.open(filepath.Join(t.TempDir(), "rebuilt.db"))
+		log := n.logs["USA"]
+		for i := 0; i < len(log); i += batch {
+			if err := reg.Apply(n.ctx, log[i:min(i+batch, len(log))]...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := dump(t, reg); got != want {
+			t.Fatalf("rebuilt in batches of %d:\n%s\nwant:\n%s", batch, got, want)
+		}
 	}
 }
