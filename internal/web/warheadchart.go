@@ -114,7 +114,7 @@ func (s freezeSpec) windowSeries(top float64, hi time.Time) []chartdraw.Series {
 	}
 	end := hi
 	if !f.Until.IsZero() {
-		end = f.Until.Time()
+		end = f.Until.AddDays(1).Time() // to the end of its last day
 	}
 	return []chartdraw.Series{chartdraw.TimeSeries{Name: "in force", YAxis: chartdraw.YAxisSecondary,
 		Style:   chartdraw.Style{StrokeColor: markColor, StrokeWidth: 0.5, FillColor: windowFill},

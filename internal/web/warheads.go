@@ -88,7 +88,13 @@ func (d *Dashboard) warheads(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusNotFound, fmt.Sprintf("%s declares no warheads: it has no warhead category", t.ID)}
 	}
 	now := d.src.Now()
-	date, err := dateParam(r, "date", treaty.DateOf(now))
+	// By default, today, or the treaty's last day in force if it has
+	// expired.
+	def := treaty.DateOf(now)
+	if exp := t.Expiry(); !exp.IsZero() && !def.Before(exp) {
+		def = exp.AddDays(-1)
+	}
+	date, err := dateParam(r, "date", def)
 	if err != nil {
 		return err
 	}
@@ -205,8 +211,8 @@ func (d *Dashboard) freezeViews(party string, evs []eventView, date treaty.Date)
 			continue
 		}
 		fv := freezeView{Limit: l, Anchor: limitAnchor(l.ID), From: l.Effective, Until: l.Until, Verdict: engine.NoData}
-		if exp := t.Expiry(); !exp.IsZero() && (fv.Until.IsZero() || exp.Before(fv.Until)) {
-			fv.Until = exp
+		if last := t.Expiry().AddDays(-1); !t.Expiry().IsZero() && (fv.Until.IsZero() || last.Before(fv.Until)) {
+			fv.Until = last // the expiry is the first day out of force
 		}
 		for _, ev := range evs {
 			p := pointOf(ev.WarheadEvent, l.ID)

@@ -139,7 +139,8 @@ func TestWarheadsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`data-baseline="500"`, `data-verdict="exceeded"`, fmt.Sprintf(`data-points="%d"`, len(evs)), `<strong class="value" data-value="505">505</strong>`,
-		fmt.Sprintf(`<li class="breach" data-entry="%s" data-date="2021-05-01">`, f.Breach), fmt.Sprintf(">breach, USA#%d<", f.Breach.Index), "<svg"} {
+		fmt.Sprintf(`<li class="breach" data-entry="%s" data-date="2021-05-01">`, f.Breach), fmt.Sprintf(">breach, USA#%d<", f.Breach.Index), "<svg",
+		"In force from 2021-02-05 to 2022-02-04."} {
 		if !strings.Contains(usa, want) {
 			t.Errorf("the US section lacks %s", want)
 		}
@@ -213,8 +214,10 @@ func TestWarheadsVerdicts(t *testing.T) {
 		{"2021-04-30", "USA", "met", "490"},
 		{"2021-05-01", "USA", "exceeded", "505"},
 		{"2021-06-01", "USA", "met", "495"},
+		{"2022-02-05", "USA", "treaty_not_in_force", "496"}, // the extended treaty's expiry
 		{"2022-03-01", "USA", "treaty_not_in_force", "496"},
 		{"2021-05-01", "RUS", "no_data", "1050"},
+		{"", "USA", "met", "496"}, // by default the treaty's last day in force, 4 February 2022, once it has expired
 	} {
 		s := section(t, mustGet(t, srv, "/warheads?date="+tc.date), tc.party)
 		if !strings.Contains(s, `data-verdict="`+tc.verdict+`"`) || !strings.Contains(s, `data-value="`+tc.value+`"`) {
