@@ -42,7 +42,7 @@ var walkPaths = []string{
 
 // freezeWalkPaths are the pages that read warheads, walked again over the
 // freeze fixture (under New START the warheads page is a 404).
-var freezeWalkPaths = []string{"/?date=%s", "/warheads?date=%s", "/warheads?party=%s", "/warheads?party=USA&date=%s", "/notifications?party=%s"}
+var freezeWalkPaths = []string{"/?date=%s", "/history?reading=%s", "/factsheet.html?date=%s", "/warheads?date=%s", "/warheads?party=%s", "/warheads?party=USA&date=%s", "/notifications?party=%s"}
 
 // TestPageWalk asks every page for every date from 1990 to 2100 and for
 // bad values of every parameter: each answers a page or a clear 4xx,
