@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -172,5 +173,106 @@ func TestBrowserTrilateral(t *testing.T) {
 	b.Shoot("overview-before-eif")
 	if got := b.Text("main"); !strings.Contains(got, "No party had declared any holdings by this date") {
 		t.Errorf("the overview before entry into force reads %q", got)
+	}
+}
+
+// TestBrowserFreeze drives Chromium over the freeze fixture (a breach by
+// the United States on 1 May 2021, and Russia without a baseline): the
+// chart of the total against the baseline, with a dot per warhead event,
+// the baseline dashed, the in-force window shaded and the breach ringed
+// and labelled with its entry; the breakdown on screen equal to the
+// treaty database's balances; the breach alerted on the overview, whose
+// link leads to the warheads page; and the warhead findings in words on
+// the notifications page.
+func TestBrowserFreeze(t *testing.T) {
+	f := freeze(t)
+	srv := newServer(t, f.View())
+	b := &webtest.Browser{T: t, Ctx: webtest.NewBrowser(t), Base: srv.URL, Shots: webtest.ScreenshotDir(t)}
+
+	b.Open("/", "section.reading")
+	b.Shoot("overview-freeze-breach")
+	if !webtest.Eval[bool](b, `document.getElementById("freeze-breach") !== null`) {
+		t.Fatal("the overview shows no freeze breach")
+	}
+	alert := b.Text("#freeze-breach")
+	for _, want := range []string{"Freeze breached", "United States of America", "1 May 2021", fmt.Sprintf("USA#%d", f.Breach.Index), "505, above its baseline of 500"} {
+		if !strings.Contains(alert, want) {
+			t.Errorf("the overview's alert reads %q, lacking %q", alert, want)
+		}
+	}
+	if bg := webtest.Eval[string](b, `getComputedStyle(document.getElementById("freeze-breach")).backgroundColor`); bg != "rgb(253, 236, 234)" {
+		t.Errorf("the alert's background is %s, not the stylesheet's alarm colour", bg)
+	}
+	b.Do("to the warheads", chromedp.Click(chromedp.CSS("#freeze-breach a.to-warheads")), chromedp.WaitVisible(chromedp.CSS("#freeze-USA-total_warheads svg")))
+	b.Shoot("warheads")
+	if loc, err := chromedp.Run(b.Ctx, chromedp.Location()); err != nil || !strings.Contains(loc, "/warheads?party=USA&date=2021-05-01") {
+		t.Errorf("the alert's link led to %s (%v)", loc, err)
+	}
+
+	// The chart: a dot per event in the party's colour, the baseline
+	// dashed, the window shaded, the breach ringed and labelled.
+	evs, err := f.Reg.WarheadEvents(context.Background(), "USA", f.Clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const svg = `document.querySelector("#freeze-USA-total_warheads svg")`
+	if n := webtest.Eval[int](b, svg+`.querySelectorAll('circle[r="3"][fill="rgb(31,78,140)"]').length`); n != len(evs) {
+		t.Errorf("the chart has %d event dots, the registry %d events", n, len(evs))
+	}
+	for what, sel := range map[string]string{
+		"the baseline, dashed": `path[stroke-dasharray="6, 4"]`,
+		"the window in force":  `path[fill^="rgba(176,109,0"]`,
+		"the breach's ring":    `circle[r="7"][fill="rgb(180,35,24)"]`,
+		"a line of the total":  `path[stroke="rgb(31,78,140)"][stroke-width="2.5"]`,
+	} {
+		if webtest.Eval[int](b, svg+`.querySelectorAll('`+sel+`').length`) == 0 {
+			t.Errorf("the chart lacks %s (%s)", what, sel)
+		}
+	}
+	label := fmt.Sprintf("breach, USA#%d", f.Breach.Index)
+	if !webtest.Eval[bool](b, svg+`.textContent.includes(`+strconv.Quote(label)+`)`) {
+		t.Errorf("the chart does not label the breach %q", label)
+	}
+	if got := b.Text("#freeze-USA-total_warheads .freeze-state"); !strings.Contains(got, "exceeded") || !strings.Contains(got, "505") || !strings.Contains(got, "baseline of 500") {
+		t.Errorf("the freeze's state on 1 May 2021 reads %q", got)
+	}
+
+	// The breakdown on screen is the treaty database's.
+	rows := webtest.Eval[[]string](b, `[...document.querySelectorAll("#by-site-USA tbody tr")].map(tr => [...tr.querySelectorAll("td")].map(td => td.innerText.replaceAll(",", "")).slice(0, 4).join(" "))`)
+	bs, err := f.Reg.Balances(context.Background(), "USA", treaty.MustDate("2021-05-01"), f.Clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, bal := range bs {
+		want = append(want, fmt.Sprintf("%s %s %s %d", bal.Site, bal.Category, bal.Status, bal.Count))
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the breakdown by site shows\n%s\nthe treaty database holds\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	if total := b.Text("#by-status-USA tfoot td.num"); total != "505" {
+		t.Errorf("the breakdown's total reads %q, want 505", total)
+	}
+	if n := webtest.Eval[int](b, `document.querySelectorAll("#flows-USA tr.breach").length`); n != 1 {
+		t.Errorf("%d flows highlighted as a breach, want 1", n)
+	}
+
+	// Russia has no baseline: no data, never met.
+	b.Open("/warheads?party=RUS&date=2021-05-01", "#party-RUS")
+	b.Shoot("warheads-no-baseline")
+	if got := b.Text("#freeze-RUS-total_warheads .freeze-state"); !strings.Contains(got, "no data") || !strings.Contains(got, "no baseline") || strings.Contains(got, "met") {
+		t.Errorf("Russia's freeze, without a baseline, reads %q", got)
+	}
+
+	// The findings, in words.
+	b.Open("/notifications", "#findings")
+	b.Shoot("notifications-freeze")
+	kinds := webtest.Eval[[]string](b, `[...document.querySelectorAll("#findings tr[data-kind=freeze_breach], #findings tr[data-kind=balance], #findings tr[data-kind=deployed_mismatch]")].map(tr => tr.dataset.kind + ": " + tr.querySelector("td:nth-child(2)").innerText)`)
+	got := strings.Join(kinds, "\n")
+	for _, want := range []string{"freeze_breach: freeze breach", "takes the party's total_warheads to 505, above its freeze baseline of 500",
+		"balance: warhead balance differs from the book", "deployed_mismatch: deployed warheads differ from New START data"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the findings read\n%s\nlacking %q", got, want)
+		}
 	}
 }

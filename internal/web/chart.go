@@ -135,33 +135,41 @@ func chartSVG(s chartSpec) (template.HTML, error) {
 	out = append(out, limits...)
 	out = append(out, s.effectiveSeries(top)...)
 	out = append(out, s.markSeries(top)...)
+	return renderChart(s.Limit.Name, s.YLabel, timeTicks(s.Ticks), gridLines(s.Ticks), lo, hi, 0, top, out)
+}
+
+// renderChart draws series over time from lo to hi, with ticks and grid
+// lines (chartdraw spans the time axis over the ticks) and a value axis
+// from bottom to top on the left, and returns the SVG with presentation
+// attributes in place of style attributes.
+func renderChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.GridLine, lo, hi time.Time, bottom, top float64, series []chartdraw.Series) (template.HTML, error) {
 	c := chartdraw.Chart{
 		Width: chartWidth, Height: chartHeight,
 		Background: chartdraw.Style{Padding: chartdraw.Box{Top: 28, Left: 16, Right: 24, Bottom: 12, IsSet: true}},
 		XAxis: chartdraw.XAxis{
 			Range: &chartdraw.ContinuousRange{Min: float64(lo.UnixNano()), Max: float64(hi.UnixNano())},
-			Ticks: timeTicks(s.Ticks),
+			Ticks: ticks,
 			Style: chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1,
 				FontStyle: chartdraw.FontStyle{FontSize: 8, FontColor: muteColor}, TextRotationDegrees: 45},
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
-			GridLines:      gridLines(s.Ticks),
+			GridLines:      grid,
 		},
 		// The value axis is on the left, as the State Department draws it:
 		// chartdraw's secondary axis.
-		YAxis: chartdraw.YAxis{Style: chartdraw.Style{Hidden: true}, Range: &chartdraw.ContinuousRange{Min: 0, Max: top}},
+		YAxis: chartdraw.YAxis{Style: chartdraw.Style{Hidden: true}, Range: &chartdraw.ContinuousRange{Min: bottom, Max: top}},
 		YAxisSecondary: chartdraw.YAxis{
-			Name:           s.YLabel,
+			Name:           yLabel,
 			NameStyle:      chartdraw.Style{FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: inkColor}},
-			Range:          &chartdraw.ContinuousRange{Min: 0, Max: top},
+			Range:          &chartdraw.ContinuousRange{Min: bottom, Max: top},
 			ValueFormatter: func(v any) string { f, _ := v.(float64); return factsheet.Thousands(int(math.Round(f))) },
 			Style:          chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1, FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: muteColor}},
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
 		},
-		Series: out,
+		Series: series,
 	}
 	var b bytes.Buffer
 	if err := c.Render(chartdraw.SVG, &b); err != nil {
-		return "", fmt.Errorf("drawing %s: %w", s.Limit.Name, err)
+		return "", fmt.Errorf("drawing %s: %w", name, err)
 	}
 	// The SVG is drawn here, from numbers and treaty text that the
 	// renderer escapes.

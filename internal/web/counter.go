@@ -183,7 +183,7 @@ func (c *counter) evaluate(ctx context.Context, asOf treaty.Date, readings []str
 }
 
 // prefetch reads every party's declaration on each date, in parallel,
-// and returns those with any item, by date. A date's list also holds each
+// and returns those that declare anything, by date. A date's list also holds each
 // party's declaration on the baseline date of every freeze in effect by
 // then, against which the engine counts the freeze.
 func (c *counter) prefetch(ctx context.Context, dates []treaty.Date, knownAt time.Time) (map[treaty.Date][]*declaration.Declaration, error) {
@@ -215,7 +215,7 @@ func (c *counter) prefetch(ctx context.Context, dates []treaty.Date, knownAt tim
 	}
 	byDate := map[treaty.Date][]*declaration.Declaration{}
 	for _, j := range jobs {
-		if d := got[j.i]; len(d.Items) > 0 && !slices.Contains(byDate[j.d], d) {
+		if d := got[j.i]; declares(d) && !slices.Contains(byDate[j.d], d) {
 			byDate[j.d] = append(byDate[j.d], d)
 		}
 	}
@@ -229,6 +229,12 @@ func (c *counter) prefetch(ctx context.Context, dates []treaty.Date, knownAt tim
 		}
 	}
 	return out, nil
+}
+
+// declares reports whether d holds anything to count: items, type counts
+// (warheads counted per site among them) or aggregates.
+func declares(d *declaration.Declaration) bool {
+	return len(d.Items) > 0 || len(d.Types) > 0 || d.Aggregate != nil
 }
 
 // baselines returns the baseline dates of the treaty's freezes.

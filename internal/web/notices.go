@@ -161,12 +161,16 @@ func (d *Dashboard) timeline(data *noticesData, r *http.Request, all []noticeVie
 
 // findingKinds names the kinds of finding for people.
 var findingKinds = map[string]string{
-	registry.FindingLate:           "late notification",
-	registry.FindingMissing:        "missing notification",
-	registry.FindingUnacknowledged: "not acknowledged",
-	registry.FindingLateAck:        "late acknowledgement",
-	registry.FindingRefused:        "refused entry",
-	registry.FindingAckMismatch:    "acknowledgement mismatch",
+	registry.FindingLate:             "late notification",
+	registry.FindingMissing:          "missing notification",
+	registry.FindingUnacknowledged:   "not acknowledged",
+	registry.FindingLateAck:          "late acknowledgement",
+	registry.FindingRefused:          "refused entry",
+	registry.FindingAckMismatch:      "acknowledgement mismatch",
+	registry.FindingOmitted:          "items left out of a statement",
+	registry.FindingBalance:          "warhead balance differs from the book",
+	registry.FindingFreezeBreach:     "freeze breach",
+	registry.FindingDeployedMismatch: "deployed warheads differ from New START data",
 }
 
 func findingKind(k string) string {

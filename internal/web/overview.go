@@ -42,6 +42,9 @@ type limitView struct {
 	engine.LimitResult
 	Anchor string
 	Terms  []termView
+	// NoBaseline is set for a freeze without the party's baseline: its
+	// ceiling is unknown, not 0.
+	NoBaseline bool
 }
 
 type termView struct {
@@ -57,6 +60,9 @@ type overviewData struct {
 	Reading   string
 	Readings  []readingView
 	Exchanges []treaty.Date // recent data-exchange dates with data, for quick links
+	// Breaches are every freeze breach as known at KnownAt, whatever the
+	// date shown: each is an alert.
+	Breaches []breachView
 }
 
 func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
@@ -92,6 +98,9 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 	data := overviewData{Date: date, KnownAt: knownAt, Phase: t.Phase(date), InForce: t.InForce(date), Reading: only}
 	for _, res := range results {
 		data.Readings = append(data.Readings, d.readingView(res, stated))
+	}
+	if data.Breaches, err = d.breaches(r.Context(), knownAt); err != nil {
+		return err
 	}
 	ex := withData(t, stated, factsheet.Exchanges(t, treaty.DateOf(knownAt)))
 	data.Exchanges = slices.Clone(ex[max(0, len(ex)-8):])
@@ -138,6 +147,9 @@ func (d *Dashboard) partyView(res engine.Result, pr engine.PartyResult, cols []c
 			continue
 		}
 		lv := &limitView{LimitResult: *lr, Anchor: limitAnchor(lr.ID)}
+		if l, ok := t.Limit(lr.ID); ok && l.Ceiling == nil && lr.Verdict == engine.NoData {
+			lv.NoBaseline = true
+		}
 		for _, term := range lr.Terms {
 			lv.Terms = append(lv.Terms, termView{Term: term, Anchor: ruleAnchor(t, lr.ID, res.Reading, term)})
 		}

@@ -321,13 +321,19 @@ func TestSecurityHeaders(t *testing.T) {
 	refusing := startServer(t, closed)
 	paths := []string{"/?date=2020-09-01", "/history", "/history.csv", "/history.json", "/notifications?year=2020", "/database?party=USA&q=MM-III",
 		"/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty", "/factsheet.csv", "/factsheet.json", "/factsheet.html",
-		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday"}
-	if len(web.Routes()) != 15 {
+		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads"}
+	if len(web.Routes()) != 16 {
 		t.Errorf("the dashboard has %d routes; list a path of each new one here", len(web.Routes()))
 	}
 	inline := regexp.MustCompile(`(?i)<script|\sstyle=|\son[a-z]+=|javascript:`)
 	styleElem := regexp.MustCompile(`(?s)<style>(.*?)</style>`)
-	for _, srv := range []*httptestServer{open, refusing} {
+	// The warheads page, its chart and the overview's alert, over the
+	// freeze fixture.
+	withWarheads := newServer(t, freeze(t).View())
+	for _, srv := range []*httptestServer{open, refusing, withWarheads} {
+		if srv == withWarheads {
+			paths = []string{"/", "/warheads", "/warheads?party=RUS&date=2021-05-01", "/notifications"}
+		}
 		for _, p := range paths {
 			res, err := srv.Client().Get(srv.URL + p)
 			if err != nil {

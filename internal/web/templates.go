@@ -14,7 +14,7 @@ import (
 )
 
 // pageNames are the page templates, each rendered inside base.html.
-var pageNames = []string{"overview", "history", "notifications", "database", "item", "entry", "logs", "treaty", "error"}
+var pageNames = []string{"overview", "history", "warheads", "notifications", "database", "item", "entry", "logs", "treaty", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -29,7 +29,14 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
-	"num":      factsheet.Thousands,
+	"num":   factsheet.Thousands,
+	"num64": func(n int64) string { return factsheet.Thousands(int(n)) },
+	"deref64": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
 	"unum":     func(n uint64) string { return factsheet.Thousands(int(n)) },
 	"longdate": factsheet.LongDate,
 	"time": func(t time.Time) string {

@@ -36,17 +36,26 @@ var walkPaths = []string{
 	"/notifications?year=%s", "/notifications?party=%s", "/notifications?type=%s", "/notifications?show=%s&year=2020",
 	"/database?date=%s", "/database?party=%s", "/database?q=%s", "/database?facility=%s&date=%s",
 	"/items/USA/%s", "/items/%s/USA-B2A-WHI-001", "/entries/USA/%s", "/entries/%s/0", "/proofs/USA/%s", "/proofs/%s/0",
-	"/logs?date=%s", "/treaty?date=%s",
+	"/logs?date=%s", "/treaty?date=%s", "/warheads?date=%s", "/warheads?party=%s",
 	"/factsheet.csv?date=%s", "/factsheet.json?date=%s", "/factsheet.html?date=%s",
 }
 
+// freezeWalkPaths are the pages that read warheads, walked again over the
+// freeze fixture (under New START the warheads page is a 404).
+var freezeWalkPaths = []string{"/?date=%s", "/history?reading=%s", "/factsheet.html?date=%s", "/warheads?date=%s", "/warheads?party=%s", "/warheads?party=USA&date=%s", "/notifications?party=%s"}
+
 // TestPageWalk asks every page for every date from 1990 to 2100 and for
 // bad values of every parameter: each answers a page or a clear 4xx,
-// never a 500, and an error page never shows template internals.
+// never a 500, and an error page never shows template internals. The
+// pages that read warheads are walked again over the freeze fixture.
 func TestPageWalk(t *testing.T) {
-	srv := newServer(t, world.View())
+	walk(t, newServer(t, world.View()), walkPaths)
+	walk(t, newServer(t, freeze(t).View()), freezeWalkPaths)
+}
+
+func walk(t *testing.T, srv *httptestServer, paths []string) {
 	asked := 0
-	for _, p := range walkPaths {
+	for _, p := range paths {
 		start := time.Now()
 		for _, v := range walkDates() {
 			path := strings.ReplaceAll(p, "%s", url.QueryEscape(v))

@@ -20,6 +20,7 @@
 //	GET /                          overview: counts, limits, verdicts, margins on a date, under each reading
 //	GET /history                   the aggregates over time against the limits, as charts and a table
 //	GET /history.{csv,json}        the same series, to download (?reading=)
+//	GET /warheads                  each party's warheads against its freeze baseline at every event, breakdown, flows, findings
 //	GET /notifications             deadlines, late and missing notifications, acknowledgements
 //	GET /database                  facilities and items, with search
 //	GET /items/{party}/{uid}       one item's full history
@@ -180,6 +181,7 @@ func (d *Dashboard) handlers() []handler {
 		{"GET /history", d.history},
 		{"GET /history.csv", d.historyCSV},
 		{"GET /history.json", d.historyJSON},
+		{"GET /warheads", d.warheads},
 		{"GET /notifications", d.notifications},
 		{"GET /database", d.database},
 		{"GET /items/{party}/{uid}", d.item},
@@ -268,20 +270,23 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // page is what every template receives.
 type page struct {
-	Title   string
-	Nav     string // the current section
-	Banner  string // NodeView.Simulated
-	Treaty  *treaty.Treaty
-	Now     time.Time
-	Authed  bool
-	Elapsed func() string
-	Data    any
+	Title  string
+	Nav    string // the current section
+	Banner string // NodeView.Simulated
+	Treaty *treaty.Treaty
+	// Warheads is set when the treaty has a warhead category: the
+	// navigation links to the warheads page.
+	Warheads bool
+	Now      time.Time
+	Authed   bool
+	Elapsed  func() string
+	Data     any
 }
 
 // render executes the page template name with data.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
 	start := time.Now()
-	p := page{Title: title, Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Now: d.src.Now(), Authed: d.auth(r), Data: data,
+	p := page{Title: title, Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Warheads: hasWarheads(d.src.Treaty()), Now: d.src.Now(), Authed: d.auth(r), Data: data,
 		Elapsed: func() string { return time.Since(start).Round(time.Millisecond).String() }}
 	var b bytes.Buffer
 	if err := d.pages[name].ExecuteTemplate(&b, "base", p); err != nil {

@@ -45,6 +45,9 @@ type World struct {
 	Clock    time.Time // what Now returns
 	Logs     map[string]*Log
 	Evidence map[string][]web.Evidence // split-view evidence to report, by origin
+	// Banner, if set, is what the dashboard says about the data, in place
+	// of the simulation's banner.
+	Banner string
 }
 
 // A Log is one party's log held in memory.
@@ -292,6 +295,9 @@ func (v view) Treaty() *treaty.Treaty       { return v.w.Treaty }
 func (v view) Registry() *registry.Registry { return v.w.Reg }
 func (v view) Now() time.Time               { return v.w.Clock }
 func (v view) Simulated() string {
+	if v.w.Banner != "" {
+		return v.w.Banner
+	}
 	return "Item-level data simulated (seed " + fmt.Sprint(v.w.Sim.Seed) + "), calibrated to the published New START aggregates."
 }
 
@@ -354,3 +360,70 @@ var (
 	shared     *World
 	sharedErr  error
 )
+
+// Empty returns a world of tr with a log per party and no entry, at
+// dbPath, for a test that writes its own notifications with Notify;
+// banner is what the dashboard says about the data. Clock is set to the
+// day after the treaty's expiry.
+func Empty(ctx context.Context, tr *treaty.Treaty, banner, dbPath string) (*World, error) {
+	reg, err := registry.Open(ctx, registry.Config{Treaty: tr, Path: dbPath})
+	if err != nil {
+		return nil, err
+	}
+	sw := &sim.World{Scenario: "fixture", Treaty: tr}
+	w := &World{Sim: sw, Reg: reg, Treaty: tr, Clock: tr.Expiry().AddDays(1).Time(), Logs: map[string]*Log{}, Evidence: map[string][]web.Evidence{}, Banner: banner}
+	rng := rand.NewChaCha8([32]byte{'a', 'c', 'c', 'o', 'r', 'd', '-', 'f', 'i', 'x'})
+	for _, p := range tr.Parties {
+		l, err := newLog(rng, tr.ID, p.ID)
+		if err != nil {
+			reg.Close()
+			return nil, err
+		}
+		sw.Parties = append(sw.Parties, p.ID)
+		w.Logs[p.ID] = l
+	}
+	return w, nil
+}
+
+// Notify signs n as party's notification effective eff and sent at sent,
+// checks it against the treaty database as a node would before signing
+// (an entry the registry refuses is not appended, and its error
+// returned), appends it to the party's log, ingests it and signs a new
+// checkpoint. It returns the entry's reference.
+func (w *World) Notify(ctx context.Context, party string, eff treaty.Date, sent time.Time, n *body.Notification) (body.Ref, error) {
+	l, ok := w.Logs[party]
+	if !ok {
+		return body.Ref{}, fmt.Errorf("%s has no log in this world", party)
+	}
+	b, err := n.Encode()
+	if err != nil {
+		return body.Ref{}, err
+	}
+	rec, err := l.record(w.Treaty.ID, entry.Notification, eff, sent, b)
+	if err != nil {
+		return body.Ref{}, err
+	}
+	if err := w.Reg.Check(ctx, rec); err != nil {
+		return body.Ref{}, err
+	}
+	if _, err := l.append(w.Treaty.ID, entry.Notification, eff, sent, b); err != nil {
+		return body.Ref{}, err
+	}
+	if err := w.Reg.Apply(ctx, rec); err != nil {
+		return body.Ref{}, err
+	}
+	return rec.Ref(), l.sign(w.Clock)
+}
+
+// record returns the record the next entry of the log would be, without
+// appending it.
+func (l *Log) record(treatyID string, kind entry.Kind, eff treaty.Date, sent time.Time, body []byte) (registry.Record, error) {
+	e := &entry.Entry{Treaty: treatyID, Party: l.Party, Kind: kind, Effective: eff.Time(), Created: sent.UTC(), Body: body}
+	b, err := entry.Sign(e, l.Signer)
+	if err != nil {
+		return registry.Record{}, fmt.Errorf("signing %s %s entry: %w", l.Party, kind, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return registry.RecordOf(e, uint64(len(l.Entries)), b), nil
+}
