@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -114,7 +116,7 @@ func parseLoggedCommitment(b []byte) (*LogBody, error) {
 	if err := strictJSON(b, &j); err != nil {
 		return nil, err
 	}
-	raw, err := base64.StdEncoding.DecodeString(j.Commitment)
+	raw, err := base64.StdEncoding.Strict().DecodeString(j.Commitment)
 	if err != nil {
 		return nil, fail(ErrEncoding, "", "entry body: commitment is not base64")
 	}
@@ -214,29 +216,55 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	if err := d.Decode(&j); err != nil {
 		return nil, fmt.Errorf("not an escrow bundle: %w", err)
 	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("not an escrow bundle: data after its JSON object")
+	}
 	if j.Format != BundleFormat {
 		return nil, fmt.Errorf("format %q, want %q", j.Format, BundleFormat)
 	}
 	if len(j.Reveals) > MaxRegions {
 		return nil, fmt.Errorf("%d reveals, at most %d", len(j.Reveals), MaxRegions)
 	}
-	c, err := entry.ParseReceipt([]byte(j.Commitment))
+	c, err := parseReceipt(j.Commitment)
 	if err != nil {
 		return nil, fmt.Errorf("commitment: %w", err)
 	}
 	b := &Bundle{Commitment: c}
 	for i, r := range j.Reveals {
-		rc, err := entry.ParseReceipt([]byte(r.Receipt))
+		rc, err := parseReceipt(r.Receipt)
 		if err != nil {
 			return nil, fmt.Errorf("reveal %d: %w", i+1, err)
 		}
-		raw, err := base64.StdEncoding.DecodeString(r.Reveal)
+		raw, err := base64.StdEncoding.Strict().DecodeString(r.Reveal)
 		if err != nil {
 			return nil, fmt.Errorf("reveal %d: reveal is not base64: %w", i+1, err)
 		}
 		b.Reveals = append(b.Reveals, BundleReveal{Receipt: rc, Reveal: raw})
 	}
 	return b, nil
+}
+
+// parseReceipt parses a receipt whose checkpoint's signatures are in
+// canonical base64: signed notes decode base64 leniently, and a bundle
+// has one encoding.
+func parseReceipt(s string) (*entry.Receipt, error) {
+	rc, err := entry.ParseReceipt([]byte(s))
+	if err != nil {
+		return nil, err
+	}
+	_, sigs, _ := bytes.Cut(rc.Checkpoint, []byte("\n\n"))
+	for _, line := range strings.Split(strings.TrimSuffix(string(sigs), "\n"), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || !canonical64(f[2]) {
+			return nil, fmt.Errorf("checkpoint signature line %q is not canonical", line)
+		}
+	}
+	return rc, nil
+}
+
+func canonical64(s string) bool {
+	_, err := base64.StdEncoding.Strict().DecodeString(s)
+	return err == nil
 }
 
 // A CheckedBundle is what [CheckBundle] established: the checks of
