@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,6 +122,7 @@ func TestEscrowRefusals(t *testing.T) {
 		"duplicate uid": strings.Replace(escrowDeclaration, "W78-0001", "W76-0001", 1),
 		"unknown field": strings.Replace(escrowDeclaration, `"date"`, `"dated"`, 1),
 		"no regions":    `{"party":"USA","date":"2020-10-20","regions":[]}`,
+		"too large":     manyRegions(1300),
 	} {
 		d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
 		if err == nil {
@@ -155,6 +157,15 @@ func TestEscrowRefusals(t *testing.T) {
 	if logSize(t, o) != 1 {
 		t.Errorf("refused reveals appended: log of %d", logSize(t, o))
 	}
+}
+
+// manyRegions is a declaration of n empty regions.
+func manyRegions(n int) string {
+	var rs []string
+	for i := range n {
+		rs = append(rs, fmt.Sprintf(`{"id":"region%03d","entries":[]}`, i))
+	}
+	return `{"party":"USA","date":"2020-10-20","capacity":1,"regions":[` + strings.Join(rs, ",") + `]}`
 }
 
 // TestEscrowLostSecret checks that without the secret nothing is revealed
