@@ -35,8 +35,14 @@ Examples:
   accord escrow verify escrow-USA-west.json --vkey usa.vkey`,
 	}
 	c.AddCommand(newEscrowCommitCmd(), newEscrowRevealCmd(), newEscrowVerifyCmd())
+	for _, sub := range escrowCommands {
+		c.AddCommand(sub())
+	}
 	return c
 }
+
+// escrowCommands are the escrow subcommands other files add.
+var escrowCommands []func() *cobra.Command
 
 func newEscrowCommitCmd() *cobra.Command {
 	var dir string
