@@ -95,6 +95,9 @@ func (o *Office) Commit(ctx context.Context, d *escrow.Declaration) (*Committed,
 	if n, limit := len(body.Marshal()), maxBody(o.Treaty.ID, o.Node.Config.Party, day); n > limit {
 		return nil, inputErrorf("a commitment to %d regions is %d bytes, more than the %d an entry holds: use fewer regions", len(c.Regions), n, limit)
 	}
+	if err := o.notCommitted(ctx, c); err != nil {
+		return nil, err
+	}
 	if created {
 		if err := writeSecret(filepath.Join(o.Node.Dir, EscrowKeyFile), secret); err != nil {
 			return nil, err
@@ -110,6 +113,21 @@ func (o *Office) Commit(ctx context.Context, d *escrow.Declaration) (*Committed,
 	}
 	return &Committed{Index: a.Index, LeafHash: hex.EncodeToString(a.LeafHash[:]), Hash: hex.EncodeToString(h[:]),
 		Commitment: c, SecretCreated: created}, nil
+}
+
+// notCommitted refuses a commitment the log already holds: the same
+// declaration, committed with the same secret.
+func (o *Office) notCommitted(ctx context.Context, c *escrow.Commitment) error {
+	h, found := c.Hash(), int64(-1)
+	err := o.escrowEntries(ctx, func(index uint64, b *escrow.LogBody) {
+		if b.Commitment != nil && b.Commitment.Hash() == h {
+			found = int64(index)
+		}
+	})
+	if err == nil && found >= 0 {
+		err = inputErrorf("this declaration is already committed, as entry %d of %s", found, o.Node.Origin())
+	}
+	return err
 }
 
 // escrowSecret reads DIR/escrow.key, or makes a new secret (not yet

@@ -184,7 +184,7 @@ func TestEscrowLostSecret(t *testing.T) {
 // catch, and checks that CheckBundle names the check "log".
 func TestEscrowBundleChecks(t *testing.T) {
 	o := newTestOffice(t)
-	mustCommit(t, o, escrowDeclaration)
+	first := mustCommit(t, o, escrowDeclaration)
 	mustReveal(t, o, "west", "2020-11-01")
 	good := mustReveal(t, o, "east", "2020-12-01").Bundle
 	other := newTestOffice(t)
@@ -192,13 +192,12 @@ func TestEscrowBundleChecks(t *testing.T) {
 	otherWest := mustReveal(t, other, "west", "2020-11-01").Bundle
 	mustCommit(t, o, strings.Replace(escrowDeclaration, "2020-10-20", "2020-10-21", 1))
 	secondWest := mustReveal(t, o, "west", "2020-11-01").Bundle
-	forRUS := appendCommitment(t, o, "RUS", "2020-10-20", "2020-10-20")
-	misdated := appendCommitment(t, o, "USA", "2020-10-20", "2020-10-22")
-	again := mustCommit(t, o, escrowDeclaration) // the same commitment, logged after its reveals
-	recommitted, err := ledger.Prove(context.Background(), o.Node.Source(), o.Node.Verifier, again.Index)
-	if err != nil {
-		t.Fatal(err)
+	forRUS := appendCommitment(t, o, otherCommitment(t, o, "RUS", "2020-10-20"), "2020-10-20")
+	misdated := appendCommitment(t, o, otherCommitment(t, o, "USA", "2020-10-20"), "2020-10-22")
+	if _, err := o.Commit(context.Background(), mustRead(t, o, escrowDeclaration)); !errors.As(err, new(*InputError)) {
+		t.Fatalf("committing a declaration again: %v", err)
 	}
+	recommitted := appendCommitment(t, o, first.Commitment, "2020-10-20") // the same commitment, logged after its reveals
 	tests := map[string]struct {
 		edit func(b *escrow.Bundle)
 		v    note.Verifier
@@ -249,21 +248,24 @@ func restate(t *testing.T, b []byte, salt bool) []byte {
 	return r.Marshal()
 }
 
-// appendCommitment logs a commitment of party's declaration dated date in
-// an entry effective on day, which Commit never does, and returns its
-// receipt.
-func appendCommitment(t *testing.T, o *Office, party, date, day string) *entry.Receipt {
+// otherCommitment is a commitment to the test declaration as party's of
+// date.
+func otherCommitment(t *testing.T, o *Office, party, date string) *escrow.Commitment {
 	t.Helper()
-	d, err := o.ReadEscrowDeclaration("decl.json", []byte(escrowDeclaration))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := mustRead(t, o, escrowDeclaration)
 	d.Party, d.Date = party, date
 	var secret [escrow.SecretSize]byte
 	c, _, err := escrow.Commit(&secret, d)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// appendCommitment logs c in an entry effective on day, whatever the log
+// holds, which Commit never does, and returns the entry's receipt.
+func appendCommitment(t *testing.T, o *Office, c *escrow.Commitment, day string) *entry.Receipt {
+	t.Helper()
 	a, err := o.appendEscrow(context.Background(), &escrow.LogBody{Commitment: c}, treaty.MustDate(day))
 	if err != nil {
 		t.Fatal(err)
@@ -273,6 +275,15 @@ func appendCommitment(t *testing.T, o *Office, party, date, day string) *entry.R
 		t.Fatal(err)
 	}
 	return rc
+}
+
+func mustRead(t *testing.T, o *Office, decl string) *escrow.Declaration {
+	t.Helper()
+	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // TestEscrowBundleAnyChange checks that any single change to a bundle

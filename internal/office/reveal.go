@@ -109,24 +109,14 @@ func (o *Office) revealDay(c *escrow.Commitment, effective Given) (treaty.Date, 
 // latestEscrow reads the node's log for its latest commitment and the
 // reveals of it.
 func (o *Office) latestEscrow(ctx context.Context) (*escrowed, error) {
-	cp, _, err := ledger.ReadCheckpoint(ctx, o.Node.Source(), o.Node.Verifier)
-	if err != nil {
-		return nil, err
-	}
 	var es *escrowed
-	err = ledger.Entries(ctx, o.Node.Source(), o.Node.Verifier, cp.Size, func(r ledger.Record) error {
-		if r.Entry.Kind != entry.Commitment {
-			return nil
-		}
-		b, err := escrow.ParseLogBody(r.Entry.Body)
+	err := o.escrowEntries(ctx, func(index uint64, b *escrow.LogBody) {
 		switch {
-		case err != nil: // a commitment of another kind: not an escrow's
 		case b.Commitment != nil:
-			es = &escrowed{index: r.Index, commitment: b.Commitment}
+			es = &escrowed{index: index, commitment: b.Commitment}
 		case es != nil && b.Reveal.Commitment == es.commitment.Hash():
-			es.reveals, es.regions = append(es.reveals, r.Index), append(es.regions, b.Reveal.Region)
+			es.reveals, es.regions = append(es.reveals, index), append(es.regions, b.Reveal.Region)
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -135,6 +125,25 @@ func (o *Office) latestEscrow(ctx context.Context) (*escrowed, error) {
 		return nil, inputErrorf("%s's log holds no escrow commitment: commit first (accord escrow commit)", o.Node.Config.Party)
 	}
 	return es, nil
+}
+
+// escrowEntries calls fn with every escrow entry of the node's log up to
+// its checkpoint, in order. Entries of kind commitment whose body is not
+// an escrow's are other undertakings, and skipped.
+func (o *Office) escrowEntries(ctx context.Context, fn func(index uint64, b *escrow.LogBody)) error {
+	cp, _, err := ledger.ReadCheckpoint(ctx, o.Node.Source(), o.Node.Verifier)
+	if err != nil {
+		return err
+	}
+	return ledger.Entries(ctx, o.Node.Source(), o.Node.Verifier, cp.Size, func(r ledger.Record) error {
+		if r.Entry.Kind != entry.Commitment {
+			return nil
+		}
+		if b, err := escrow.ParseLogBody(r.Entry.Body); err == nil {
+			fn(r.Index, b)
+		}
+		return nil
+	})
 }
 
 // reopen makes the opening of c again from the secret and the declaration
