@@ -31,6 +31,7 @@ func (e *CheckError) Is(target error) bool {
 // The checks, in the order [Verify] applies them (docs/escrow.md, "Checks").
 // Each is matched by errors.Is on any failure of that check.
 var (
+	ErrLog             = &CheckError{Check: "log"}              // a bundle's entries are not the party's logged commitment and reveals
 	ErrEncoding        = &CheckError{Check: "encoding"}         // bytes that are not a canonical encoding
 	ErrTotal           = &CheckError{Check: "total"}            // region commitments do not sum to the opened total
 	ErrFreeze          = &CheckError{Check: "freeze"}           // the total exceeds the freeze baseline

@@ -18,6 +18,13 @@
 // Every salt and blinding factor is derived from one 32-byte secret held by
 // the party, so the secret is all a party must keep (and back up).
 //
+// In an accord log, the commitment and each reveal are entries of kind
+// commitment whose [LogBody] carries the commitment or a reveal's hash; a
+// party hands over a [Bundle] of their receipts and the reveals' bytes,
+// which [CheckBundle] checks with the party's log key alone. An
+// [Evidence] file adds an inspector's observation, and [ProveIncomplete]
+// checks that it proves the declaration incomplete.
+//
 // Trust: the commitment is not trusted, it is checked (its total opening
 // by [CheckCommitment]); a reveal is not trusted, at most a wrong one fails
 // a check. The secret is trusted: whoever holds it can reveal any region,

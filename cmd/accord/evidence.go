@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
+	"accord/escrow"
 	"accord/evidence"
 	"accord/internal/node"
 )
@@ -25,7 +26,7 @@ func newEvidenceCmd() *cobra.Command {
 }
 
 func newEvidenceVerifyCmd() *cobra.Command {
-	var vkey string
+	var vkey, inspector string
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "verify FILE [--vkey FILE] [--json]",
@@ -40,18 +41,30 @@ two different histories. verify checks both signatures and the proof. With
 band); without, against the key in the file, which you must then
 recognise.
 
-Exit status: 0 when the file proves the log misbehaved; 1 when it does not
-(a bad signature, a proof that fails, consistent checkpoints, another
-log's key); 2 when FILE cannot be read or parsed.
+A file of completeness evidence (written by accord escrow evidence)
+holds a party's escrow bundle and an inspector's signed observation in a
+region it opened; verify checks that the observed item is in no reveal
+and no flow since the commitment, so the declaration was incomplete when
+committed (docs/escrow.md). --vkey is then the party's log key, and
+--inspector-vkey the inspector's.
+
+Exit status: 0 when the file proves the log misbehaved (or the
+declaration incomplete); 1 when it does not (a bad signature, a proof that
+fails, consistent checkpoints, another log's key, an observation the
+reveals account for); 2 when FILE cannot be read or parsed.
 
 Examples:
   accord evidence verify usa/evidence/accord_newstart_RUS-5-7.json --vkey rus.vkey
-  accord evidence verify e.json --json`,
+  accord evidence verify e.json --json
+  accord evidence verify incomplete.json --vkey usa.vkey --inspector-vkey rus.vkey`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			b, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
+			}
+			if escrow.IsEvidence(b) {
+				return runEscrowEvidenceVerify(c, args[0], b, vkey, inspector, asJSON)
 			}
 			ev, err := evidence.Parse(b)
 			if err != nil {
@@ -74,6 +87,7 @@ Examples:
 		},
 	}
 	c.Flags().StringVar(&vkey, "vkey", "", "the log's verifier key file (default: the key in the evidence)")
+	c.Flags().StringVar(&inspector, "inspector-vkey", "", "for completeness evidence, the inspector's verifier key file (default: the key in the evidence)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return c
 }

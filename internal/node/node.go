@@ -16,6 +16,8 @@
 //	DIR/witness/     the last checkpoint cosigned for each peer's log
 //	DIR/peers/P/     the verified copy of peer P's log and its follower state
 //	DIR/evidence/    evidence of misbehaving logs, one JSON file each
+//	DIR/escrow.key   the escrow secret, mode 0600, never printed (package office)
+//	DIR/escrow/      the declarations committed in escrow, mode 0600 (package office)
 //
 // Trust model: DIR/log.key is trusted: whoever reads it can sign entries
 // and checkpoints in the party's name. DIR/witness.key likewise can
