@@ -76,5 +76,10 @@ func Campaign(ins []Inspection) ([]Step, error) {
 }
 
 // found turns the log of a probability of missing into the probability
-// of finding.
-func found(logMiss float64) float64 { return -math.Expm1(logMiss) }
+// of finding (0, not −0, when nothing can be found).
+func found(logMiss float64) float64 {
+	if logMiss == 0 {
+		return 0
+	}
+	return -math.Expm1(logMiss)
+}

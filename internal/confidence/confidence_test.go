@@ -65,7 +65,7 @@ func TestDetect(t *testing.T) {
 			t.Errorf("Detect(%d, %d, %d): %v", c.N, c.k, c.n, err)
 			continue
 		}
-		if c.want >= 0 && got != c.want {
+		if c.want >= 0 && (got != c.want || math.Signbit(got)) {
 			t.Errorf("Detect(%d, %d, %d) = %v, want exactly %v", c.N, c.k, c.n, got, c.want)
 		}
 		if want := exact(c.N, c.k, c.n); !close(got, want) {
