@@ -186,3 +186,24 @@ func TestCampaignBounds(t *testing.T) {
 		t.Errorf("Campaign(nil) = %v, %v", steps, err)
 	}
 }
+
+// BenchmarkDetect measures Detect at the worst case of its product form,
+// the largest population with k = n near √(40·N), where the sum of logs
+// runs longest before it may stop, and at the worked example.
+func BenchmarkDetect(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		N, k, n int
+	}{
+		{"example", 400, 20, 18},
+		{"worst", body.MaxCount, 200_000, 200_000},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Detect(c.N, c.k, c.n); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
