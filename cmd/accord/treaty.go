@@ -242,19 +242,45 @@ func showVerification(w io.Writer, t *treaty.Treaty) {
 		section(w, "data exchange  ["+x.Cite+"]")
 		fmt.Fprintf(w, "  data as of\t%s each year, due within %s (%s)\n", strings.Join(x.AsOf, " and "), x.Within, x.Notification)
 	}
-	if len(t.Inspections) > 0 {
-		section(w, "inspections per treaty year (from the anniversary of entry into force)")
-		for _, i := range t.Inspections {
-			fmt.Fprintf(w, "  %s\t%d\t%s  [%s]\n", i.ID, i.PerYear, i.Name, i.Cite)
-		}
-	}
+	showInspections(w, t)
 	if t.Telemetry != nil {
 		fmt.Fprintf(w, "  telemetry\t%d launches a year  [%s]\n", t.Telemetry.LaunchesPerYear, t.Telemetry.Cite)
 	}
+	showExhibitions(w, t)
 	if len(t.Notifications) > 0 {
 		section(w, "notifications")
 		for _, n := range t.Notifications {
 			fmt.Fprintf(w, "  %s\tdue %s\t%s  [%s]\n", n.ID, n.Due, n.Name, n.Cite)
+		}
+	}
+}
+
+// showInspections prints the facility types, and the inspection types
+// with their quotas and the facility types each may visit.
+func showInspections(w io.Writer, t *treaty.Treaty) {
+	if len(t.FacilityTypes) > 0 {
+		section(w, "facility types")
+		for _, f := range t.FacilityTypes {
+			fmt.Fprintf(w, "  %s\t%s  [%s]\n", f.ID, f.Name, f.Cite)
+		}
+	}
+	if len(t.Inspections) > 0 {
+		section(w, "inspections per treaty year (from the anniversary of entry into force)")
+		for _, i := range t.Inspections {
+			fmt.Fprintf(w, "  %s\t%d\t%s  [%s]\n", i.ID, i.PerYear, i.Name, i.Cite)
+			if len(i.Facilities) > 0 {
+				fmt.Fprintf(w, "    visits\t%s\n", strings.Join(i.Facilities, ", "))
+			}
+		}
+	}
+}
+
+// showExhibitions prints the exhibitions, which have no quota.
+func showExhibitions(w io.Writer, t *treaty.Treaty) {
+	if len(t.Exhibitions) > 0 {
+		section(w, "exhibitions (no quota; where and when the exhibiting party chooses)")
+		for _, i := range t.Exhibitions {
+			fmt.Fprintf(w, "  %s\t%s  [%s]\n", i.ID, i.Name, i.Cite)
 		}
 	}
 }

@@ -297,8 +297,14 @@ func (v *validator) cites(t *Treaty) {
 	for i, n := range t.Notifications {
 		need(fmt.Sprintf("$.notifications[%d]", i), n.Cite)
 	}
+	for i, f := range t.FacilityTypes {
+		need(fmt.Sprintf("$.facility_types[%d]", i), f.Cite)
+	}
 	for i, n := range t.Inspections {
 		need(fmt.Sprintf("$.inspections[%d]", i), n.Cite)
+	}
+	for i, n := range t.Exhibitions {
+		need(fmt.Sprintf("$.exhibitions[%d]", i), n.Cite)
 	}
 	if t.DataExchange != nil {
 		need("$.data_exchange", t.DataExchange.Cite)
@@ -549,17 +555,47 @@ func (v *validator) notifications(t *Treaty) {
 }
 
 func (v *validator) inspections(t *Treaty) {
+	v.unique("$.facility_types", "facility type", ids(t.FacilityTypes, func(f FacilityType) string { return f.ID }), idPattern)
 	v.unique("$.inspections", "inspection type", ids(t.Inspections, func(n InspectionType) string { return n.ID }), idPattern)
+	v.unique("$.exhibitions", "exhibition", ids(t.Exhibitions, func(n InspectionType) string { return n.ID }), idPattern)
 	for i, n := range t.Inspections {
+		p := fmt.Sprintf("$.inspections[%d]", i)
 		if n.PerYear < 0 {
-			v.add(fmt.Sprintf("$.inspections[%d].per_year", i), "quota %d is negative", n.PerYear)
+			v.add(p+".per_year", "quota %d is negative", n.PerYear)
 		}
+		v.facilities(t, p, n)
+	}
+	for i, n := range t.Exhibitions {
+		p := fmt.Sprintf("$.exhibitions[%d]", i)
+		if n.PerYear != 0 {
+			v.add(p+".per_year", "an exhibition has no yearly quota: leave per_year out")
+		}
+		if slices.ContainsFunc(t.Inspections, func(it InspectionType) bool { return it.ID == n.ID }) {
+			v.add(p+".id", "exhibition %q has the id of an inspection type", n.ID)
+		}
+		v.facilities(t, p, n)
 	}
 	if s := t.Year.Start; s != "" && s != "entry_into_force" {
 		v.add("$.treaty_year.start", "a treaty year can only start on the anniversary of entry_into_force, not %q", s)
 	}
 	if t.Telemetry != nil && t.Telemetry.LaunchesPerYear < 0 {
 		v.add("$.telemetry.launches_per_year", "quota %d is negative", t.Telemetry.LaunchesPerYear)
+	}
+}
+
+// facilities checks that an inspection type names only facility types
+// the treaty defines, each once.
+func (v *validator) facilities(t *Treaty, path string, it InspectionType) {
+	seen := map[string]bool{}
+	for j, f := range it.Facilities {
+		p := fmt.Sprintf("%s.facilities[%d]", path, j)
+		switch {
+		case !t.HasFacilityType(f):
+			v.add(p, "unknown facility type %q (facility types: %s)", f, t.FacilityTypeList())
+		case seen[f]:
+			v.add(p, "facility type %q is listed twice", f)
+		}
+		seen[f] = true
 	}
 }
 

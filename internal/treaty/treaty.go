@@ -55,9 +55,13 @@ type Treaty struct {
 	Limits        []Limit            `yaml:"limits" json:"limits"`
 	Readings      []Reading          `yaml:"readings" json:"readings,omitempty"`
 	Notifications []NotificationType `yaml:"notifications" json:"notifications,omitempty"`
+	FacilityTypes []FacilityType     `yaml:"facility_types" json:"facility_types,omitempty"`
 	Inspections   []InspectionType   `yaml:"inspections" json:"inspections,omitempty"`
-	Year          Year               `yaml:"treaty_year" json:"treaty_year"`
-	DataExchange  *DataExchange      `yaml:"data_exchange" json:"data_exchange,omitempty"`
+	// Exhibitions are inspection-like activities without a yearly quota,
+	// held where and when the exhibiting party chooses.
+	Exhibitions  []InspectionType `yaml:"exhibitions" json:"exhibitions,omitempty"`
+	Year         Year             `yaml:"treaty_year" json:"treaty_year"`
+	DataExchange *DataExchange    `yaml:"data_exchange" json:"data_exchange,omitempty"`
 	// Acknowledgement is how soon a received notification must be
 	// acknowledged.
 	Acknowledgement *AckRule   `yaml:"acknowledgement" json:"acknowledgement,omitempty"`
@@ -265,12 +269,37 @@ func WarheadEffect(effect string) bool {
 	return effect == "stock" || slices.Contains(FlowEffects, effect)
 }
 
-// An InspectionType is a kind of on-site inspection and its yearly quota.
+// A FacilityType is a kind of declared facility, e.g. icbm_base. Each
+// inspection type names the facility types it may visit.
+type FacilityType struct {
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name"`
+	Cite string `yaml:"cite" json:"cite"`
+}
+
+// An InspectionType is a kind of on-site inspection, or of exhibition:
+// what it confirms, where it may go, and its yearly quota.
 type InspectionType struct {
-	ID      string `yaml:"id" json:"id"`
-	Name    string `yaml:"name" json:"name"`
-	PerYear int    `yaml:"per_year" json:"per_year"`
-	Cite    string `yaml:"cite" json:"cite"`
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name"`
+	// PerYear is the number a party may conduct in each treaty year. An
+	// exhibition has none.
+	PerYear int `yaml:"per_year" json:"per_year"`
+	// Facilities are the facility types an inspection of this type may
+	// visit: a designation of a site of another type is to be refused.
+	// Empty for a type that names no site (an exhibition is held where
+	// the exhibiting party chooses).
+	Facilities []string `yaml:"facilities" json:"facilities,omitempty"`
+	// Purposes are what an inspection of this type confirms, as the text
+	// says it.
+	Purposes []string `yaml:"purposes" json:"purposes,omitempty"`
+	Cite     string   `yaml:"cite" json:"cite"`
+}
+
+// MayVisit reports whether an inspection of this type may visit a
+// facility of type facilityType.
+func (it InspectionType) MayVisit(facilityType string) bool {
+	return slices.Contains(it.Facilities, facilityType)
 }
 
 // Year says when each treaty year begins: on the anniversary of
@@ -336,6 +365,31 @@ func (t *Treaty) Notification(id string) (NotificationType, bool) {
 		return NotificationType{}, false
 	}
 	return t.Notifications[i], true
+}
+
+// Inspection returns the inspection type or exhibition with the given
+// id (an id names one of either).
+func (t *Treaty) Inspection(id string) (InspectionType, bool) {
+	for _, list := range [][]InspectionType{t.Inspections, t.Exhibitions} {
+		if i := slices.IndexFunc(list, func(it InspectionType) bool { return it.ID == id }); i >= 0 {
+			return list[i], true
+		}
+	}
+	return InspectionType{}, false
+}
+
+// HasFacilityType reports whether the treaty defines a facility type.
+func (t *Treaty) HasFacilityType(id string) bool {
+	return slices.ContainsFunc(t.FacilityTypes, func(f FacilityType) bool { return f.ID == id })
+}
+
+// FacilityTypeList names the treaty's facility types, in definition
+// order, for messages.
+func (t *Treaty) FacilityTypeList() string {
+	if len(t.FacilityTypes) == 0 {
+		return "none: define them in facility_types"
+	}
+	return strings.Join(ids(t.FacilityTypes, func(f FacilityType) string { return f.ID }), ", ")
 }
 
 // HasCategory and HasStatus report whether the treaty defines an id.

@@ -51,6 +51,15 @@ func TestLoadErrors(t *testing.T) {
 		{"late extension", "id: x\nversion: 1\ntitle: X\nbinding: legal\ncite: T\nparties: [{id: AAA, name: A}]\ndates: {signature: 2020-01-01, entry_into_force: 2020-02-01, duration: 1y, extension: {max: 5y, cite: E}, extensions: [{agreed: 2022-01-01, period: 1y, cite: X}], cite: D}\n", 7, "dates.extensions[0].agreed", "after the term it extends ended (2021-02-01)"},
 		{"events order", head + "events: [{date: 2021-01-01, kind: note, cite: a}, {date: 2020-06-01, kind: note, cite: b}]\n", 9, "events[1].date", "events must be in date order"},
 		{"inherited", "base: newstart\nid: x\nparties: [{id: USA, name: U}]\n", 1, "events[1].party", "inherited from base newstart"},
+		{"unknown facility type", head + "facility_types: [{id: icbm_base, name: B, cite: c}]\ninspections:\n  - {id: t1, per_year: 1, facilities: [icbm_base, silo], cite: c}\n", 11, "inspections[0].facilities[1]", `unknown facility type "silo" (facility types: icbm_base)`},
+		{"no facility types", head + "inspections: [{id: t1, per_year: 1, facilities: [icbm_base], cite: c}]\n", 9, "inspections[0].facilities[0]", `unknown facility type "icbm_base" (facility types: none: define them in facility_types)`},
+		{"facility twice", head + "facility_types: [{id: b, cite: c}]\ninspections: [{id: t1, facilities: [b, b], cite: c}]\n", 10, "inspections[0].facilities[1]", `facility type "b" is listed twice`},
+		{"facility type cite", head + "facility_types: [{id: b}]\n", 9, "facility_types[0].cite", "a citation is required"},
+		{"facility type id", head + "facility_types: [{id: b, cite: c}, {id: b, cite: d}]\n", 9, "facility_types[1].id", `duplicate facility type id "b"`},
+		{"exhibition quota", head + "exhibitions:\n  - {id: e, per_year: 2, cite: c}\n", 10, "exhibitions[0].per_year", "an exhibition has no yearly quota"},
+		{"exhibition id", head + "inspections: [{id: e, per_year: 1, cite: c}]\nexhibitions: [{id: e, cite: c}]\n", 10, "exhibitions[0].id", `exhibition "e" has the id of an inspection type`},
+		{"exhibition facility", head + "exhibitions: [{id: e, facilities: [depot], cite: c}]\n", 9, "exhibitions[0].facilities[0]", `unknown facility type "depot"`},
+		{"inherited inspections", "base: newstart\nid: x\nfacility_types: [{id: depot, name: D, cite: c}]\n", 1, "inspections[0].facilities[0]", `unknown facility type "icbm_base" (facility types: depot) (in inspections, inherited from base newstart)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

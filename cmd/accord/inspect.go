@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"accord/internal/confidence"
+)
+
+func init() { register(newInspectCmd) }
+
+func newInspectCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "inspect",
+		Short: "Weigh inspections: how likely they were to find a misdeclaration",
+		Long: `Weigh inspections: how likely they were to find a misdeclaration
+(docs/inspections.md).
+
+Examples:
+  accord inspect confidence --population 400 --misdeclared 20 --sample 18
+  accord inspect confidence --population 400 --misdeclared 20 --sample 18 --sample 18 --json`,
+	}
+	c.AddCommand(newInspectConfidenceCmd())
+	return c
+}
+
+// confidenceArgs are the flags of accord inspect confidence.
+type confidenceArgs struct {
+	population, misdeclared int
+	samples                 []int
+	asJSON                  bool
+}
+
+func newInspectConfidenceCmd() *cobra.Command {
+	var a confidenceArgs
+	c := &cobra.Command{
+		Use:   "confidence --population N --misdeclared K --sample n [--sample n ...]",
+		Short: "The probability that inspections sampling n of N items would have found K misdeclared",
+		Long: `The probability that a misdeclaration of K items among N would have been
+found by inspections each sampling n items without replacement:
+1 - C(N-K, n)/C(N, n) for each inspection, and 1 - the product of the
+misses for all of them so far (docs/inspections.md, "Confidence").
+
+Examples:
+  accord inspect confidence --population 400 --misdeclared 20 --sample 18
+  accord inspect confidence --population 400 --misdeclared 20 --sample 18 --sample 18 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			steps, err := a.campaign(c)
+			if err != nil {
+				return err
+			}
+			if a.asJSON {
+				return writeJSON(c.OutOrStdout(), struct {
+					Population  int               `json:"population"`
+					Misdeclared int               `json:"misdeclared"`
+					Inspections []confidence.Step `json:"inspections"`
+				}{a.population, a.misdeclared, steps})
+			}
+			return printConfidence(c.OutOrStdout(), a, steps)
+		},
+	}
+	c.Flags().IntVar(&a.population, "population", 0, "N, the number of items the inspections sample from")
+	c.Flags().IntVar(&a.misdeclared, "misdeclared", 0, "K, the number of those items misdeclared")
+	c.Flags().IntSliceVar(&a.samples, "sample", nil, "n, the number of items one inspection samples; repeat for each inspection")
+	c.Flags().BoolVar(&a.asJSON, "json", false, "print JSON")
+	return c
+}
+
+// campaign checks the flags and computes the campaign they describe.
+func (a confidenceArgs) campaign(c *cobra.Command) ([]confidence.Step, error) {
+	for _, f := range []string{"population", "misdeclared", "sample"} {
+		if !c.Flags().Changed(f) {
+			return nil, fmt.Errorf("--%s is required (see %s --help)", f, c.CommandPath())
+		}
+	}
+	if len(a.samples) > confidence.MaxInspections {
+		return nil, fmt.Errorf("--sample is given %d times, more than the %d inspections a campaign may hold", len(a.samples), confidence.MaxInspections)
+	}
+	ins := make([]confidence.Inspection, len(a.samples))
+	for i, n := range a.samples {
+		ins[i] = confidence.Inspection{Population: a.population, Misdeclared: a.misdeclared, Sample: n}
+	}
+	steps, err := confidence.Campaign(ins)
+	var e *confidence.Error
+	if errors.As(err, &e) {
+		return nil, fmt.Errorf("--%s", e.Error())
+	}
+	return steps, err
+}
+
+func printConfidence(w io.Writer, a confidenceArgs, steps []confidence.Step) error {
+	fmt.Fprintf(w, "%d items, %d misdeclared: the probability that the inspections would have found one\n", a.population, a.misdeclared)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSPECTION\tSAMPLE\tTHIS INSPECTION\tSO FAR")
+	for i, s := range steps {
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\n", i+1, s.Sample, probability(s.Detect), probability(s.Cumulative))
+	}
+	return tw.Flush()
+}
+
+// probability prints p to four places, never rounding a possible miss to
+// certainty or a possible find to nothing.
+func probability(p float64) string {
+	switch {
+	case p == 0 || p == 1:
+		return fmt.Sprintf("%.0f", p)
+	case p > 0.99995:
+		return ">0.9999"
+	case p < 0.00005:
+		return "<0.0001"
+	}
+	return fmt.Sprintf("%.4f", p)
+}
