@@ -195,7 +195,7 @@ func notification(t *treaty.Treaty, ev sim.Event) (*body.Notification, error) {
 	if !ok {
 		return nil, fmt.Errorf("simulated notification of unknown type %q", ev.Type)
 	}
-	n := &body.Notification{Type: ev.Type, From: ev.From, To: ev.To}
+	n := &body.Notification{Type: ev.Type, From: ev.From, To: ev.To, Stock: ev.Stock}
 	for k, v := range ev.Fields {
 		if n.Fields == nil {
 			n.Fields = map[string]string{}
