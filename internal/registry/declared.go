@@ -85,6 +85,9 @@ func ParseDeclaration(t *treaty.Treaty, rec *Record) (*declaration.Set, string, 
 
 // levelOf returns the one level set's rows are at.
 func levelOf(set *declaration.Set) (string, error) {
+	if len(set.Warheads) > 0 {
+		return "", refuse(ErrFields, "warheads per site are stated in a warhead_data notification (accord notify --type warhead_data FILE), not a declaration entry, so that the book keeps one statement per date")
+	}
 	var levels []string
 	for _, l := range []struct {
 		name string
