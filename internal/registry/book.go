@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -111,9 +112,6 @@ func (b *book) deltas(ev *wevent) ([]delta, []wfinding, *Refusal) {
 	for _, l := range ev.lots {
 		from, to := lotKeys(ev.effect, l)
 		n := int64(l.Count)
-		if ev.effect == "item" {
-			n = 1
-		}
 		if from != nil {
 			out = append(out, delta{*from, -n, ev.effect == "item"})
 		}
@@ -205,23 +203,7 @@ func (b *book) restate(ev *wevent) ([]delta, []wfinding, *Refusal) {
 }
 
 func compareKeys(a, b wkey) int {
-	switch {
-	case a.site != b.site:
-		return cmpString(a.site, b.site)
-	case a.category != b.category:
-		return cmpString(a.category, b.category)
-	}
-	return cmpString(a.status, b.status)
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a.site, b.site), cmp.Compare(a.category, b.category), cmp.Compare(a.status, b.status))
 }
 
 // apply folds ev into b: it fixes the baselines whose date ev passes,

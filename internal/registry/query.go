@@ -71,7 +71,7 @@ func (r *Registry) inventory(s *session, party string, asOf treaty.Date, knownAt
 // it; otherwise it holds the party's items on asOf (Inventory), dated
 // asOf. On one date, declared counts win over an item-level statement
 // (docs/database.md, "Declarations"). Warheads counted per site join it
-// as type counts, one per site (in Type), category and status.
+// as its Warheads rows, one per site, category and status.
 func (r *Registry) Declaration(ctx context.Context, party string, asOf treaty.Date, knownAt time.Time) (*declaration.Declaration, error) {
 	s, err := r.begin(ctx, true)
 	if err != nil {
@@ -90,11 +90,11 @@ func (r *Registry) Declaration(ctx context.Context, party string, asOf treaty.Da
 		d = &declaration.Declaration{Party: party, AsOf: asOf, Items: items}
 	}
 	if d.Aggregate == nil {
-		w, err := r.warheadTypes(s, party, asOf, knownAt)
+		w, err := r.warheadRows(s, party, asOf, knownAt)
 		if err != nil {
 			return nil, err
 		}
-		d.Types = append(d.Types, w...)
+		d.Warheads = append(d.Warheads, w...)
 	}
 	return d, nil
 }

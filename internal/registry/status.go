@@ -79,6 +79,8 @@ func (r *Registry) Status(ctx context.Context, party string, now time.Time, read
 		decls, st.Counted = append(decls, decl), declaration.LevelTypes
 	case len(decl.Items) > 0:
 		decls, st.Counted = append(decls, decl), declaration.LevelItems
+	case len(decl.Warheads) > 0:
+		decls, st.Counted = append(decls, decl), declaration.LevelWarheads
 	}
 	if decls, err = r.withBaselines(ctx, party, day, now, decls); err != nil {
 		return nil, err

@@ -151,11 +151,12 @@ func (s *session) ref(origin string, idx uint64) (body.Ref, error) {
 	return body.Ref{Origin: origin, Index: idx, LeafHash: h}, nil
 }
 
-// warheadTypes returns party's warhead balances on asOf as known at
-// knownAt as type counts, one per site, category and status (the site in
-// Type), for the engine to count; nil if the party had declared no
-// warheads by then.
-func (r *Registry) warheadTypes(s *session, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.TypeCount, error) {
+// warheadRows returns party's per-site warhead balances on asOf as known
+// at knownAt as declaration rows, for the engine to count; nil if the
+// party had declared no warheads by then. A party that declared warheads
+// declared every warhead category: one it holds none of gets a row of
+// zero, which the engine does not read as silence.
+func (r *Registry) warheadRows(s *session, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.Warhead, error) {
 	if !r.hasWarheads {
 		return nil, nil
 	}
@@ -163,16 +164,15 @@ func (r *Registry) warheadTypes(s *session, party string, asOf treaty.Date, know
 	if err != nil || !b.declared {
 		return nil, err
 	}
-	var out []declaration.TypeCount
+	var out []declaration.Warhead
+	held := map[string]bool{}
 	for _, k := range slices.SortedFunc(maps.Keys(b.count), compareKeys) {
-		out = append(out, declaration.TypeCount{AsOf: asOf, Party: party, Type: k.site, Category: k.category, Status: k.status, Count: int(b.count[k])})
+		out = append(out, declaration.Warhead{AsOf: asOf, Party: party, Site: k.site, Category: k.category, Status: k.status, Count: int(b.count[k])})
+		held[k.category] = true
 	}
-	// A party that declared warheads declared every warhead category,
-	// holding none in those it did not list: a zero count, which the
-	// engine does not read as silence.
 	for _, c := range r.t.Categories {
-		if c.Warhead && len(r.t.Statuses) > 0 {
-			out = append(out, declaration.TypeCount{AsOf: asOf, Party: party, Type: "(none)", Category: c.ID, Status: r.t.Statuses[0].ID})
+		if c.Warhead && !held[c.ID] && len(r.t.Statuses) > 0 {
+			out = append(out, declaration.Warhead{AsOf: asOf, Party: party, Site: "(none)", Category: c.ID, Status: r.t.Statuses[0].ID})
 		}
 	}
 	return out, nil
@@ -237,23 +237,32 @@ func (r *Registry) deployedMismatches(s *session, party string, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
+	// One fold: after the last event of each date with a statement, the
+	// book is that date's.
+	b := newBook(r.t, party)
 	var out []Finding
+	var stated *wevent
 	for i, ev := range evs {
-		if ev.effect != "stock" || (i+1 < len(evs) && evs[i+1].effect == "stock" && evs[i+1].effective == ev.effective) {
+		b.apply(r.t, ev)
+		if ev.effect == "stock" {
+			stated = ev
+		}
+		if stated == nil || (i+1 < len(evs) && evs[i+1].effective == ev.effective) {
 			continue
 		}
-		f, err := r.deployedMismatch(s, party, ev, missiles, bombers, now)
+		f, err := r.deployedMismatch(s, party, stated, b, missiles, bombers, now)
 		if err != nil {
 			return nil, err
 		}
 		if f != nil {
 			out = append(out, *f)
 		}
+		stated = nil
 	}
 	return out, nil
 }
 
-func (r *Registry) deployedMismatch(s *session, party string, ev *wevent, missiles, bombers []treaty.Rule, now time.Time) (*Finding, error) {
+func (r *Registry) deployedMismatch(s *session, party string, ev *wevent, b *book, missiles, bombers []treaty.Rule, now time.Time) (*Finding, error) {
 	d := parseDate(ev.effective)
 	items, err := r.inventory(s, party, d, now)
 	if err != nil {
@@ -274,10 +283,6 @@ func (r *Registry) deployedMismatch(s *session, party string, ev *wevent, missil
 	}
 	if !haveMissiles {
 		return nil, nil
-	}
-	b, err := r.bookOn(s, party, d, now)
-	if err != nil {
-		return nil, err
 	}
 	deployed := int64(0)
 	for _, bal := range b.balances() {

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -154,10 +155,7 @@ func (r *Registry) refoldWith(s *session, party string, ev *wevent, corrected *u
 	}
 	if ev != nil {
 		i, _ := slices.BinarySearchFunc(evs, ev, func(a, b *wevent) int {
-			if a.effective != b.effective {
-				return cmpString(a.effective, b.effective)
-			}
-			return compareUint(a.idx, b.idx)
+			return cmp.Or(cmp.Compare(a.effective, b.effective), cmp.Compare(a.idx, b.idx))
 		})
 		evs = slices.Insert(evs, i, ev)
 	}

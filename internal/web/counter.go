@@ -234,7 +234,7 @@ func (c *counter) prefetch(ctx context.Context, dates []treaty.Date, knownAt tim
 // declares reports whether d holds anything to count: items, type counts
 // (warheads counted per site among them) or aggregates.
 func declares(d *declaration.Declaration) bool {
-	return len(d.Items) > 0 || len(d.Types) > 0 || d.Aggregate != nil
+	return len(d.Items) > 0 || len(d.Types) > 0 || len(d.Warheads) > 0 || d.Aggregate != nil
 }
 
 // baselines returns the baseline dates of the treaty's freezes.
