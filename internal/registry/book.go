@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"accord/entry/body"
+	"accord/internal/engine"
 	"accord/internal/treaty"
 )
 
@@ -120,6 +121,7 @@ func (b *book) deltas(ev *wevent) ([]delta, []wfinding, *Refusal) {
 		}
 	}
 	pending := map[wkey]int64{}
+	added := int64(0)
 	for _, d := range out {
 		if d.item {
 			continue
@@ -130,9 +132,17 @@ func (b *book) deltas(ev *wevent) ([]delta, []wfinding, *Refusal) {
 				d.key.site, have, d.key.status, d.key.category, ev.effective, ev.typ, ev.ref(), -d.n)
 		}
 		pending[d.key] += d.n
+		if added += d.n; b.total+added > maxWarheads {
+			return nil, nil, refuse(ErrBalance, "%s %s would take the party's warheads above %d, the most accord counts", ev.typ, ev.ref(), int64(maxWarheads))
+		}
 	}
 	return out, nil, nil
 }
+
+// maxWarheads bounds a party's total warheads, so that no balance or
+// running total can overflow however many flows a hostile log sends: the
+// engine's bound on every sum (engine.MaxSum).
+const maxWarheads = engine.MaxSum
 
 // lotKeys returns the balance a lot takes warheads from and the one it
 // adds them to (nil for none). A per-item lot goes from its item's state

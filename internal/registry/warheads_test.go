@@ -361,3 +361,26 @@ func TestWarheadRebuild(t *testing.T) {
 		}
 	}
 }
+
+// TestWarheadTotalBound: flows cannot take a party's total past the
+// engine's bound on sums, however many a hostile log sends.
+func TestWarheadTotalBound(t *testing.T) {
+	tr, err := treaty.Builtin("us-freeze-2020")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBook(tr, "USA")
+	b.total = maxWarheads - 5
+	ev := &wevent{origin: "accord/us-freeze-2020/USA", idx: 9, effective: "2021-03-01", typ: "warhead_produced", effect: "produce",
+		lots: []body.Lot{lot("Depot B", "warhead", "non_deployed", 5)}}
+	if _, ref := b.apply(tr, ev); ref != nil {
+		t.Fatalf("up to the bound: %v", ref)
+	}
+	ev.lots[0].Count = 1
+	if _, ref := b.apply(tr, ev); !errors.Is(ref, ErrBalance) || !strings.Contains(ref.Error(), "the most accord counts") {
+		t.Fatalf("past the bound: %v, want ErrBalance", ref)
+	}
+	if b.total != maxWarheads {
+		t.Fatalf("a refused flow changed the total: %d", b.total)
+	}
+}
