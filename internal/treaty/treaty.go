@@ -241,7 +241,34 @@ type NotificationType struct {
 	Initial bool `yaml:"initial" json:"initial,omitempty"`
 	// Answers names the notification type this one replies to.
 	Answers string `yaml:"answers" json:"answers,omitempty"`
-	Cite    string `yaml:"cite" json:"cite"`
+	// Optional fields the notification may carry besides Fields.
+	Optional []string `yaml:"optional" json:"optional,omitempty"`
+	// Step is the step of an inspection this notification records, one
+	// of InspectionSteps, or "" (docs/inspections.md, "The sequence").
+	Step string `yaml:"inspection_step" json:"inspection_step,omitempty"`
+	Cite string `yaml:"cite" json:"cite"`
+}
+
+// The steps of an inspection, in their order, that a notification type
+// may record (NotificationType.Step).
+const (
+	StepIntent        = "intent"         // the inspecting party's notice of intent, naming the point of entry
+	StepArrival       = "arrival"        // the team's arrival at the point of entry
+	StepDesignation   = "designation"    // the inspecting party designates the site
+	StepBriefing      = "briefing"       // the inspected party's pre-inspection briefing
+	StepRVDesignation = "rv_designation" // the inspectors designate the missile whose warheads they count
+	StepReport        = "report"         // the inspection report, logged by the inspecting party
+	StepComments      = "comments"       // the inspected party's countersignature, with its comments
+	StepResolution    = "resolution"     // an ambiguity of a report resolved
+)
+
+// InspectionSteps are the steps of an inspection, in their order.
+var InspectionSteps = []string{StepIntent, StepArrival, StepDesignation, StepBriefing, StepRVDesignation, StepReport, StepComments, StepResolution}
+
+// Allows reports whether a notification of this type may carry field f:
+// one of its Fields or Optional.
+func (n NotificationType) Allows(f string) bool {
+	return slices.Contains(n.Fields, f) || slices.Contains(n.Optional, f)
 }
 
 // Effects a notification can have on the treaty database.
