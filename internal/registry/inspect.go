@@ -166,7 +166,7 @@ func (r *Registry) mayVisit(it treaty.InspectionType, facility, ft string) error
 	}
 	if !it.MayVisit(ft) {
 		return refuse(ErrSite, "a %s may not visit %s, a facility of type %s: it visits %s (%s)",
-			it.ID, facility, ft, strings.Join(it.Facilities, ", "), it.Cite)
+			it.ID, facility, ft, strings.Join(it.Facilities, ", "), it.SitesClause())
 	}
 	return nil
 }

@@ -353,3 +353,20 @@ func warheadDiscrepancy(rep, br *step, it body.Item, st *itemState) string {
 	said = append(said, fmt.Sprintf("the database holds %d", st.Warheads))
 	return fmt.Sprintf("report %s counted %d warheads on %s; %s", rep.ref, w, it.UID, strings.Join(said, " and "))
 }
+
+// EntryRef returns the reference, with its leaf hash, of entry idx of
+// origin's log as the database holds it; false if it holds none.
+func (r *Registry) EntryRef(ctx context.Context, origin string, idx uint64) (body.Ref, bool, error) {
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return body.Ref{}, false, err
+	}
+	defer s.end()
+	e, err := s.entry(origin, idx)
+	if err != nil || e == nil {
+		return body.Ref{}, false, err
+	}
+	ref := body.Ref{Origin: origin, Index: idx}
+	copy(ref.LeafHash[:], e.leafHash)
+	return ref, true, nil
+}

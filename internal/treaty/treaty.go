@@ -320,7 +320,19 @@ type InspectionType struct {
 	// Purposes are what an inspection of this type confirms, as the text
 	// says it.
 	Purposes []string `yaml:"purposes" json:"purposes,omitempty"`
-	Cite     string   `yaml:"cite" json:"cite"`
+	// SitesCite is the clause naming the facility types it may visit,
+	// quoted by a refusal of a site; Cite if empty.
+	SitesCite string `yaml:"sites_cite" json:"sites_cite,omitempty"`
+	Cite      string `yaml:"cite" json:"cite"`
+}
+
+// SitesClause returns the clause naming the facility types the type may
+// visit.
+func (it InspectionType) SitesClause() string {
+	if it.SitesCite != "" {
+		return it.SitesCite
+	}
+	return it.Cite
 }
 
 // MayVisit reports whether an inspection of this type may visit a
