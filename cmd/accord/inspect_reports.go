@@ -121,4 +121,3 @@ func refList(refs []body.Ref) string {
 	}
 	return strings.Join(out, ", ")
 }
-
