@@ -18,7 +18,8 @@ func newInspectCmd() *cobra.Command {
 		Use:   "inspect",
 		Short: "Log inspections step by step, list their reports, and weigh how likely they were to find a misdeclaration",
 		Long: `Log an inspection step by step (intent, arrive, designate, brief, rv,
-report, countersign, resolve), list the reports and their findings, and
+report, countersign, resolve) and exhibitions (exhibit), list the reports
+with their findings (reports) and the exhibitions (exhibitions), and
 weigh how likely inspections were to find a misdeclaration
 (docs/inspections.md).
 
@@ -28,7 +29,7 @@ Examples:
   accord inspect confidence --population 400 --misdeclared 20 --sample 18
   accord inspect confidence --population 400 --misdeclared 20 --sample 18 --sample 18 --json`,
 	}
-	c.AddCommand(newInspectConfidenceCmd(), newInspectReportsCmd())
+	c.AddCommand(newInspectConfidenceCmd(), newInspectReportsCmd(), newInspectExhibitionsCmd())
 	c.AddCommand(inspectStepCmds()...)
 	return c
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -120,4 +121,58 @@ func refList(refs []body.Ref) string {
 		out = append(out, r.String())
 	}
 	return strings.Join(out, ", ")
+}
+
+func newInspectExhibitionsCmd() *cobra.Command {
+	var dir, party string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "exhibitions --data DIR [--party P]",
+		Short: "List the exhibitions held, with the other parties' acknowledgements",
+		Long: `List the exhibitions the node holds, as known now: each one's exhibition
+type, the type exhibited, the place, the items named and the other
+parties' acknowledgements (docs/inspections.md, "Exhibitions").
+
+Examples:
+  accord inspect exhibitions --data usa
+  accord inspect exhibitions --data usa --party USA --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			o, err := office.Open(ctx, dir, nil)
+			if err != nil {
+				return err
+			}
+			defer o.Close(ctx)
+			if _, ok := o.Treaty.Party(party); party != "" && !ok {
+				return fmt.Errorf("--party: %q is not a party to %s", party, o.Treaty.ID)
+			}
+			xs, err := o.Exhibitions(ctx, party)
+			if err != nil || asJSON {
+				return errors.Join(err, writeJSON(c.OutOrStdout(), xs))
+			}
+			w := c.OutOrStdout()
+			for _, x := range xs {
+				fmt.Fprintf(w, "%s by %s of %s at %s, effective %s (%s)", x.Exhibition, x.Party, x.ItemType, x.Place, x.Effective, x.Entry)
+				if len(x.Items) > 0 {
+					fmt.Fprintf(w, ": %s", strings.Join(x.Items, ", "))
+				}
+				fmt.Fprintf(w, "\n  acknowledged: %s\n", orNone(refList(x.Acknowledged)))
+			}
+			fmt.Fprintln(w, plural(uint64(len(xs)), "exhibition", "exhibitions"))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dir, "data", "", "the node's data directory (required)")
+	c.Flags().StringVar(&party, "party", "", "only the exhibitions this party held")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.MarkFlagRequired("data")
+	return c
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

@@ -43,6 +43,9 @@ var stepCmds = []stepCmd{
 		answers: "report", numbered: "comment", example: "--report RUS#4 --type type_one --comment 'a maintenance van'"},
 	{name: "resolve", step: treaty.StepResolution, short: "Record the resolution of an ambiguity of one of this party's reports",
 		fields: []string{"report", "ambiguity", "resolution"}, example: "--report 4 --ambiguity ambiguity_1 --resolution 'agreed: a van'"},
+	{name: "exhibit", step: treaty.StepExhibition, short: "Record an exhibition held, a record of its own counted against no quota",
+		fields: []string{"exhibition", "item-type", "place"}, items: "item",
+		example: "--exhibition exhibition_nonnuclear_bomber --item-type B-1B --place 'Ellsworth AFB'"},
 }
 
 func inspectStepCmds() []*cobra.Command {
@@ -77,7 +80,7 @@ Example:
 	f := c.Flags()
 	f.StringVar(&a.dir, "data", "", "the node's data directory (required)")
 	f.StringVar(&a.effective, "effective", "", "the date of the step, YYYY-MM-DD (required)")
-	if s.step != treaty.StepResolution {
+	if s.step != treaty.StepResolution && s.step != treaty.StepExhibition {
 		f.StringVar(&a.typ, "type", "", "the inspection type, e.g. type_one (required)")
 		c.MarkFlagRequired("type")
 	}

@@ -81,3 +81,9 @@ func (o *Office) entryRef(ctx context.Context, g Given) (body.Ref, error) {
 func (o *Office) Inspections(ctx context.Context, party string) ([]registry.Inspection, error) {
 	return o.Registry.Inspections(ctx, party, o.now())
 }
+
+// Exhibitions returns the exhibitions this node holds, of party if it is
+// not empty, as known now.
+func (o *Office) Exhibitions(ctx context.Context, party string) ([]registry.Exhibition, error) {
+	return o.Registry.Exhibitions(ctx, party, o.now())
+}

@@ -109,8 +109,11 @@ func (r *Registry) inspectionStep(s *session, p *plan, n *body.Notification, nt 
 	if p.corrects != nil {
 		return refuse(ErrCorrection, "a %s is not corrected: the inspected party comments on it, or the inspecting party logs a new step", nt.ID)
 	}
-	if nt.Step == treaty.StepResolution {
+	switch nt.Step {
+	case treaty.StepResolution:
 		return r.resolution(s, p, n, nt)
+	case treaty.StepExhibition:
+		return r.exhibition(s, p, n)
 	}
 	it, err := r.inspectionType(n)
 	if err != nil {
@@ -132,6 +135,28 @@ func (r *Registry) inspectionStep(s *session, p *plan, n *body.Notification, nt 
 		return r.report(s, p, n, nt)
 	case treaty.StepComments:
 		return r.comments(s, p, n, nt)
+	}
+	return nil
+}
+
+// exhibition checks an exhibition held: one of the treaty's exhibitions,
+// and the items exhibited, if named, the exhibiting party's.
+func (r *Registry) exhibition(s *session, p *plan, n *body.Notification) error {
+	id := n.Fields["exhibition"]
+	if !slices.ContainsFunc(r.t.Exhibitions, func(e treaty.InspectionType) bool { return e.ID == id }) {
+		var ids []string
+		for _, e := range r.t.Exhibitions {
+			ids = append(ids, e.ID)
+		}
+		return refuse(ErrUnknownType, "%s has no exhibition %q (exhibitions: %s)", r.t.ID, id, strings.Join(ids, ", "))
+	}
+	for _, it := range n.Items {
+		if it.Type != "" || it.Category != "" || it.Status != "" || it.Facility != "" || it.Warheads != nil {
+			return refuseItem(ErrFields, it.UID, "an exhibition names the items exhibited by uid only")
+		}
+		if err := r.exists(s, p, it.UID); err != nil {
+			return err
+		}
 	}
 	return nil
 }

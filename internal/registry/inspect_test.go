@@ -307,3 +307,49 @@ func kinds(t *testing.T, n *testNode, kind, now string) []string {
 	}
 	return out
 }
+
+// TestExhibitions checks that an exhibition is its own record: one of the
+// treaty's exhibitions, of items the exhibiting party holds, listed with
+// the other party's acknowledgement, and counted against no quota.
+func TestExhibitions(t *testing.T) {
+	n := newTestNode(t)
+	base(t, n)
+	for _, c := range []struct {
+		body *body.Notification
+		rule error
+		why  string
+	}{
+		{notice("exhibition_held", nil, nil, "exhibition", "exhibition_bomber", "item_type", "B-1B", "place", "Ellsworth"),
+			ErrUnknownType, `newstart has no exhibition "exhibition_bomber" (exhibitions: exhibition, exhibition_nonnuclear_bomber)`},
+		{notice("exhibition_held", nil, uids("B9"), "exhibition", "exhibition_nonnuclear_bomber", "item_type", "B-1B", "place", "Ellsworth"),
+			ErrNoSuchItem, "item B9: it does not exist on 2011-07-01"},
+		{notice("exhibition_held", nil, nil, "exhibition", "exhibition", "item_type", "RS-24", "place", "Teykovo", "inspection_type", "type_one"),
+			ErrFields, `a exhibition_held has no field "inspection_type"`},
+	} {
+		before := len(n.logs["USA"])
+		_, err := n.send("USA", "2011-07-01", "2011-07-01T00:00:00Z", c.body)
+		if !errors.Is(err, c.rule) || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("got %v; want %v naming %q", err, c.rule, c.why)
+		}
+		if len(n.logs["USA"]) != before {
+			t.Errorf("a refused exhibition was appended")
+		}
+	}
+	x := n.mustSend("USA", "2011-07-01", "2011-07-01T00:00:00Z",
+		notice("exhibition_held", nil, uids("B2"), "exhibition", "exhibition_nonnuclear_bomber", "item_type", "B-52H", "place", "Barksdale"))
+	ack := n.ack("RUS", x, "2011-07-01T06:00:00Z")
+	got, err := n.reg.Exhibitions(n.ctx, "USA", mustTime("2011-07-02T00:00:00Z"))
+	if err != nil || len(got) != 1 || got[0].Entry != x.Ref() || got[0].Exhibition != "exhibition_nonnuclear_bomber" ||
+		len(got[0].Acknowledged) != 1 || got[0].Acknowledged[0].Index != ack.Index || got[0].Items[0] != "B2" {
+		t.Fatalf("exhibitions: %+v, %v", got, err)
+	}
+	st, err := n.reg.Status(n.ctx, "USA", mustTime("2011-07-02T00:00:00Z"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range st.Inspections {
+		if q.Used != 0 {
+			t.Errorf("quota %+v: an exhibition counted against it", q)
+		}
+	}
+}

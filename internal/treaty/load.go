@@ -569,8 +569,11 @@ func (v *validator) optional(p string, n NotificationType) {
 	if n.Step != "" && !slices.Contains(InspectionSteps, n.Step) {
 		v.add(p+".inspection_step", "inspection_step must be one of %s, not %q", strings.Join(InspectionSteps, ", "), n.Step)
 	}
-	if n.Step != "" && n.Step != StepResolution && !n.Allows("inspection_type") {
+	if n.Step != "" && n.Step != StepResolution && n.Step != StepExhibition && !n.Allows("inspection_type") {
 		v.add(p+".fields", "a notification of inspection step %s carries field inspection_type", n.Step)
+	}
+	if n.Step == StepExhibition && !n.Allows("exhibition") {
+		v.add(p+".fields", "a notification of an exhibition carries field exhibition")
 	}
 }
 

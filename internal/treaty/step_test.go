@@ -21,7 +21,9 @@ func TestStepErrors(t *testing.T) {
 		{"optional stock", "notifications: [{id: n, due: effective + 1d, effect: event, optional: [stock], cite: c}]\n",
 			"notifications[0].optional[0]", "stock lots are never optional"},
 		{"unknown step", "notifications: [{id: n, due: effective + 1d, effect: event, fields: [inspection_type], inspection_step: visit, cite: c}]\n",
-			"notifications[0].inspection_step", `inspection_step must be one of intent, arrival, designation, briefing, rv_designation, report, comments, resolution, not "visit"`},
+			"notifications[0].inspection_step", `inspection_step must be one of intent, arrival, designation, briefing, rv_designation, report, comments, resolution, exhibition, not "visit"`},
+		{"exhibition without its id", "notifications: [{id: n, due: effective + 1d, effect: event, fields: [place], inspection_step: exhibition, cite: c}]\n",
+			"notifications[0].fields", "a notification of an exhibition carries field exhibition"},
 		{"step without inspection type", "notifications: [{id: n, due: effective + 1d, effect: event, fields: [facility], inspection_step: designation, cite: c}]\n",
 			"notifications[0].fields", "a notification of inspection step designation carries field inspection_type"},
 	} {

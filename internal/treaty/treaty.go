@@ -260,10 +260,14 @@ const (
 	StepReport        = "report"         // the inspection report, logged by the inspecting party
 	StepComments      = "comments"       // the inspected party's countersignature, with its comments
 	StepResolution    = "resolution"     // an ambiguity of a report resolved
+	// StepExhibition is an exhibition held, a record of its own: no step
+	// of an inspection, and counted against no quota.
+	StepExhibition = "exhibition"
 )
 
-// InspectionSteps are the steps of an inspection, in their order.
-var InspectionSteps = []string{StepIntent, StepArrival, StepDesignation, StepBriefing, StepRVDesignation, StepReport, StepComments, StepResolution}
+// InspectionSteps are the steps of an inspection, in their order, and
+// the exhibition.
+var InspectionSteps = []string{StepIntent, StepArrival, StepDesignation, StepBriefing, StepRVDesignation, StepReport, StepComments, StepResolution, StepExhibition}
 
 // Allows reports whether a notification of this type may carry field f:
 // one of its Fields or Optional.
