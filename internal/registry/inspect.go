@@ -130,6 +130,9 @@ func (r *Registry) inspectionStep(s *session, p *plan, n *body.Notification, nt 
 	case treaty.StepBriefing:
 		return r.briefing(s, p, n, nt, it)
 	case treaty.StepRVDesignation:
+		if !it.ReentryVehicles {
+			return refuse(ErrSequence, "a %s has no reentry-vehicle inspection (%s)", it.ID, r.rvClause())
+		}
 		return r.rvDesignation(s, p, n, nt)
 	case treaty.StepReport:
 		return r.report(s, p, n, nt)
@@ -243,6 +246,9 @@ func (r *Registry) briefing(s *session, p *plan, n *body.Notification, nt treaty
 	if err := r.mayVisit(it, fac, ft); err != nil {
 		return err
 	}
+	if len(n.Items) > 0 && !it.ReentryVehicles {
+		return refuse(ErrFields, "a %s of a %s states no warheads per missile: a %s has no reentry-vehicle inspection (%s)", nt.ID, it.ID, it.ID, r.rvClause())
+	}
 	for _, item := range n.Items {
 		if err := r.briefed(s, p, fac, item); err != nil {
 			return err
@@ -270,6 +276,20 @@ func (r *Registry) briefed(s *session, p *plan, fac string, it body.Item) error 
 		return refuseItem(ErrFacility, it.UID, "it is declared at %s on %s, not at %s", st.Facility, d, fac)
 	}
 	return nil
+}
+
+// rvClause names the inspection types with a reentry-vehicle inspection.
+func (r *Registry) rvClause() string {
+	var ids []string
+	for _, it := range r.t.Inspections {
+		if it.ReentryVehicles {
+			ids = append(ids, it.ID+": "+it.SitesClause())
+		}
+	}
+	if len(ids) == 0 {
+		return r.t.ID + " has none"
+	}
+	return "only " + strings.Join(ids, "; ")
 }
 
 // rvDesignation checks that the inspectors designate one of the missiles

@@ -150,6 +150,26 @@ func TestInspectionRefusals(t *testing.T) {
 				return notice("rv_designation", &in.br, nil, "inspection_type", "type_one", "uid", "M3")
 			},
 			rule: ErrSequence, why: "item M3: it is not one of the missiles accord/newstart/USA#2 states (M1, M2)"},
+		{name: "no reentry-vehicle inspection in a type two", setup: func(n *testNode) *inspection {
+			in := &inspection{}
+			in.des = n.mustSend("RUS", "2011-06-01", "2011-06-01T09:00:00Z", notice("site_designation", nil, nil, "inspection_type", "type_two", "facility", "hill"))
+			in.br = n.mustSend("USA", "2011-06-01", "2011-06-01T12:00:00Z",
+				notice("pre_inspection_briefing", &in.des, nil, "inspection_type", "type_two", "facility", "hill", "facility_type", "storage"))
+			return in
+		}, party: "RUS",
+			body: func(in *inspection) *body.Notification {
+				return notice("rv_designation", &in.br, nil, "inspection_type", "type_two", "uid", "M3")
+			},
+			rule: ErrSequence, why: "a type_two has no reentry-vehicle inspection (only type_one: Article XI.2; Protocol Part Five, Section VI.1(a))"},
+		{name: "no warheads per missile in a type two briefing", setup: func(n *testNode) *inspection {
+			in := &inspection{}
+			in.des = n.mustSend("RUS", "2011-06-01", "2011-06-01T09:00:00Z", notice("site_designation", nil, nil, "inspection_type", "type_two", "facility", "hill"))
+			return in
+		}, party: "USA",
+			body: func(in *inspection) *body.Notification {
+				return notice("pre_inspection_briefing", &in.des, briefed("M3", 0), "inspection_type", "type_two", "facility", "hill", "facility_type", "storage")
+			},
+			rule: ErrFields, why: "a pre_inspection_briefing of a type_two states no warheads per missile: a type_two has no reentry-vehicle inspection (only type_one: Article XI.2; Protocol Part Five, Section VI.1(a))"},
 		{name: "a report counts the designated missile", setup: func(n *testNode) *inspection {
 			in := designate(n)
 			in.rv = n.mustSend("RUS", "2011-06-01", "2011-06-01T13:00:00Z", notice("rv_designation", &in.br, nil, "inspection_type", "type_one", "uid", "M2"))

@@ -324,6 +324,11 @@ type InspectionType struct {
 	// Purposes are what an inspection of this type confirms, as the text
 	// says it.
 	Purposes []string `yaml:"purposes" json:"purposes,omitempty"`
+	// ReentryVehicles marks a type whose inspections include the
+	// reentry-vehicle inspection: the inspected party states the warheads
+	// on each deployed missile at the site, and the inspectors designate
+	// one whose warheads they count.
+	ReentryVehicles bool `yaml:"reentry_vehicles" json:"reentry_vehicles,omitempty"`
 	// SitesCite is the clause naming the facility types it may visit,
 	// quoted by a refusal of a site; Cite if empty.
 	SitesCite string `yaml:"sites_cite" json:"sites_cite,omitempty"`
