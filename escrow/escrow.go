@@ -36,6 +36,7 @@ package escrow
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -136,8 +137,8 @@ func (e *Entry) Warheads() uint64 {
 // check validates a declared entry.
 func (e *Entry) check() error {
 	switch {
-	case !validID(e.Site):
-		return fmt.Errorf("invalid site id %q", e.Site)
+	case !validSite(e.Site):
+		return fmt.Errorf("invalid site %q", e.Site)
 	case e.UID != "" && !validID(e.UID):
 		return fmt.Errorf("site %s: invalid uid %q", e.Site, e.UID)
 	case e.UID != "" && e.Category.code() == 0:
@@ -154,6 +155,33 @@ func (e *Entry) check() error {
 	}
 	return nil
 }
+
+// validSite reports whether s is a site: an identifier, or a facility
+// name as a signed notification writes one (docs/formats.md): 1 to 64
+// bytes of A-Z a-z 0-9 . _ - : / + ( ) and single spaces, the first a
+// letter or digit, a space followed by a letter, digit or "(".
+func validSite(s string) bool {
+	if validID(s) {
+		return true
+	}
+	if len(s) == 0 || len(s) > 64 || !alnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if i+1 == len(s) || !alnum(s[i+1]) && s[i+1] != '(' {
+				return false
+			}
+		case !alnum(c) && !strings.ContainsRune("._-:/+()", rune(c)):
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
 
 // parseDate parses a YYYY-MM-DD date as version 1 encodes it.
 func parseDate(s string) (time.Time, error) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"accord/entry"
 	"accord/escrow"
 	"accord/internal/ledger"
@@ -216,4 +218,26 @@ func (o *Office) appendEscrow(ctx context.Context, b *escrow.LogBody, day treaty
 		return ledger.Appended{}, err
 	}
 	return seq.Await(ctx)
+}
+
+// EscrowPolicy returns the policy to check a bundle of the log whose
+// origin is given ("accord/<treaty>/<party>"): the effects of the
+// notification types of the built-in treaty the origin names, to read the
+// flows the log records, and the witnesses of which quorum (0: all) must
+// have cosigned the bundle's checkpoint. An origin that names no built-in
+// treaty is an *InputError.
+func EscrowPolicy(origin string, witnesses []note.Verifier, quorum int) (*escrow.Policy, error) {
+	parts := strings.Split(origin, "/")
+	if len(parts) != 3 || parts[0] != "accord" {
+		return nil, inputErrorf("key %q is not an accord log's (accord/TREATY/PARTY)", origin)
+	}
+	t, err := treaty.Builtin(parts[1])
+	if err != nil {
+		return nil, inputErrorf("log %s: treaty %q is not built in, so its flows cannot be read", origin, parts[1])
+	}
+	effects := map[string]string{}
+	for _, n := range t.Notifications {
+		effects[n.ID] = n.Effect
+	}
+	return &escrow.Policy{Effects: effects, Witnesses: witnesses, Quorum: quorum}, nil
 }
