@@ -2,6 +2,7 @@ package escrow
 
 import (
 	"cmp"
+	"strings"
 	"time"
 
 	"accord/entry"
@@ -116,4 +117,27 @@ func moveFlows(n *body.Notification, day string) []Flow {
 		out = append(out, Flow{Kind: Transferred, Date: day, UID: it.UID, Site: n.From, To: n.To, item: itemMoved})
 	}
 	return out
+}
+
+// ValidID reports whether s is an id: a party, region or UID
+// (docs/escrow.md, "Notation").
+func ValidID(s string) bool { return validID(s) }
+
+// RegionOf returns the region id a site makes when each site is a region
+// of its own: the site with each run of characters an id does not allow
+// replaced by "-" ("F.E. Warren AFB" makes "F.E.-Warren-AFB"). ok is false
+// if that is not an id.
+func RegionOf(site string) (id string, ok bool) {
+	var b strings.Builder
+	for i := 0; i < len(site); i++ {
+		c := site[i]
+		switch {
+		case alnum(c) || c == '.' || c == '_' || c == '-':
+			b.WriteByte(c)
+		case !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	id = strings.TrimRight(b.String(), "-")
+	return id, validID(id)
 }

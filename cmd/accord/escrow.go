@@ -45,10 +45,10 @@ Examples:
 var escrowCommands []func() *cobra.Command
 
 func newEscrowCommitCmd() *cobra.Command {
-	var dir string
+	var dir, regions string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "commit --data DIR FILE",
+		Use:   "commit --data DIR FILE [--regions SITES]",
 		Short: "Commit to a warhead declaration as a signed entry of the log",
 		Long: `Commit to the party's complete warhead declaration in FILE and append the
 commitment (its Merkle root, a hidden count per region and the opened
@@ -56,7 +56,16 @@ total) to the node's log as an entry of kind commitment.
 
 FILE is a declaration in the JSON input format of docs/escrow.md
 ("Declaration file"): the party, the date, and each region's entries, one
-per warhead (site, uid, category) or one per site (site, counts).
+per warhead (site, uid, category) or one per site (site, counts). Or it
+is a warhead declaration (docs/warheads.md): CSV rows
+as_of,party,site,category,status,count, or JSON "warheads" (and items of a
+warhead category), as accord check and accord notify read them. Its
+categories and statuses become escrow categories (warhead/deployed is
+deployed_strategic, warhead/non_deployed nondeployed_strategic,
+nonstrategic_warhead/deployed nonstrategic_deployed,
+nonstrategic_warhead/non_deployed nonstrategic_stored, either retired
+retired) and its sites go to regions: those of --regions SITES, a CSV file
+"site,region" that must map every site, or one region per site.
 
 The first commit creates DIR/escrow.key, the secret every salt and
 blinding factor derives from (mode 0600, never printed), and every commit
@@ -65,19 +74,21 @@ recreate them, and without them no region can be revealed.
 
 Examples:
   accord escrow commit --data usa declaration.json
+  accord escrow commit --data usa us-2020-10-20-warheads.csv --regions regions.csv
   accord escrow commit --data usa declaration.json --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runEscrowCommit(c, dir, args[0], asJSON)
+			return runEscrowCommit(c, dir, args[0], regions, asJSON)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "the node's data directory (required)")
+	c.Flags().StringVar(&regions, "regions", "", "a CSV file site,region mapping a warhead declaration's sites to regions")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.MarkFlagRequired("data")
 	return c
 }
 
-func runEscrowCommit(c *cobra.Command, dir, file string, asJSON bool) error {
+func runEscrowCommit(c *cobra.Command, dir, file, regionsFile string, asJSON bool) error {
 	ctx := c.Context()
 	o, err := office.Open(ctx, dir, nil)
 	if err != nil {
@@ -88,7 +99,17 @@ func runEscrowCommit(c *cobra.Command, dir, file string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.ReadEscrowDeclaration(file, data)
+	var regions map[string]string
+	if regionsFile != "" {
+		b, err := os.ReadFile(regionsFile)
+		if err != nil {
+			return err
+		}
+		if regions, err = office.ReadEscrowRegions(regionsFile, b); err != nil {
+			return err
+		}
+	}
+	d, err := o.ReadEscrowDeclaration(file, data, regions)
 	if err != nil {
 		return err
 	}

@@ -41,13 +41,23 @@ const (
 // maxEscrowDeclaration bounds a declaration file: about 10^6 warheads.
 const maxEscrowDeclaration = 1 << 27
 
-// ReadEscrowDeclaration reads a declaration to commit to, in the JSON
-// input format of package escrow (escrow.Declaration): the node's party's
-// warheads by region and site, as of its date. name is the file's name in
-// errors. Every refusal is an *InputError.
-func (o *Office) ReadEscrowDeclaration(name string, data []byte) (*escrow.Declaration, error) {
+// ReadEscrowDeclaration reads a declaration to commit to: the JSON input
+// format of package escrow (escrow.Declaration, an object with a
+// "regions" member), the node's party's warheads by region and site as of
+// its date; or a warhead declaration file (docs/warheads.md: CSV rows
+// as_of,party,site,category,status,count or JSON "warheads", and items of
+// a warhead category), whose sites go to the regions regions maps them
+// to, or each to a region of its own if regions is nil. name is the
+// file's name in errors. Every refusal is an *InputError.
+func (o *Office) ReadEscrowDeclaration(name string, data []byte, regions map[string]string) (*escrow.Declaration, error) {
 	if len(data) > maxEscrowDeclaration {
 		return nil, inputErrorf("%s: more than %d bytes", name, maxEscrowDeclaration)
+	}
+	if !isEscrowJSON(data) {
+		return o.warheadDeclaration(name, data, regions)
+	}
+	if regions != nil {
+		return nil, inputErrorf("%s: --regions is for a warhead declaration file; this one gives its regions", name)
 	}
 	var d escrow.Declaration
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -28,7 +28,7 @@ const escrowDeclaration = `{"party":"USA","date":"2020-10-20","regions":[
 
 func mustCommit(t *testing.T, o *Office, decl string) *Committed {
 	t.Helper()
-	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
+	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestEscrowRefusals(t *testing.T) {
 		"no regions":    `{"party":"USA","date":"2020-10-20","regions":[]}`,
 		"too large":     manyRegions(1300),
 	} {
-		d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
+		d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl), nil)
 		if err == nil {
 			_, err = o.Commit(ctx, d)
 		}
@@ -293,7 +293,7 @@ func appendCommitment(t *testing.T, o *Office, c *escrow.Commitment, day string)
 
 func mustRead(t *testing.T, o *Office, decl string) *escrow.Declaration {
 	t.Helper()
-	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
+	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
