@@ -328,3 +328,22 @@ func TestEscrowBundleAnyChange(t *testing.T) {
 		}
 	}
 }
+
+// TestFsckEscrowKey checks that fsck reports an escrow secret, or a
+// directory of committed declarations, that others can read, as it
+// reports the log key, and nothing when their modes are 0600 and 0700.
+func TestFsckEscrowKey(t *testing.T) {
+	o := newTestOffice(t)
+	mustCommit(t, o, escrowDeclaration)
+	dir := o.Node.Dir
+	if probs, _ := Fsck(context.Background(), dir, nil); len(probs) != 0 {
+		t.Fatalf("fsck of a fresh commitment: %v", probs)
+	}
+	os.Chmod(filepath.Join(dir, EscrowKeyFile), 0o640)
+	os.Chmod(filepath.Join(dir, EscrowDir), 0o755)
+	probs, _ := Fsck(context.Background(), dir, nil)
+	if len(probs) != 2 || probs[0].File != EscrowKeyFile || probs[0].Err != "mode -rw-r----- lets others read the escrow secret (chmod 600 it)" ||
+		probs[1].File != EscrowDir || !strings.Contains(probs[1].Err, "chmod 700") {
+		t.Fatalf("fsck of a readable escrow secret: %v", probs)
+	}
+}
