@@ -20,10 +20,13 @@
 //
 // In an accord log, the commitment and each reveal are entries of kind
 // commitment whose [LogBody] carries the commitment or a reveal's hash; a
-// party hands over a [Bundle] of their receipts and the reveals' bytes,
-// which [CheckBundle] checks with the party's log key alone. An
-// [Evidence] file adds an inspector's observation, and [ProveIncomplete]
-// checks that it proves the declaration incomplete.
+// party hands over a [Bundle]: a signed checkpoint, every entry of its log
+// from the commitment to it, and the reveals' bytes. [CheckBundle] checks
+// it with the party's log key and a [Policy] (the treaty's notification
+// effects, to read the warhead flows logged since, and the witnesses that
+// must have cosigned the checkpoint). An [Evidence] file adds an
+// inspector's observation, and [ProveIncomplete] checks that it proves
+// the declaration incomplete.
 //
 // Trust: the commitment is not trusted, it is checked (its total opening
 // by [CheckCommitment]); a reveal is not trusted, at most a wrong one fails

@@ -204,6 +204,12 @@ func runEscrowReveal(c *cobra.Command, dir, region, effective, out string, asJSO
 		fmt.Fprintf(w, "revealed region %s (%s) as entry %d of %s\n", region, plural(res.Count, "warhead", "warheads"), res.Index, o.Node.Origin())
 	}
 	fmt.Fprintf(w, "%d of %s revealed: %s\n", len(res.Opened), plural(uint64(res.Regions), "region", "regions"), strings.Join(res.Opened, ", "))
+	if len(res.Cosigned) > 0 {
+		fmt.Fprintf(w, "its checkpoint is cosigned by the witnesses of %s\n", strings.Join(res.Cosigned, ", "))
+	}
+	if len(res.Uncosigned) > 0 {
+		fmt.Fprintf(w, "not cosigned in time by the witnesses of %s: a verifier who asks for them refuses this bundle; reveal again later\n", strings.Join(res.Uncosigned, ", "))
+	}
 	fmt.Fprintf(w, "wrote %s\n", out)
 	return nil
 }
