@@ -61,14 +61,14 @@ func CheckBundle(b *Bundle, v note.Verifier, p *Policy) (*CheckedBundle, error) 
 		return nil, fail(ErrLog, "", "the checkpoint is not signed by %s's key: %v", v.Name(), err)
 	}
 	cb := &CheckedBundle{Index: b.First, Size: cp.Size}
-	if cb.Cosigned, err = p.cosigned(b.Checkpoint, cp.Size); err != nil {
-		return nil, err
-	}
 	if err := checkRange(b, cp); err != nil {
 		return nil, err
 	}
 	reveals, err := cb.readLog(b, v, p)
 	if err != nil {
+		return nil, err
+	}
+	if cb.Cosigned, err = p.cosigned(b.Checkpoint, cp.Size); err != nil {
 		return nil, err
 	}
 	if cb.Verified, err = Verify(cb.commitment(), reveals...); err != nil {
