@@ -1,0 +1,193 @@
+package draw
+
+import (
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"accord/entry"
+)
+
+// A Side is one party's part in a checked draw.
+type Side struct {
+	Party       string    `json:"party"`
+	Origin      string    `json:"origin"`
+	CommitIndex uint64    `json:"commit_index"`
+	RevealIndex uint64    `json:"reveal_index"`
+	Revealed    time.Time `json:"revealed"` // the reveal entry's created time
+	Late        bool      `json:"late"`     // revealed after the reveal-by time: a finding
+}
+
+// A Result is a draw [Check] recomputed: its terms, both sides, the seed
+// and the picks, in the order drawn.
+type Result struct {
+	ID       string    `json:"draw"`
+	Purpose  string    `json:"purpose"`
+	Of       uint64    `json:"of"`
+	Pick     uint64    `json:"pick"`
+	RevealBy time.Time `json:"reveal_by"`
+	Sides    [2]Side   `json:"sides"` // in byte order of origin
+	Seed     [32]byte  `json:"-"`
+	Picks    []uint64  `json:"picks"`
+}
+
+// logged is one party's checked entries.
+type logged struct {
+	origin, party string
+	commit        *Commit
+	commitRef     Ref
+	reveal        *Reveal
+	revealIndex   uint64
+	revealed      time.Time
+}
+
+// Check recomputes the draw of bundles a and b, given in either order,
+// with keys, the verifier keys of the two parties' logs: the check log
+// first (every receipt proves its entry is in the log whose key has the
+// entry's origin as name; the commitment comes before the reveal of the
+// same draw), then withheld (both parties revealed), value (each value
+// hashes to its commitment), terms (the two commitments are to the same
+// draw, each naming the other party), and peer (each reveal names the
+// other's commitment entry). Every failure is a [*CheckError].
+func Check(a, b *Bundle, keys ...note.Verifier) (*Result, error) {
+	la, err := checkLog(a, keys)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := checkLog(b, keys)
+	if err != nil {
+		return nil, err
+	}
+	if lb.origin < la.origin {
+		la, lb = lb, la
+	}
+	for _, check := range []func(x, y *logged) error{checkWithheld, checkValue, checkTerms, checkPeer} {
+		if err := check(la, lb); err != nil {
+			return nil, err
+		}
+		if err := check(lb, la); err != nil {
+			return nil, err
+		}
+	}
+	return result(la, lb)
+}
+
+// checkLog checks a bundle's receipts and parses its bodies.
+func checkLog(b *Bundle, keys []note.Verifier) (*logged, error) {
+	e, body, ref, err := loggedBody(b.Commit, keys)
+	if err != nil {
+		return nil, err
+	}
+	if body.Commit == nil {
+		return nil, fail(ErrLog, body.Reveal.ID, "entry %d of %s is a reveal, not a commitment", ref.Index, ref.Origin)
+	}
+	l := &logged{origin: ref.Origin, party: e.Party, commit: body.Commit, commitRef: ref}
+	if b.Reveal == nil {
+		return l, nil
+	}
+	re, rb, rref, err := loggedBody(b.Reveal, keys)
+	switch {
+	case err != nil:
+		return nil, err
+	case rref.Origin != ref.Origin:
+		return nil, fail(ErrLog, l.commit.ID, "the reveal is an entry of %s, the commitment of %s", rref.Origin, ref.Origin)
+	case rb.Reveal == nil || rb.Reveal.ID != l.commit.ID:
+		return nil, fail(ErrLog, l.commit.ID, "entry %d of %s is not a reveal of this draw", rref.Index, rref.Origin)
+	case rref.Index <= ref.Index:
+		return nil, fail(ErrLog, l.commit.ID, "the reveal, entry %d, is not after the commitment, entry %d", rref.Index, ref.Index)
+	}
+	l.reveal, l.revealIndex, l.revealed = rb.Reveal, rref.Index, re.Created
+	return l, nil
+}
+
+// loggedBody checks a receipt with the key named by its entry's origin,
+// and parses the entry's draw body.
+func loggedBody(rc *entry.Receipt, keys []note.Verifier) (*entry.Entry, *Body, Ref, error) {
+	ref := Ref{Index: rc.Index}
+	e, _, err := entry.Parse(rc.Entry)
+	if err != nil {
+		return nil, nil, ref, fail(ErrLog, "", "entry %d: %v", rc.Index, err)
+	}
+	ref.Origin = e.Origin()
+	v := keyFor(keys, ref.Origin)
+	if v == nil {
+		return nil, nil, ref, fail(ErrLog, "", "entry %d is of %s, and no key of that log was given", rc.Index, ref.Origin)
+	}
+	if e, _, err = entry.CheckReceipt(rc, v, nil); err != nil {
+		return nil, nil, ref, fail(ErrLog, "", "entry %d is not proven in %s's log: %v", rc.Index, ref.Origin, err)
+	}
+	if e.Kind != entry.Commitment || !IsDraw(e.Body) {
+		return nil, nil, ref, fail(ErrLog, "", "entry %d of %s is not a draw entry", rc.Index, ref.Origin)
+	}
+	body, err := ParseBody(e.Body)
+	if err != nil {
+		return nil, nil, ref, err
+	}
+	ref.LeafHash = entry.LeafHash(rc.Entry)
+	return e, body, ref, nil
+}
+
+func keyFor(keys []note.Verifier, origin string) note.Verifier {
+	for _, v := range keys {
+		if v.Name() == origin {
+			return v
+		}
+	}
+	return nil
+}
+
+func checkWithheld(x, _ *logged) error {
+	if x.reveal == nil {
+		return fail(ErrWithheld, x.commit.ID, "%s committed as entry %d of %s and its bundle holds no reveal", x.party, x.commitRef.Index, x.origin)
+	}
+	return nil
+}
+
+func checkValue(x, _ *logged) error {
+	if HashValue(x.origin, x.commit.ID, &x.reveal.Value) != x.commit.ValueHash {
+		return fail(ErrValue, x.commit.ID, "%s's value, entry %d, is not the one its commitment, entry %d, hashes", x.party, x.revealIndex, x.commitRef.Index)
+	}
+	return nil
+}
+
+func checkTerms(x, y *logged) error {
+	cx, cy := x.commit, y.commit
+	switch {
+	case x.origin == y.origin:
+		return fail(ErrTerms, cx.ID, "both bundles are of %s: a draw is between two parties", x.origin)
+	case cx.ID != cy.ID:
+		return fail(ErrTerms, cx.ID, "%s commits to draw %s, %s to draw %s", x.party, cx.ID, y.party, cy.ID)
+	case cx.With != y.party:
+		return fail(ErrTerms, cx.ID, "%s's commitment is with %s, not %s", x.party, cx.With, y.party)
+	case cx.Purpose != cy.Purpose || cx.Of != cy.Of || cx.Pick != cy.Pick || !cx.RevealBy.Equal(cy.RevealBy):
+		return fail(ErrTerms, cx.ID, "the two commitments differ in purpose, of, pick or reveal_by")
+	}
+	return nil
+}
+
+func checkPeer(x, y *logged) error {
+	if x.reveal.Peer != y.commitRef {
+		return fail(ErrPeer, x.commit.ID, "%s's reveal, entry %d, names %s#%d, not %s's commitment %s#%d",
+			x.party, x.revealIndex, x.reveal.Peer.Origin, x.reveal.Peer.Index, y.party, y.origin, y.commitRef.Index)
+	}
+	return nil
+}
+
+// result computes the seed and the picks of a checked draw.
+func result(a, b *logged) (*Result, error) {
+	c := a.commit
+	seed, err := Seed(c.ID, Share{a.origin, a.commitRef.Index, a.reveal.Value}, Share{b.origin, b.commitRef.Index, b.reveal.Value})
+	if err != nil {
+		return nil, err
+	}
+	picks, err := NewStream(seed).Sample(c.Pick, c.Of)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{ID: c.ID, Purpose: c.Purpose, Of: c.Of, Pick: c.Pick, RevealBy: c.RevealBy, Seed: seed, Picks: picks}
+	for i, l := range []*logged{a, b} {
+		r.Sides[i] = Side{Party: l.party, Origin: l.origin, CommitIndex: l.commitRef.Index, RevealIndex: l.revealIndex,
+			Revealed: l.revealed, Late: l.revealed.After(c.RevealBy)}
+	}
+	return r, nil
+}
