@@ -103,10 +103,10 @@ func (b *Body) Marshal() []byte {
 	return bytes.TrimSuffix(out.Bytes(), []byte("\n"))
 }
 
-// IsDraw reports whether an entry body is a draw's: a JSON object whose
+// Match reports whether an entry body is a draw's: a JSON object whose
 // first member is "draw". It is how a reader of commitment entries tells
 // a draw from other undertakings before parsing it.
-func IsDraw(body []byte) bool {
+func Match(body []byte) bool {
 	return bytes.HasPrefix(body, []byte(`{"draw":`))
 }
 

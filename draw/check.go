@@ -116,7 +116,7 @@ func loggedBody(rc *entry.Receipt, keys []note.Verifier) (*entry.Entry, *Body, R
 	if e, _, err = entry.CheckReceipt(rc, v, nil); err != nil {
 		return nil, nil, ref, fail(ErrLog, "", "entry %d is not proven in %s's log: %v", rc.Index, ref.Origin, err)
 	}
-	if e.Kind != entry.Commitment || !IsDraw(e.Body) {
+	if e.Kind != entry.Commitment || !Match(e.Body) {
 		return nil, nil, ref, fail(ErrLog, "", "entry %d of %s is not a draw entry", rc.Index, ref.Origin)
 	}
 	body, err := ParseBody(e.Body)

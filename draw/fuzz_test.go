@@ -22,7 +22,7 @@ func FuzzParseBody(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(body.Marshal(), b) || !IsDraw(b) {
+		if !bytes.Equal(body.Marshal(), b) || !Match(b) {
 			t.Fatalf("parse→marshal changed %q", b)
 		}
 	})
