@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"accord/draw"
 	"accord/entry"
 	"accord/entry/body"
 	"accord/internal/treaty"
@@ -67,6 +68,9 @@ func (r *Registry) validate(s *session, rec *Record) (*plan, error) {
 	case entry.Declaration:
 		return p, r.declaration(s, p)
 	case entry.Commitment:
+		if draw.Match(rec.Body) {
+			return p, r.drawEntry(s, p) // draw.go
+		}
 		return p, nil // kept in the database; no effect on it yet
 	}
 	return nil, refuse(body.ErrMalformed, "unknown entry kind %q", rec.Kind)
