@@ -25,8 +25,14 @@ Examples:
   accord inspect confidence --population 400 --misdeclared 20 --sample 18 --sample 18 --json`,
 	}
 	c.AddCommand(newInspectConfidenceCmd())
+	for _, sub := range inspectCommands {
+		c.AddCommand(sub())
+	}
 	return c
 }
+
+// inspectCommands are the inspect subcommands other files add.
+var inspectCommands []func() *cobra.Command
 
 // confidenceArgs are the flags of accord inspect confidence.
 type confidenceArgs struct {
