@@ -3,6 +3,7 @@ package draw
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"math"
 	"testing"
 )
 
@@ -14,9 +15,9 @@ const seeds = 100_000
 // outcomes exceeds it with probability 0.005. The seeds are fixed, so a
 // test either always passes or always fails; the small alpha keeps a
 // correct draw from failing on an unlucky choice of seeds. Source: the
-// table "The Chi-Square Distribution" (row 9, column .005: 23.58935),
-// which the "Percentage points of the chi-square distribution" table
-// confirms (docs/draws.md, "Sources").
+// table "The Chi-Square Distribution" (row 9, column .005: 23.58935,
+// docs/draws.md, "Sources"), checked against the distribution itself by
+// TestCriticalValue.
 const critical = 23.58935
 
 // testSeed is seed i of the distribution tests: SHA-256 of "seed" and i.
@@ -156,5 +157,33 @@ func TestSampleAll(t *testing.T) {
 	}
 	if _, err := NewStream(testSeed(0)).Weighted([]uint64{1 << 63, 1 << 63}); err == nil {
 		t.Fatal("weights summing past 2^64-1 drawn")
+	}
+}
+
+// chiSquareTail returns the probability that a chi-square variable with
+// k degrees of freedom, k odd, exceeds x:
+// erfc(√(x/2)) + √(2/π)·e^(−x/2)·Σ_{j=0}^{(k−3)/2} x^(j+1/2) / (1·3·…·(2j+1)).
+func chiSquareTail(x float64, k int) float64 {
+	var sum float64
+	denom := 1.0
+	for j := 0; j < (k-1)/2; j++ {
+		denom *= float64(2*j + 1)
+		sum += math.Pow(x, float64(j)+0.5) / denom
+	}
+	return math.Erfc(math.Sqrt(x/2)) + math.Sqrt(2/math.Pi)*math.Exp(-x/2)*sum
+}
+
+// TestCriticalValue checks the critical value from the table against the
+// distribution itself, and the formula against other values of the same
+// tables (1 and 3 degrees of freedom at 0.05, 9 at 0.01).
+func TestCriticalValue(t *testing.T) {
+	for _, c := range []struct {
+		x     float64
+		k     int
+		alpha float64
+	}{{critical, 9, 0.005}, {21.66599, 9, 0.01}, {3.84146, 1, 0.05}, {7.81473, 3, 0.05}} {
+		if p := chiSquareTail(c.x, c.k); math.Abs(p-c.alpha) > 1e-6 {
+			t.Errorf("P(chi-square with %d degrees of freedom > %v) = %.7f, want %v", c.k, c.x, p, c.alpha)
+		}
 	}
 }
