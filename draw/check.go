@@ -31,14 +31,15 @@ type Result struct {
 	Picks    []uint64  `json:"picks"`
 }
 
-// logged is one party's checked entries.
-type logged struct {
-	origin, party string
-	commit        *Commit
-	commitRef     Ref
-	reveal        *Reveal
-	revealIndex   uint64
-	revealed      time.Time
+// A Logged draw is one party's entries of a draw, as its log holds them:
+// what [Combine] joins with the other party's.
+type Logged struct {
+	Party       string
+	Commit      *Commit
+	CommitRef   Ref       // the commitment entry
+	Reveal      *Reveal   // nil if the party has not revealed
+	RevealIndex uint64    // the reveal entry's index
+	Revealed    time.Time // the reveal entry's created time
 }
 
 // Check recomputes the draw of bundles a and b, given in either order,
@@ -58,22 +59,29 @@ func Check(a, b *Bundle, keys ...note.Verifier) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lb.origin < la.origin {
-		la, lb = lb, la
+	return Combine(la, lb)
+}
+
+// Combine applies the checks withheld, value, terms and peer of [Check]
+// to two parties' logged entries of a draw, in either order, and
+// computes the draw. A node that holds both logs calls it directly.
+func Combine(a, b *Logged) (*Result, error) {
+	if b.CommitRef.Origin < a.CommitRef.Origin {
+		a, b = b, a
 	}
-	for _, check := range []func(x, y *logged) error{checkWithheld, checkValue, checkTerms, checkPeer} {
-		if err := check(la, lb); err != nil {
+	for _, check := range []func(x, y *Logged) error{checkWithheld, checkValue, checkTerms, checkPeer} {
+		if err := check(a, b); err != nil {
 			return nil, err
 		}
-		if err := check(lb, la); err != nil {
+		if err := check(b, a); err != nil {
 			return nil, err
 		}
 	}
-	return result(la, lb)
+	return result(a, b)
 }
 
 // checkLog checks a bundle's receipts and parses its bodies.
-func checkLog(b *Bundle, keys []note.Verifier) (*logged, error) {
+func checkLog(b *Bundle, keys []note.Verifier) (*Logged, error) {
 	e, body, ref, err := loggedBody(b.Commit, keys)
 	if err != nil {
 		return nil, err
@@ -81,7 +89,7 @@ func checkLog(b *Bundle, keys []note.Verifier) (*logged, error) {
 	if body.Commit == nil {
 		return nil, fail(ErrLog, body.Reveal.ID, "entry %d of %s is a reveal, not a commitment", ref.Index, ref.Origin)
 	}
-	l := &logged{origin: ref.Origin, party: e.Party, commit: body.Commit, commitRef: ref}
+	l := &Logged{Party: e.Party, Commit: body.Commit, CommitRef: ref}
 	if b.Reveal == nil {
 		return l, nil
 	}
@@ -90,13 +98,13 @@ func checkLog(b *Bundle, keys []note.Verifier) (*logged, error) {
 	case err != nil:
 		return nil, err
 	case rref.Origin != ref.Origin:
-		return nil, fail(ErrLog, l.commit.ID, "the reveal is an entry of %s, the commitment of %s", rref.Origin, ref.Origin)
-	case rb.Reveal == nil || rb.Reveal.ID != l.commit.ID:
-		return nil, fail(ErrLog, l.commit.ID, "entry %d of %s is not a reveal of this draw", rref.Index, rref.Origin)
+		return nil, fail(ErrLog, l.Commit.ID, "the reveal is an entry of %s, the commitment of %s", rref.Origin, ref.Origin)
+	case rb.Reveal == nil || rb.Reveal.ID != l.Commit.ID:
+		return nil, fail(ErrLog, l.Commit.ID, "entry %d of %s is not a reveal of this draw", rref.Index, rref.Origin)
 	case rref.Index <= ref.Index:
-		return nil, fail(ErrLog, l.commit.ID, "the reveal, entry %d, is not after the commitment, entry %d", rref.Index, ref.Index)
+		return nil, fail(ErrLog, l.Commit.ID, "the reveal, entry %d, is not after the commitment, entry %d", rref.Index, ref.Index)
 	}
-	l.reveal, l.revealIndex, l.revealed = rb.Reveal, rref.Index, re.Created
+	l.Reveal, l.RevealIndex, l.Revealed = rb.Reveal, rref.Index, re.Created
 	return l, nil
 }
 
@@ -136,47 +144,47 @@ func keyFor(keys []note.Verifier, origin string) note.Verifier {
 	return nil
 }
 
-func checkWithheld(x, _ *logged) error {
-	if x.reveal == nil {
-		return fail(ErrWithheld, x.commit.ID, "%s committed as entry %d of %s and its bundle holds no reveal", x.party, x.commitRef.Index, x.origin)
+func checkWithheld(x, _ *Logged) error {
+	if x.Reveal == nil {
+		return fail(ErrWithheld, x.Commit.ID, "%s committed as entry %d of %s and no reveal of it is held", x.Party, x.CommitRef.Index, x.CommitRef.Origin)
 	}
 	return nil
 }
 
-func checkValue(x, _ *logged) error {
-	if HashValue(x.origin, x.commit.ID, &x.reveal.Value) != x.commit.ValueHash {
-		return fail(ErrValue, x.commit.ID, "%s's value, entry %d, is not the one its commitment, entry %d, hashes", x.party, x.revealIndex, x.commitRef.Index)
+func checkValue(x, _ *Logged) error {
+	if HashValue(x.CommitRef.Origin, x.Commit.ID, &x.Reveal.Value) != x.Commit.ValueHash {
+		return fail(ErrValue, x.Commit.ID, "%s's value, entry %d, is not the one its commitment, entry %d, hashes", x.Party, x.RevealIndex, x.CommitRef.Index)
 	}
 	return nil
 }
 
-func checkTerms(x, y *logged) error {
-	cx, cy := x.commit, y.commit
+func checkTerms(x, y *Logged) error {
+	cx, cy := x.Commit, y.Commit
 	switch {
-	case x.origin == y.origin:
-		return fail(ErrTerms, cx.ID, "both bundles are of %s: a draw is between two parties", x.origin)
+	case x.CommitRef.Origin == y.CommitRef.Origin:
+		return fail(ErrTerms, cx.ID, "both bundles are of %s: a draw is between two parties", x.CommitRef.Origin)
 	case cx.ID != cy.ID:
-		return fail(ErrTerms, cx.ID, "%s commits to draw %s, %s to draw %s", x.party, cx.ID, y.party, cy.ID)
-	case cx.With != y.party:
-		return fail(ErrTerms, cx.ID, "%s's commitment is with %s, not %s", x.party, cx.With, y.party)
+		return fail(ErrTerms, cx.ID, "%s commits to draw %s, %s to draw %s", x.Party, cx.ID, y.Party, cy.ID)
+	case cx.With != y.Party:
+		return fail(ErrTerms, cx.ID, "%s's commitment is with %s, not %s", x.Party, cx.With, y.Party)
 	case cx.Purpose != cy.Purpose || cx.Of != cy.Of || cx.Pick != cy.Pick || !cx.RevealBy.Equal(cy.RevealBy):
 		return fail(ErrTerms, cx.ID, "the two commitments differ in purpose, of, pick or reveal_by")
 	}
 	return nil
 }
 
-func checkPeer(x, y *logged) error {
-	if x.reveal.Peer != y.commitRef {
-		return fail(ErrPeer, x.commit.ID, "%s's reveal, entry %d, names %s#%d, not %s's commitment %s#%d",
-			x.party, x.revealIndex, x.reveal.Peer.Origin, x.reveal.Peer.Index, y.party, y.origin, y.commitRef.Index)
+func checkPeer(x, y *Logged) error {
+	if x.Reveal.Peer != y.CommitRef {
+		return fail(ErrPeer, x.Commit.ID, "%s's reveal, entry %d, names %s#%d, not %s's commitment %s#%d",
+			x.Party, x.RevealIndex, x.Reveal.Peer.Origin, x.Reveal.Peer.Index, y.Party, y.CommitRef.Origin, y.CommitRef.Index)
 	}
 	return nil
 }
 
 // result computes the seed and the picks of a checked draw.
-func result(a, b *logged) (*Result, error) {
-	c := a.commit
-	seed, err := Seed(c.ID, Share{a.origin, a.commitRef.Index, a.reveal.Value}, Share{b.origin, b.commitRef.Index, b.reveal.Value})
+func result(a, b *Logged) (*Result, error) {
+	c := a.Commit
+	seed, err := Seed(c.ID, Share{a.CommitRef.Origin, a.CommitRef.Index, a.Reveal.Value}, Share{b.CommitRef.Origin, b.CommitRef.Index, b.Reveal.Value})
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +193,9 @@ func result(a, b *logged) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{ID: c.ID, Purpose: c.Purpose, Of: c.Of, Pick: c.Pick, RevealBy: c.RevealBy, Seed: seed, Picks: picks}
-	for i, l := range []*logged{a, b} {
-		r.Sides[i] = Side{Party: l.party, Origin: l.origin, CommitIndex: l.commitRef.Index, RevealIndex: l.revealIndex,
-			Revealed: l.revealed, Late: l.revealed.After(c.RevealBy)}
+	for i, l := range []*Logged{a, b} {
+		r.Sides[i] = Side{Party: l.Party, Origin: l.CommitRef.Origin, CommitIndex: l.CommitRef.Index, RevealIndex: l.RevealIndex,
+			Revealed: l.Revealed, Late: l.Revealed.After(c.RevealBy)}
 	}
 	return r, nil
 }

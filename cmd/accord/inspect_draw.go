@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"accord/entry"
 	"accord/internal/node"
 	"accord/internal/office"
+	"accord/internal/registry"
 )
 
 func init() { inspectCommands = append(inspectCommands, newInspectDrawCmd) }
@@ -55,7 +57,7 @@ Examples:
 	c.Flags().BoolVar(&verify, "verify", false, "verify the draw of two bundles offline")
 	c.Flags().StringArrayVar(&keys, "vkey", nil, "a party's log verifier key file; give both")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.AddCommand(newDrawCommitCmd(), newDrawRevealCmd())
+	c.AddCommand(newDrawCommitCmd(), newDrawRevealCmd(), newDrawListCmd())
 	return c
 }
 
@@ -275,9 +277,102 @@ func printDraw(w io.Writer, r *draw.Result) {
 		}
 	}
 	fmt.Fprintf(w, "seed %x\n", r.Seed)
-	picks := make([]string, len(r.Picks))
-	for i, p := range r.Picks {
-		picks[i] = strconv.FormatUint(p, 10)
+	fmt.Fprintf(w, "picks (from 0, in the order drawn): %s\n", joinPicks(r.Picks))
+}
+
+func newDrawListCmd() *cobra.Command {
+	var dir string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list --data DIR",
+		Short: "List the draws in the logs the node holds, and what each drew",
+		Long: `List every draw in the logs the node holds (its own and its peers'
+mirrors), as known now: its terms, who committed and revealed, and the
+picks once both parties have revealed, recomputed from the logs as
+accord inspect draw --verify does from the bundles; or the check that
+fails, or whose step is awaited.
+
+Examples:
+  accord inspect draw list --data usa
+  accord inspect draw list --data usa --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			o, err := office.Open(ctx, dir, nil)
+			if err != nil {
+				return err
+			}
+			defer o.Close(ctx)
+			ds, err := o.Registry.Draws(ctx, time.Now().UTC())
+			if err != nil {
+				return err
+			}
+			rows := make([]drawRow, len(ds))
+			for i := range ds {
+				rows[i] = rowOf(&ds[i])
+			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), rows)
+			}
+			return printDraws(c.OutOrStdout(), rows)
+		},
 	}
-	fmt.Fprintf(w, "picks (from 0, in the order drawn): %s\n", strings.Join(picks, " "))
+	c.Flags().StringVar(&dir, "data", "", "the node's data directory (required)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.MarkFlagRequired("data")
+	return c
+}
+
+// drawRow is one draw as list prints it.
+type drawRow struct {
+	Draw     string   `json:"draw"`
+	Parties  []string `json:"parties"` // those that committed
+	Of       uint64   `json:"of"`
+	Pick     uint64   `json:"pick"`
+	Purpose  string   `json:"purpose"`
+	RevealBy string   `json:"reveal_by"`
+	Status   string   `json:"status"`
+	Seed     string   `json:"seed,omitempty"`
+	Picks    []uint64 `json:"picks,omitempty"`
+}
+
+func rowOf(d *registry.JointDraw) drawRow {
+	t := d.Sides[0].Terms
+	r := drawRow{Draw: d.ID, Of: t.Of, Pick: t.Pick, Purpose: t.Purpose, RevealBy: t.RevealBy.Format(draw.TimeLayout)}
+	var awaited []string
+	for _, s := range d.Sides {
+		r.Parties = append(r.Parties, s.Party)
+		if s.Reveal == nil {
+			awaited = append(awaited, s.Party)
+		}
+	}
+	switch {
+	case d.Result != nil:
+		r.Seed, r.Picks = hex.EncodeToString(d.Result.Seed[:]), d.Result.Picks
+		r.Status = "drawn: " + joinPicks(d.Result.Picks)
+	case d.Problem != nil:
+		r.Status = d.Problem.Error()
+	case len(d.Sides) == 1:
+		r.Status = t.With + "'s commitment is not in the logs held"
+	default:
+		r.Status = "awaiting the reveal of " + strings.Join(awaited, " and ")
+	}
+	return r
+}
+
+func joinPicks(p []uint64) string {
+	s := make([]string, len(p))
+	for i, x := range p {
+		s[i] = strconv.FormatUint(x, 10)
+	}
+	return strings.Join(s, " ")
+}
+
+func printDraws(w io.Writer, rows []drawRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DRAW\tPARTIES\tPICK\tOF\tREVEAL BY\tSTATUS")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", r.Draw, strings.Join(r.Parties, ", "), r.Pick, r.Of, r.RevealBy, r.Status)
+	}
+	return tw.Flush()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,11 @@ func TestDrawOffice(t *testing.T) {
 	}
 	if len(res.Picks) != 2 || res.Sides[0].Party != "RUS" || res.Sides[1].Late {
 		t.Fatalf("result %+v", res)
+	}
+	mirror(t, rus, usa)
+	held, err := usa.Registry.Draws(ctx, time.Date(2011, 2, 6, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(held) != 1 || held[0].Result == nil || held[0].Result.Seed != res.Seed || !slices.Equal(held[0].Result.Picks, res.Picks) {
+		t.Fatalf("the treaty database's draw %+v (%v), offline %+v", held, err, res)
 	}
 	size := logSize(t, usa)
 	again, err := usa.DrawReveal(ctx, "rv-1", nil, nil, Given{})

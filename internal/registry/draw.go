@@ -186,3 +186,62 @@ func withheld(party string, d, peer *DrawSide) Finding {
 	f.Reason = fmt.Sprintf("%s; %s revealed as %s at %s, after the reveal-by time %s", what, party, d.Reveal, d.Revealed.Format(time.RFC3339), d.Terms.RevealBy.Format(time.RFC3339))
 	return f
 }
+
+// A JointDraw is a draw as the treaty database holds it, known at a
+// time: every party's side, in the order of the treaty's parties, and
+// the draw computed by draw.Combine once two sides have revealed, or the
+// check that failed.
+type JointDraw struct {
+	ID      string
+	Sides   []DrawSide
+	Result  *draw.Result // nil until computed
+	Problem error        // a *draw.CheckError, or nil
+}
+
+// Draws returns every draw the database holds as known at now, by id.
+// A draw with one side, or with a side not yet revealed, is listed
+// without a result; one whose sides fail a check, with the failure.
+func (r *Registry) Draws(ctx context.Context, now time.Time) ([]JointDraw, error) {
+	s, err := r.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	byID := map[string]*JointDraw{}
+	for _, p := range r.t.Parties {
+		sides, err := r.logDraws(s, r.origin(p.ID), 1<<62, now)
+		if err != nil {
+			return nil, err
+		}
+		for id, d := range sides {
+			if byID[id] == nil {
+				byID[id] = &JointDraw{ID: id}
+			}
+			byID[id].Sides = append(byID[id].Sides, *d)
+		}
+	}
+	out := make([]JointDraw, 0, len(byID))
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
+		out = append(out, byID[id].computed())
+	}
+	return out, nil
+}
+
+// computed is d with its result or problem, when two sides revealed.
+func (d *JointDraw) computed() JointDraw {
+	if len(d.Sides) != 2 || d.Sides[0].Reveal == nil || d.Sides[1].Reveal == nil {
+		return *d
+	}
+	d.Result, d.Problem = draw.Combine(d.Sides[0].logged(), d.Sides[1].logged())
+	return *d
+}
+
+// logged returns the side as draw.Combine takes it.
+func (d *DrawSide) logged() *draw.Logged {
+	l := &draw.Logged{Party: d.Party, Commit: d.Terms, CommitRef: draw.Ref{Origin: d.Commit.Origin, Index: d.Commit.Index, LeafHash: d.Commit.LeafHash}}
+	if d.Reveal != nil {
+		l.Reveal = &draw.Reveal{ID: d.Terms.ID, Peer: d.Peer, Value: d.Value}
+		l.RevealIndex, l.Revealed = d.Reveal.Index, d.Revealed
+	}
+	return l
+}

@@ -179,6 +179,41 @@ func TestDrawSameEverywhere(t *testing.T) {
 	if a[0].Peer.Origin != a[1].Commit.Origin || a[0].Peer.LeafHash != a[1].Commit.LeafHash {
 		t.Fatalf("USA's reveal names %+v, not RUS's commitment %+v", a[0].Peer, a[1].Commit)
 	}
+	da, err := n.reg.Draws(n.ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := other.Draws(n.ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(da) != 1 || da[0].Result == nil || da[0].Problem != nil || len(db) != 1 || db[0].Result == nil ||
+		da[0].Result.Seed != seedA || da[0].Result.Picks[0] != db[0].Result.Picks[0] {
+		t.Fatalf("draws %+v and %+v", da, db)
+	}
+}
+
+// TestDraws lists a draw before either reveal (no result), and one whose
+// sides differ in their terms (the check that fails).
+func TestDraws(t *testing.T) {
+	n, _, _ := committed(t)
+	ds, err := n.reg.Draws(n.ctx, mustTime("2020-11-02T10:00:00Z"))
+	if err != nil || len(ds) != 1 || len(ds[0].Sides) != 2 || ds[0].Result != nil || ds[0].Problem != nil {
+		t.Fatalf("before the reveals: %+v, %v", ds, err)
+	}
+	if ds, _ := n.reg.Draws(n.ctx, mustTime("2020-11-02T09:10:00Z")); len(ds) != 1 || len(ds[0].Sides) != 1 {
+		t.Fatalf("as known before RUS committed: %+v", ds)
+	}
+	m := newTestNode(t)
+	other := strings.Replace(string(drawCommit(m, "RUS", "USA", drawValue("RUS"))), `"of":42`, `"of":41`, 1)
+	usa, _ := m.sendRaw("USA", entry.Commitment, "2020-11-02", "2020-11-02T09:00:00Z", drawCommit(m, "USA", "RUS", drawValue("USA")))
+	rus, _ := m.sendRaw("RUS", entry.Commitment, "2020-11-02", "2020-11-02T09:00:00Z", []byte(other))
+	m.sendRaw("USA", entry.Commitment, "2020-11-02", "2020-11-02T10:00:00Z", drawReveal(rus, drawValue("USA")))
+	m.sendRaw("RUS", entry.Commitment, "2020-11-02", "2020-11-02T10:00:00Z", drawReveal(usa, drawValue("RUS")))
+	ds, err = m.reg.Draws(m.ctx, mustTime("2020-11-03T00:00:00Z"))
+	if err != nil || len(ds) != 1 || ds[0].Result != nil || !errors.Is(ds[0].Problem, draw.ErrTerms) {
+		t.Fatalf("terms differ: %+v, %v", ds, err)
+	}
 }
 
 func sideSeed(t *testing.T, s []DrawSide) [32]byte {
