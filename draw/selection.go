@@ -12,7 +12,7 @@ import (
 // How an inspection's choice was made: the "by" of a [Selection].
 const (
 	ByInspectors = "inspectors" // chosen freely by the inspecting party, as the treaty lets it
-	ByDraw       = "draw"       // the picks of a joint draw
+	Jointly      = "draw"       // the picks of a joint draw
 )
 
 // A Selection records, in an inspection entry's body, how the
@@ -26,8 +26,8 @@ const (
 // with exactly the members below; a change needs a new value of "by".
 type Selection struct {
 	By     string   `json:"by"`
-	Draw   string   `json:"draw,omitempty"`   // with ByDraw: the draw's id
-	Picks  []uint64 `json:"picks,omitempty"`  // with ByDraw: the picks applied, in the order drawn
+	Draw   string   `json:"draw,omitempty"`   // with Jointly: the draw's id
+	Picks  []uint64 `json:"picks,omitempty"`  // with Jointly: the picks applied, in the order drawn
 	Chosen []string `json:"chosen,omitempty"` // what was chosen: a site, a missile's UID, the UIDs sampled
 }
 
@@ -58,10 +58,10 @@ func (s *Selection) check() error {
 	switch {
 	case s.By == ByInspectors && (s.Draw != "" || s.Picks != nil):
 		return fmt.Errorf("selection: a choice by the inspectors names no draw and no picks")
-	case s.By == ByDraw && (!validID(s.Draw) || len(s.Picks) == 0 || len(s.Picks) > MaxPick):
+	case s.By == Jointly && (!validID(s.Draw) || len(s.Picks) == 0 || len(s.Picks) > MaxPick):
 		return fmt.Errorf("selection: a choice by draw names the draw's id and 1 to %d picks", MaxPick)
-	case s.By != ByInspectors && s.By != ByDraw:
-		return fmt.Errorf("selection: by %q is neither %q nor %q", s.By, ByInspectors, ByDraw)
+	case s.By != ByInspectors && s.By != Jointly:
+		return fmt.Errorf("selection: by %q is neither %q nor %q", s.By, ByInspectors, Jointly)
 	}
 	return nil
 }
@@ -70,7 +70,7 @@ func (s *Selection) check() error {
 // picks in the same order. A choice by the inspectors applies no draw.
 func (s *Selection) Applies(r *Result) error {
 	switch {
-	case s.By != ByDraw:
+	case s.By != Jointly:
 		return fmt.Errorf("the choice was made by the %s, not by draw %s", s.By, r.ID)
 	case s.Draw != r.ID:
 		return fmt.Errorf("the choice names draw %s, not %s", s.Draw, r.ID)

@@ -16,7 +16,7 @@ func TestSelection(t *testing.T) {
 	picks, _ := json.Marshal(r.Picks)
 	byDraw := `{"inspection_type":"type_one","selection":{"by":"draw","draw":"rv-2020-11","picks":` + string(picks) + `,"chosen":["MM3-0042"]}}`
 	s, err := ParseSelection([]byte(byDraw))
-	if err != nil || s.By != ByDraw || s.Chosen[0] != "MM3-0042" {
+	if err != nil || s.By != Jointly || s.Chosen[0] != "MM3-0042" {
 		t.Fatalf("%+v, %v", s, err)
 	}
 	if err := s.Applies(r); err != nil {
