@@ -293,3 +293,21 @@ func TestSeed(t *testing.T) {
 		t.Fatalf("one log's shares: %v", err)
 	}
 }
+
+// TestBundleAnyChange flips each byte of a bundle file in turn: the file
+// no longer parses, or the draw no longer verifies.
+func TestBundleAnyChange(t *testing.T) {
+	usa, rus := twoParties(t)
+	good, other := usa.bundle().Marshal(), rus.bundle()
+	for i := range good {
+		b := bytes.Clone(good)
+		b[i] ^= 1
+		parsed, err := ParseBundle(b)
+		if err != nil {
+			continue
+		}
+		if _, err := Check(parsed, other, usa.log.v, rus.log.v); err == nil {
+			t.Fatalf("byte %d (%q) flipped: the draw still verifies", i, good[i])
+		}
+	}
+}
