@@ -52,3 +52,18 @@ func bodyOf(t testing.TB, l *testLog, i uint64) []byte {
 	}
 	return e.Body
 }
+
+func FuzzParseSelection(f *testing.F) {
+	f.Add([]byte(`{"inspection_type":"type_one","selection":{"by":"draw","draw":"rv-1","picks":[3,0],"chosen":["MM3-0042"]}}`))
+	f.Add([]byte(`{"selection":{"by":"inspectors","chosen":["minot"]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseSelection(b)
+		if err != nil || s == nil {
+			return
+		}
+		if s.By == Jointly && (len(s.Picks) == 0 || !validID(s.Draw)) || s.By != Jointly && s.By != ByInspectors {
+			t.Fatalf("accepted %+v", s)
+		}
+		s.Applies(&Result{ID: s.Draw}) // must not panic
+	})
+}
