@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"accord/draw"
 	"accord/entry"
 	"accord/entry/body"
 	"accord/internal/treaty"
@@ -30,6 +29,8 @@ type plan struct {
 	counts     []declared // a per-type or aggregate declaration's counts
 	id         string     // the notification's id, "" if none
 	wev        *wevent    // a warhead notification's lots
+	// rows writes a commitment-kind entry's rows (escrow.go), if not nil.
+	rows func(*session) error
 }
 
 // Check validates rec against the treaty and the database as it stands,
@@ -68,10 +69,7 @@ func (r *Registry) validate(s *session, rec *Record) (*plan, error) {
 	case entry.Declaration:
 		return p, r.declaration(s, p)
 	case entry.Commitment:
-		if draw.Match(rec.Body) {
-			return p, r.drawEntry(s, p) // draw.go
-		}
-		return p, nil // kept in the database; no effect on it yet
+		return p, r.commitment(s, p)
 	}
 	return nil, refuse(body.ErrMalformed, "unknown entry kind %q", rec.Kind)
 }
@@ -100,6 +98,9 @@ func (r *Registry) notification(s *session, p *plan) error {
 		except = int64(*p.corrects)
 	} else {
 		p.due = r.due(nt, p.rec.Effective)
+	}
+	if nt.Step != "" {
+		return r.inspectionStep(s, p, n, nt) // inspect.go
 	}
 	if err := r.items(s, p, n, except); err != nil {
 		return err
@@ -168,7 +169,7 @@ func (r *Registry) fields(rec *Record, n *body.Notification, nt treaty.Notificat
 	switch {
 	case needItems && len(n.Items) == 0:
 		return refuse(ErrFields, "a %s needs items", nt.ID)
-	case !needItems && len(n.Items) > 0:
+	case !nt.Allows("items") && len(n.Items) > 0:
 		return refuse(ErrFields, "a %s carries no items (fields: %s)", nt.ID, strings.Join(nt.Fields, ", "))
 	}
 	needStock := slices.Contains(nt.Fields, "stock")
@@ -181,8 +182,8 @@ func (r *Registry) fields(rec *Record, n *body.Notification, nt treaty.Notificat
 		}
 	}
 	for k := range n.Fields {
-		if k == "items" || k == "stock" || !slices.Contains(nt.Fields, k) {
-			return refuse(ErrFields, "a %s has no field %q (fields: %s)", nt.ID, k, strings.Join(nt.Fields, ", "))
+		if k == "items" || k == "stock" || !nt.Allows(k) {
+			return refuse(ErrFields, "a %s has no field %q (fields: %s)", nt.ID, k, strings.Join(slices.Concat(nt.Fields, nt.Optional), ", "))
 		}
 	}
 	if err := moveFields(n, nt); err != nil {

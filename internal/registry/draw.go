@@ -39,6 +39,9 @@ type DrawSide struct {
 	Peer      draw.Ref // the commitment its reveal names
 }
 
+// A commitment entry whose body opens with "draw" is a draw's.
+func init() { commitmentKinds["draw"] = (*Registry).drawEntry }
+
 // drawEntry validates a commitment entry whose body is a draw's.
 func (r *Registry) drawEntry(s *session, p *plan) error {
 	b, err := draw.ParseBody(p.rec.Body)

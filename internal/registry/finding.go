@@ -17,9 +17,10 @@ const (
 	FindingMissing        = "missing"        // a required notification not sent by its deadline
 	FindingUnacknowledged = "unacknowledged" // a notification received and not acknowledged within the window
 	FindingLateAck        = "late_acknowledgement"
-	FindingRefused        = "refused"      // an entry in the party's log that breaks a rule
-	FindingAckMismatch    = "ack_mismatch" // an acknowledgement names an entry by another leaf hash than the one held
-	FindingSplitView      = "split_view"   // the party's log showed two inconsistent histories (evidence held by the node)
+	FindingRefused        = "refused"                // an entry in the party's log that breaks a rule
+	FindingAckMismatch    = "ack_mismatch"           // an acknowledgement names an entry by another leaf hash than the one held
+	FindingSplitView      = "split_view"             // the party's log showed two inconsistent histories (evidence held by the node)
+	FindingIncomplete     = "incomplete_declaration" // completeness evidence held by the node proves an escrowed declaration incomplete
 )
 
 // A Finding is a broken obligation, with the inputs that prove it: the
@@ -54,7 +55,8 @@ func (r *Registry) Findings(ctx context.Context, party string, now time.Time) ([
 func (r *Registry) findings(s *session, party string, now time.Time) ([]Finding, error) {
 	var out []Finding
 	for _, f := range []func(*session, string, time.Time) ([]Finding, error){
-		r.late, r.missing, r.refused, r.unacknowledged, r.mismatched, r.omitted, r.warheadFindings, r.drawFindings,
+		r.late, r.missing, r.refused, r.unacknowledged, r.mismatched, r.omitted, r.warheadFindings, r.escrowFindings,
+		r.inspectionFindings, r.drawFindings,
 	} {
 		fs, err := f(s, party, now)
 		if err != nil {
