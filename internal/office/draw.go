@@ -64,6 +64,9 @@ func (o *Office) DrawCommit(ctx context.Context, c draw.Commit, effective Given)
 	if _, err := draw.ParseBody((&draw.Body{Commit: &c}).Marshal()); err != nil {
 		return nil, &InputError{Err: err} // before the id names a file
 	}
+	if now := o.now().UTC(); !c.RevealBy.After(now) {
+		return nil, inputErrorf("--reveal-by %s is not after now, %s", c.RevealBy.Format(draw.TimeLayout), now.Format(draw.TimeLayout))
+	}
 	value, err := o.drawValue(c.ID)
 	if err != nil {
 		return nil, err
