@@ -17,6 +17,7 @@ import (
 	"accord/draw"
 	"accord/entry"
 	"accord/internal/ledger"
+	"accord/internal/node"
 	"accord/internal/registry"
 	"accord/internal/treaty"
 )
@@ -322,4 +323,27 @@ func (o *Office) appendDraw(ctx context.Context, b []byte, day treaty.Date) (uin
 	}
 	a, err := seq.Await(ctx)
 	return a.Index, err
+}
+
+// drawModes returns a problem for the directory of draw values if others
+// can enter it, and for each value others can read or write: a value
+// read before its reveal lets whoever also sets the other party's value
+// steer the draw (docs/draws.md, "Trust").
+func drawModes(dir string) []node.Problem {
+	var probs []node.Problem
+	add := func(name string, want os.FileMode) {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			return
+		}
+		probs = append(probs, node.Problem{File: name,
+			Err:  fmt.Sprintf("mode %v lets others read the party's draw values (chmod %o it)", fi.Mode().Perm(), want),
+			Hint: "a value read before its reveal lets whoever also sets the other party's value steer the draw"})
+	}
+	add(DrawDir, 0o700)
+	values, _ := filepath.Glob(filepath.Join(dir, DrawDir, "*.value"))
+	for _, v := range values {
+		add(filepath.Join(DrawDir, filepath.Base(v)), 0o600)
+	}
+	return probs
 }

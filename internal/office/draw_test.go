@@ -175,3 +175,25 @@ func mustSide(t *testing.T, o *Office) *registry.DrawSide {
 	}
 	return s
 }
+
+// TestFsckDrawValues checks that fsck reports a draw value, or the
+// directory of values, that others can read, and nothing at 0600 and
+// 0700.
+func TestFsckDrawValues(t *testing.T) {
+	ctx := context.Background()
+	o := newPartyOffice(t, "USA")
+	if _, err := o.DrawCommit(ctx, drawTerms("RUS"), Given{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := o.Node.Dir
+	if probs, _ := Fsck(ctx, dir, nil); len(probs) != 0 {
+		t.Fatalf("fsck after a commitment: %v", probs)
+	}
+	os.Chmod(filepath.Join(dir, DrawDir, "rv-1.value"), 0o644)
+	os.Chmod(filepath.Join(dir, DrawDir), 0o755)
+	probs, _ := Fsck(ctx, dir, nil)
+	if len(probs) != 2 || probs[0].File != DrawDir || !strings.Contains(probs[0].Err, "chmod 700") ||
+		probs[1].File != filepath.Join(DrawDir, "rv-1.value") || probs[1].Err != "mode -rw-r--r-- lets others read the party's draw values (chmod 600 it)" {
+		t.Fatalf("fsck of readable draw values: %v", probs)
+	}
+}
