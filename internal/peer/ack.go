@@ -21,7 +21,10 @@ import (
 // AckIndex is the set of peer entries the node's own log acknowledges,
 // read from the log at start-up and kept up to date by the followers, so
 // that an entry is acknowledged once even if the node crashed after
-// appending its acknowledgement and before recording its progress.
+// appending its acknowledgement and before recording its progress. Each
+// follower forgets the entries below its recorded progress, which it
+// never acknowledges again, so the index holds the entries of at most a
+// few batches per peer, not one per entry of the log.
 //
 // Concurrency: safe for concurrent use.
 type AckIndex struct {
@@ -29,15 +32,17 @@ type AckIndex struct {
 	acked map[string]map[uint64]bool // by origin
 }
 
-// ReadAcks reads every acknowledgement in the node's own log from src,
-// opened with the node's key v.
+// ReadAcks reads every acknowledgement in the node's own log from src, of
+// the log of key v. The node wrote the log and Tessera stored it durably,
+// so the entries' signatures are not checked again (ledger.Reread);
+// `accord fsck` checks them.
 func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier) (*AckIndex, error) {
 	x := &AckIndex{acked: map[string]map[uint64]bool{}}
 	cp, _, err := ledger.ReadCheckpoint(ctx, src, v)
 	if err != nil {
 		return nil, err
 	}
-	err = ledger.Entries(ctx, src, v, cp.Size, func(r ledger.Record) error {
+	err = ledger.Reread(ctx, src, v, 0, cp.Size, func(r ledger.Record) error {
 		if r.Entry.Kind != entry.Acknowledgement {
 			return nil
 		}
@@ -63,6 +68,18 @@ func (x *AckIndex) add(origin string, index uint64) {
 		x.acked[origin] = m
 	}
 	m[index] = true
+}
+
+// forget forgets the acknowledgements of the entries of origin below
+// index n.
+func (x *AckIndex) forget(origin string, n uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i := range x.acked[origin] {
+		if i < n {
+			delete(x.acked[origin], i)
+		}
+	}
 }
 
 // Has reports whether the own log acknowledges entry index of origin.
@@ -195,6 +212,9 @@ func (fl *Follower) finish(b *pendingAcks) error {
 		return err
 	}
 	fl.noteProgress()
+	if fl.cfg.Acked != nil {
+		fl.cfg.Acked.forget(fl.cfg.Log.Name(), b.to)
+	}
 	return nil
 }
 
@@ -217,8 +237,10 @@ type mirrored struct {
 	raw []byte
 }
 
-// readMirrored reads entries [from, to) of one bundle from the mirror and
-// opens them again with the peer's key.
+// readMirrored reads entries [from, to) of one bundle from the mirror.
+// They were verified when copied and are below the recorded mark of what
+// was (the state's Verified), so their signatures are not checked again:
+// only their encoding, log and key (ledger.Parse).
 func (fl *Follower) readMirrored(from, to uint64) ([]mirrored, error) {
 	fl.mu.Lock()
 	size := fl.m.st.Verified
@@ -239,7 +261,7 @@ func (fl *Follower) readMirrored(from, to uint64) ([]mirrored, error) {
 	}
 	var out []mirrored
 	for i, r := range eb.Entries[lo:hi] {
-		e, err := entry.Open(r, fl.cfg.Log)
+		e, err := ledger.Parse(r, fl.cfg.Log)
 		if err != nil {
 			return nil, fmt.Errorf("mirrored entry %d: %w", from+uint64(i), err)
 		}

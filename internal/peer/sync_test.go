@@ -20,7 +20,9 @@ import (
 )
 
 // writeLog writes a signed log of n entries in tlog-tiles layout to dir
-// (reusing the mirror's writer) and returns its key.
+// (reusing the mirror's writer) and returns its key. Past maxDistinct
+// entries, the same signed entries repeat, so that large logs are quick
+// to write; a follower still verifies each.
 func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 	skey, vkey, err := note.GenerateKey(nil, entry.Origin("newstart", "RUS"))
 	if err != nil {
@@ -28,7 +30,7 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 	}
 	s, _ := note.NewSigner(skey)
 	v, _ := note.NewVerifier(vkey)
-	encs := make([][]byte, n)
+	encs := make([][]byte, min(n, maxDistinct))
 	var g errgroup.Group
 	g.SetLimit(8)
 	for i := range encs {
@@ -44,9 +46,12 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	m := &Mirror{dir: filepath.Dir(dir), v: v}
+	m := newMirror(filepath.Dir(dir), v)
 	for b := 0; b*256 < n; b++ {
-		chunk := encs[b*256 : min(n, b*256+256)]
+		chunk := make([][]byte, 0, 256)
+		for i := b * 256; i < min(n, b*256+256); i++ {
+			chunk = append(chunk, encs[i%len(encs)])
+		}
 		old := m.Size()
 		if err := m.add(chunk); err != nil {
 			t.Fatal(err)
@@ -58,13 +63,19 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 			t.Fatal(err)
 		}
 	}
-	root := m.root(uint64(n))
+	root, err := m.root(uint64(n))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cp, _ := note.Sign(&note.Note{Text: fmt.Sprintf("%s\n%d\n%s\n", v.Name(), n, root.String())}, s)
 	if err := m.writeFile("checkpoint", cp); err != nil {
 		t.Fatal(err)
 	}
 	return v, vkey
 }
+
+// maxDistinct is how many distinct entries writeLog signs.
+const maxDistinct = 10000
 
 // serveLog serves a log directory as a peer node would, without auth.
 func serveLog(t testing.TB, dir string) *url.URL {
