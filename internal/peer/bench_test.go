@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,4 +142,95 @@ func verifyAll(b *testing.B, pub ed25519.PublicKey, msgs, sigs [][]byte) {
 		})
 	}
 	wg.Wait()
+}
+
+// BenchmarkFollowMemory follows peer logs of each of -peer.sizes entries
+// with a new follower (fetch, verify, store, ingest with a no-op
+// ingester, acknowledge to an own log that keeps nothing), then reports
+// the heap in use after a garbage collection with the follower still
+// open ("heap-B"), and the largest heap in use, sampled every
+// millisecond, while ledger.Verify checks the whole copy
+// ("verify-peak-B"). Flat figures across sizes mean nothing is held per
+// entry.
+func BenchmarkFollowMemory(b *testing.B) {
+	for _, s := range strings.Split(*benchSizes, ",") {
+		var n int
+		fmt.Sscan(s, &n)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			src := filepath.Join(b.TempDir(), "rus", "log")
+			v, vkey := writeLog(b, src, n)
+			u := serveLog(b, src)
+			for b.Loop() {
+				heap, peak := followMemory(b, n, v, vkey, u.String())
+				b.ReportMetric(float64(heap), "heap-B")
+				b.ReportMetric(float64(peak), "verify-peak-B")
+			}
+		})
+	}
+}
+
+func followMemory(b *testing.B, n int, v note.Verifier, vkey, peerURL string) (heap, peak uint64) {
+	u, _ := url.Parse(peerURL)
+	dir := filepath.Join(b.TempDir(), "peers", "RUS")
+	set, err := NewSet([]Config{{Party: "RUS", Log: v, LogVKey: vkey, URL: u, Client: http.DefaultClient,
+		Dir: dir, Interval: time.Second, MaxBackoff: time.Second, Acks: &nopAppender{},
+		Acked: &AckIndex{acked: map[string]map[uint64]bool{}}}}, "accord/newstart/USA", b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fl := set.followers[0]
+	if err := fl.round(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	if st := fl.Status(); st.Acked != uint64(n) {
+		b.Fatalf("acknowledged %d of %d", st.Acked, n)
+	}
+	heap = heapInUse()
+	peak = peakDuring(func() {
+		if _, err := ledger.Verify(b.Context(), ledger.DirSource(filepath.Join(dir, logDir)), v, nil); err != nil {
+			b.Fatal(err)
+		}
+	})
+	runtime.KeepAlive(fl)
+	return heap, peak
+}
+
+// heapInUse returns the heap in use after a garbage collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
+}
+
+// peakDuring returns the largest heap in use sampled every millisecond
+// while f runs.
+func peakDuring(f func()) uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	return peak.Load()
+}
+
+// nopAppender acknowledges without keeping anything.
+type nopAppender struct{ n atomic.Uint64 }
+
+func (a *nopAppender) Append(context.Context, entry.Entry) (ledger.Appended, error) {
+	return ledger.Appended{Index: a.n.Add(1) - 1}, nil
 }

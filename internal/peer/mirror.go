@@ -12,6 +12,7 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+	"golang.org/x/sync/errgroup"
 
 	"accord/internal/durable"
 )
@@ -227,34 +228,47 @@ func (m *Mirror) prove(n, size uint64) ([][]byte, error) {
 	return hashBytes(p), nil
 }
 
-// writeBundle stages entry bundle b holding entries, of a tree of size.
-func (m *Mirror) writeBundle(b, size uint64, entries [][]byte) error {
+// store stages entry bundle b, holding entries, of the tree of size
+// cpSize, and the hash tiles that change when the tree grows from old to
+// Size() entries, all at once; then reads the tree's hashes from the
+// tiles.
+func (m *Mirror) store(b, cpSize uint64, entries [][]byte, old uint64) error {
 	var buf []byte
 	for _, e := range entries {
 		buf = binary.BigEndian.AppendUint16(buf, uint16(len(e)))
 		buf = append(buf, e...)
 	}
-	return m.stageFile(layout.EntriesPath(b, layout.PartialTileSize(0, b, size)), buf)
-}
-
-// writeTiles stages the hash tiles that change when the tree grows from
-// old to size entries, size = Size(), and then reads the tree's hashes
-// from them.
-func (m *Mirror) writeTiles(old, size uint64) error {
+	files := map[string][]byte{layout.EntriesPath(b, layout.PartialTileSize(0, b, cpSize)): buf}
 	hr := m.hashReader()
-	for _, t := range tlog.NewTiles(8, int64(old), int64(size)) {
+	for _, t := range tlog.NewTiles(8, int64(old), int64(m.n)) {
 		data, err := tlog.ReadTileData(t, hr)
 		if err != nil {
 			return err
 		}
-		p := uint8(t.W % 256)
-		if err := m.stageFile(layout.TilePath(uint64(t.L), uint64(t.N), p), data); err != nil {
-			return err
-		}
+		files[layout.TilePath(uint64(t.L), uint64(t.N), uint8(t.W%256))] = data
 	}
-	m.tiled = size
+	if err := m.stageAll(files); err != nil {
+		return err
+	}
+	m.tiled = m.n
 	clear(m.pending)
 	return nil
+}
+
+// stageAll stages files of the mirrored log, by path, concurrently (see
+// durable.Stage), so that their syncs overlap; the next commit syncs
+// their directories.
+func (m *Mirror) stageAll(files map[string][]byte) error {
+	var g errgroup.Group
+	for p, b := range files {
+		path := filepath.Join(m.dir, logDir, filepath.FromSlash(p))
+		if err := durable.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		m.staged[filepath.Dir(path)] = true
+		g.Go(func() error { return stage(path, b, 0o600) })
+	}
+	return g.Wait()
 }
 
 // commit makes the files staged so far durable, then records st durably,
@@ -297,19 +311,8 @@ var writeState = durableWriteFile
 
 var durableWriteFile = durable.WriteFile
 
-// stageFile stages the file at path p of the mirrored log (see
-// durable.Stage); the next commit syncs its directory.
-func (m *Mirror) stageFile(p string, b []byte) error {
-	path := filepath.Join(m.dir, logDir, filepath.FromSlash(p))
-	if err := durable.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	if err := durable.Stage(path, b, 0o600); err != nil {
-		return err
-	}
-	m.staged[filepath.Dir(path)] = true
-	return nil
-}
+// stage is durable.Stage; tests that write large logs replace it.
+var stage = durable.Stage
 
 // writeFile writes the file at path p of the mirrored log, durably.
 func (m *Mirror) writeFile(p string, b []byte) error {

@@ -144,10 +144,7 @@ func (fl *Follower) storeBundle(b *bundle, cp *log.Checkpoint) error {
 		fl.m.truncate(old)
 		return fmt.Errorf("%w: entries %d-%d do not match the signed tree", ErrBadData, old, b.end()-1)
 	}
-	if err = fl.m.writeBundle(b.n, cp.Size, b.entries); err == nil {
-		err = fl.m.writeTiles(old, b.end())
-	}
-	if err != nil {
+	if err := fl.m.store(b.n, cp.Size, b.entries, old); err != nil {
 		fl.m.truncate(old)
 		return fmt.Errorf("storing entries: %w", err)
 	}

@@ -3,6 +3,7 @@ package peer
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"accord/entry"
+	"accord/internal/durable"
 	"accord/internal/ledger"
 )
 
@@ -46,6 +48,9 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
+	// The peer's log need not survive a crash of the test.
+	stage = func(path string, b []byte, perm fs.FileMode) error { return os.WriteFile(path, b, perm) }
+	defer func() { stage = durable.Stage }()
 	m := newMirror(filepath.Dir(dir), v)
 	for b := 0; b*256 < n; b++ {
 		chunk := make([][]byte, 0, 256)
@@ -56,10 +61,7 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 		if err := m.add(chunk); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.writeBundle(uint64(b), uint64(n), chunk); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.writeTiles(old, m.Size()); err != nil {
+		if err := m.store(uint64(b), uint64(n), chunk, old); err != nil {
 			t.Fatal(err)
 		}
 	}
