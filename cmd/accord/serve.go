@@ -100,8 +100,8 @@ func checkAll(c *cobra.Command, dir string) error {
 	}
 	probs, _ := office.Fsck(c.Context(), dir, nil)
 	if len(probs) > 0 {
-		return fmt.Errorf("serve --paranoid: %s, the first: %s (accord fsck --data %s lists them)",
-			plural(uint64(len(probs)), "problem", "problems"), probs[0], dir)
+		return failure{fmt.Errorf("serve --paranoid: %s, the first: %s (accord fsck --data %s lists them)",
+			plural(uint64(len(probs)), "problem", "problems"), probs[0], dir)}
 	}
 	return nil
 }
