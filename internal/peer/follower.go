@@ -42,6 +42,8 @@ type Follower struct {
 	mu     sync.Mutex // guards m and status
 	m      *Mirror
 	status Status
+
+	recorded chan struct{} // signalled when the copy records progress
 }
 
 func newFollower(cfg Config, set *Set) (*Follower, error) {
@@ -62,7 +64,8 @@ func newFollower(cfg Config, set *Set) (*Follower, error) {
 	if err != nil {
 		return nil, err
 	}
-	fl := &Follower{cfg: cfg, set: set, m: m, f: &fetcher{client: cfg.Client, base: cfg.URL, token: cfg.Token}}
+	fl := &Follower{cfg: cfg, set: set, m: m, f: &fetcher{client: cfg.Client, base: cfg.URL, token: cfg.Token},
+		recorded: make(chan struct{}, 1)}
 	fl.status = Status{Party: cfg.Party, Origin: cfg.Log.Name(), URL: cfg.URL.String()}
 	fl.noteProgress()
 	if cfg.Acked != nil {
@@ -139,15 +142,37 @@ func (fl *Follower) noteProgress() {
 }
 
 // round syncs the peer's log, acknowledges what is new, and compares the
-// checkpoints the peer holds for every log with this node's copies.
+// checkpoints the peer holds for every log with this node's copies. The
+// entries are ingested and acknowledged while the copy goes on, as soon as
+// each record of its progress makes them durable.
 func (fl *Follower) round(ctx context.Context) error {
-	if err := fl.sync(ctx); err != nil {
-		return err
+	done := make(chan struct{})
+	acked := make(chan error, 1)
+	go func() { acked <- fl.ackWhile(ctx, done) }()
+	err := fl.sync(ctx)
+	close(done)
+	if ackErr := <-acked; err == nil {
+		err = ackErr
 	}
-	if err := fl.ack(ctx); err != nil {
+	if err != nil {
 		return err
 	}
 	return fl.exchange(ctx)
+}
+
+// ackWhile acknowledges what the copy records as verified, each time it
+// records some, until done is closed, and then once more.
+func (fl *Follower) ackWhile(ctx context.Context, done <-chan struct{}) error {
+	for {
+		select {
+		case <-done:
+			return fl.ack(ctx)
+		case <-fl.recorded:
+			if err := fl.ack(ctx); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // sync fetches the peer's checkpoint and every entry up to it.

@@ -28,7 +28,7 @@ func (c *countingVerifier) Verify(msg, sig []byte) bool {
 // TestVerifyOnce follows a log, restarts, and ingests and acknowledges
 // every entry after the restart: each entry's signature is checked once,
 // when it is fetched, and not again when the mirror is reopened or read
-// back for ingestion.
+// back for ingestion; and the follower holds nothing per entry after.
 func TestVerifyOnce(t *testing.T) {
 	const n = 700
 	src := filepath.Join(t.TempDir(), "rus", "log")
@@ -58,5 +58,9 @@ func TestVerifyOnce(t *testing.T) {
 	}
 	if got := cv.n.Load(); got != n {
 		t.Fatalf("%d entry signatures checked for %d entries, want one each", got, n)
+	}
+	// Nothing is held per entry once all are acknowledged.
+	if len(fl.m.pending) != 0 || len(fl.m.tiles) > maxCachedTiles || fl.cfg.Acked.Count(v.Name()) != 0 {
+		t.Fatalf("held after the round: %d hashes, %d tiles, %d acknowledgements", len(fl.m.pending), len(fl.m.tiles), fl.cfg.Acked.Count(v.Name()))
 	}
 }

@@ -165,6 +165,10 @@ func (fl *Follower) record(signed []byte) error {
 		return err
 	}
 	fl.noteProgress()
+	select {
+	case fl.recorded <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
