@@ -234,3 +234,29 @@ type nopAppender struct{ n atomic.Uint64 }
 func (a *nopAppender) Append(context.Context, entry.Entry) (ledger.Appended, error) {
 	return ledger.Appended{Index: a.n.Add(1) - 1}, nil
 }
+
+// BenchmarkReadAcks reads a log of -peer.n entries at start-up as
+// ReadAcks does ("reread": no signature checked again) beside reading it
+// with every signature checked ("verify", what ReadAcks did before).
+// Each reports entries/s.
+func BenchmarkReadAcks(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "rus", "log")
+	v, _ := writeLog(b, dir, *benchN)
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			err := ledger.Entries(b.Context(), ledger.DirSource(dir), v, uint64(*benchN), func(ledger.Record) error { return nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(*benchN*b.N)/b.Elapsed().Seconds(), "entries/s")
+	})
+	b.Run("reread", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ReadAcks(b.Context(), ledger.DirSource(dir), v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(*benchN*b.N)/b.Elapsed().Seconds(), "entries/s")
+	})
+}
