@@ -183,7 +183,7 @@ func (m *Mirror) readTile(level, n uint64) ([]byte, int, error) {
 }
 
 // add appends entries' leaves to the tree, holding their hashes until
-// writeTiles writes them.
+// store writes their tiles.
 func (m *Mirror) add(entries [][]byte) error {
 	hr := m.hashReader()
 	for _, e := range entries {
