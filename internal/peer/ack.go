@@ -71,15 +71,19 @@ func (x *AckIndex) add(origin string, index uint64) {
 }
 
 // forget forgets the acknowledgements of the entries of origin below
-// index n.
+// index n. It keeps the others in a new map: Go maps do not shrink when
+// entries are deleted (golang/go#20135), and the map read at start-up
+// holds every acknowledgement in the own log.
 func (x *AckIndex) forget(origin string, n uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	kept := map[uint64]bool{}
 	for i := range x.acked[origin] {
-		if i < n {
-			delete(x.acked[origin], i)
+		if i >= n {
+			kept[i] = true
 		}
 	}
+	x.acked[origin] = kept
 }
 
 // Has reports whether the own log acknowledges entry index of origin.
