@@ -2,6 +2,8 @@ package peer
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,11 +34,13 @@ type AckIndex struct {
 	acked map[string]map[uint64]bool // by origin
 }
 
-// ReadAcks reads every acknowledgement in the node's own log from src, of
-// the log of key v. The node wrote the log and Tessera stored it durably,
-// so the entries' signatures are not checked again (ledger.Reread);
-// `accord fsck` checks them.
-func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier) (*AckIndex, error) {
+// ReadAcks reads the acknowledgements in the node's own log from src, of
+// the log of key v, keeping those of entries at or past done[origin], the
+// progress each follower recorded ([Recorded]): a follower never
+// acknowledges an entry below it again. The node wrote the log and
+// Tessera stored it durably, so the entries' signatures are not checked
+// again (ledger.Reread); `accord fsck` checks them.
+func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier, done map[string]uint64) (*AckIndex, error) {
 	x := &AckIndex{acked: map[string]map[uint64]bool{}}
 	cp, _, err := ledger.ReadCheckpoint(ctx, src, v)
 	if err != nil {
@@ -50,13 +54,33 @@ func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier) (*AckInde
 		if err != nil {
 			return nil // not an acknowledgement this node writes
 		}
-		x.add(a.Entry.Origin, a.Entry.Index)
+		if a.Entry.Index >= done[a.Entry.Origin] {
+			x.add(a.Entry.Origin, a.Entry.Index)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading own acknowledgements: %w", err)
 	}
 	return x, nil
+}
+
+// Recorded returns how many entries of the peer's log the follower whose
+// mirror is in dir (DIR/peers/P) recorded as ingested and acknowledged: 0
+// if it recorded nothing yet.
+func Recorded(dir string) (uint64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return 0, fmt.Errorf("%s: %w", filepath.Join(dir, stateFile), err)
+	}
+	return st.Acked, nil
 }
 
 func (x *AckIndex) add(origin string, index uint64) {

@@ -253,7 +253,7 @@ func BenchmarkReadAcks(b *testing.B) {
 	})
 	b.Run("reread", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := ReadAcks(b.Context(), ledger.DirSource(dir), v); err != nil {
+			if _, err := ReadAcks(b.Context(), ledger.DirSource(dir), v, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

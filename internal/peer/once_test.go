@@ -59,6 +59,9 @@ func TestVerifyOnce(t *testing.T) {
 	if got := cv.n.Load(); got != n {
 		t.Fatalf("%d entry signatures checked for %d entries, want one each", got, n)
 	}
+	if got, err := Recorded(dir); got != n || err != nil {
+		t.Fatalf("recorded %d acknowledged, %v", got, err)
+	}
 	// Nothing is held per entry once all are acknowledged.
 	if len(fl.m.pending) != 0 || len(fl.m.tiles) > maxCachedTiles || fl.cfg.Acked.Count(v.Name()) != 0 {
 		t.Fatalf("held after the round: %d hashes, %d tiles, %d acknowledgements", len(fl.m.pending), len(fl.m.tiles), fl.cfg.Acked.Count(v.Name()))

@@ -26,7 +26,16 @@ import (
 // entries, the same signed entries repeat, so that large logs are quick
 // to write; a follower still verifies each.
 func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
-	skey, vkey, err := note.GenerateKey(nil, entry.Origin("newstart", "RUS"))
+	return writeEntries(t, dir, n, "RUS", func(i int) entry.Entry {
+		return entry.Entry{Kind: entry.Declaration, Effective: time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC),
+			Body: fmt.Appendf(nil, `{"i":%d}`, i)}
+	})
+}
+
+// writeEntries is writeLog for the log of party whose entry i is
+// entryOf(i), its treaty, party and creation time set.
+func writeEntries(t testing.TB, dir string, n int, party string, entryOf func(i int) entry.Entry) (note.Verifier, string) {
+	skey, vkey, err := note.GenerateKey(nil, entry.Origin("newstart", party))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,9 +46,8 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 	g.SetLimit(8)
 	for i := range encs {
 		g.Go(func() error {
-			e := entry.Entry{Treaty: "newstart", Party: "RUS", Kind: entry.Declaration,
-				Effective: time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC), Created: time.Date(2020, 9, 1, 12, 0, 0, 0, time.UTC),
-				Body: fmt.Appendf(nil, `{"i":%d}`, i)}
+			e := entryOf(i)
+			e.Treaty, e.Party, e.Created = "newstart", party, time.Date(2020, 9, 1, 12, 0, 0, 0, time.UTC)
 			b, err := entry.Sign(&e, s)
 			encs[i] = b
 			return err
