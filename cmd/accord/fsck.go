@@ -25,8 +25,11 @@ func newFsckCmd() *cobra.Command {
 
 fsck checks the configuration, the keys and the private key's file mode,
 the log (checkpoint signature, every entry, every hash tile, the root
-hash) and that the log extends the checkpoint this machine's trust store
-holds for it. It changes nothing.
+hash), each peer's log copied in DIR/peers/PARTY/log (the same checks, up
+to the copy's checkpoint) and that the log extends the checkpoint this
+machine's trust store holds for it. It changes nothing. accord serve
+verifies a peer's entry once, when it fetches it; fsck (or serve
+--paranoid) is how a copy damaged on disk later is found.
 
 Exit status: 0 when all is well, 1 when a problem is found, 2 when DIR
 is not a node's data directory.

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"accord/internal/node"
+	"accord/internal/office"
 	"accord/internal/server"
 )
 
@@ -20,8 +21,9 @@ func init() { register(newServeCmd) }
 
 func newServeCmd() *cobra.Command {
 	var dir, listen string
+	var paranoid bool
 	c := &cobra.Command{
-		Use:   "serve --data DIR [--listen ADDR]",
+		Use:   "serve --data DIR [--listen ADDR] [--paranoid]",
 		Short: "Run the node: serve the log, follow and witness the peers, keep the treaty database",
 		Long: `Run the node: serve the log, follow and witness the peers, keep the
 treaty database.
@@ -42,9 +44,16 @@ treaty office's dashboard is at / for the operator's session, opened with
 the one-time link accord dashboard-link prints (docs/dashboard.md). serve
 runs until interrupted.
 
+A peer's entry is verified once, when it is fetched; what the node wrote
+itself (its log, its copies of the peers' logs) is not verified again when
+it starts. With --paranoid it first checks everything as accord fsck does
+(every signature, tile and root of its log and of each peer's copy) and
+refuses to start on a problem (docs/scale.md).
+
 Examples:
   accord serve --data usa
   accord serve --data usa --listen :7380
+  accord serve --data usa --paranoid
   accord dashboard-link --data usa
   curl http://localhost:7380/log/checkpoint
   curl -H "Authorization: Bearer $TOKEN" -d @move.json "localhost:7380/v1/notifications?type=movement"`,
@@ -52,6 +61,11 @@ Examples:
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
 			logger := slog.New(slog.NewTextHandler(c.ErrOrStderr(), nil))
+			if paranoid {
+				if err := checkAll(c, dir); err != nil {
+					return err
+				}
+			}
 			s, err := server.Open(ctx, dir, logger)
 			if err != nil {
 				return err
@@ -73,8 +87,23 @@ Examples:
 	}
 	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
 	c.Flags().StringVar(&listen, "listen", "", "address to listen on, host:port (default: listen in accord.yaml)")
+	c.Flags().BoolVar(&paranoid, "paranoid", false, "before serving, verify every signature, tile and root of the log and of the peers' copies, as accord fsck does")
 	c.MarkFlagRequired("data")
 	return c
+}
+
+// checkAll checks the node's files as accord fsck does, before serve
+// --paranoid starts.
+func checkAll(c *cobra.Command, dir string) error {
+	if err := checkNodeDir(dir); err != nil {
+		return err
+	}
+	probs, _ := office.Fsck(c.Context(), dir, nil)
+	if len(probs) > 0 {
+		return failure{fmt.Errorf("serve --paranoid: %s, the first: %s (accord fsck --data %s lists them)",
+			plural(uint64(len(probs)), "problem", "problems"), probs[0], dir)}
+	}
+	return nil
 }
 
 // vkeyFile returns the witness verifier key as init wrote it.

@@ -130,7 +130,14 @@ func (tl *testLog) checkReported(reported map[uint64]string) {
 	if err != nil {
 		t.Fatalf("after kill: %v", err)
 	}
-	leaves := res.leaves
+	var leaves [][]byte
+	err = Entries(t.Context(), DirSource(tl.dir), tl.verifier, res.Checkpoint.Size, func(r Record) error {
+		leaves = append(leaves, r.LeafHash[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for idx, leaf := range reported {
 		if idx >= uint64(len(leaves)) {
 			t.Fatalf("reported entry %d missing: the log has %d entries", idx, len(leaves))

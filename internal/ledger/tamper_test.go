@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -186,14 +188,30 @@ func checkFork(t *testing.T, inc *InconsistencyError, v note.Verifier) {
 // to another size fails.
 func TestConsistencyProof(t *testing.T) {
 	var leaves [][]byte
+	var stored []tlog.Hash
+	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
 	for i := range 70 {
 		h := rfc6962.DefaultHasher.HashLeaf([]byte{byte(i)})
 		leaves = append(leaves, h)
+		hs, err := tlog.StoredHashes(int64(i), []byte{byte(i)}, hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, hs...)
 	}
 	for n := 1; n <= len(leaves); n++ {
 		root := rootOf(leaves[:n])
 		for m := 1; m <= n; m++ {
-			p := consistencyProof(leaves[:n], uint64(m))
+			p, err := consistencyProof(hr, uint64(m), uint64(n))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(m), uint64(n), p, rootOf(leaves[:m]), root); err != nil {
 				t.Fatalf("sizes %d to %d: %v", m, n, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"accord/internal/durable"
 )
@@ -102,8 +103,20 @@ func (s *TrustStore) Check(v note.Verifier, res *Verified) (uint64, bool, error)
 	if old.Size > cp.Size {
 		return old.Size, true, inc
 	}
-	if prefix := rootOf(res.leaves[:old.Size]); !bytes.Equal(prefix, old.Hash) {
-		inc.PrefixRoot, inc.Proof = prefix, consistencyProof(res.leaves, old.Size)
+	prefix := rfc6962.DefaultHasher.EmptyRoot()
+	if old.Size > 0 {
+		h, err := tlog.TreeHash(int64(old.Size), res.hashes)
+		if err != nil {
+			return old.Size, true, fmt.Errorf("prefix of size %d: %w", old.Size, err)
+		}
+		prefix = h[:]
+	}
+	if !bytes.Equal(prefix, old.Hash) {
+		inc.PrefixRoot = prefix
+		inc.Proof, err = consistencyProof(res.hashes, old.Size, cp.Size)
+		if err != nil {
+			return old.Size, true, err
+		}
 		return old.Size, true, inc
 	}
 	return old.Size, true, nil
@@ -126,20 +139,28 @@ func (s *TrustStore) Advance(v note.Verifier, res *Verified) (uint64, bool, erro
 }
 
 // consistencyProof returns the RFC 6962 consistency proof from the tree of
-// the first m leaves to the tree of all leaves, 0 < m <= len(leaves).
-func consistencyProof(leaves [][]byte, m uint64) [][]byte {
-	nodes, err := proof.Consistency(m, uint64(len(leaves)))
+// the first m leaves to the tree of size n, 0 < m <= n, from the tree's
+// hashes.
+func consistencyProof(hr tlog.HashReader, m, n uint64) ([][]byte, error) {
+	nodes, err := proof.Consistency(m, n)
 	if err != nil {
-		panic(err) // m <= len(leaves)
+		return nil, err
 	}
-	hashes := make([][]byte, len(nodes.IDs))
+	idx := make([]int64, len(nodes.IDs))
 	for i, id := range nodes.IDs {
-		begin := id.Index << id.Level
-		hashes[i] = rootOf(leaves[begin : begin+1<<id.Level])
+		idx[i] = tlog.StoredHashIndex(int(id.Level), int64(id.Index))
 	}
-	p, err := nodes.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+	hs, err := hr.ReadHashes(idx)
 	if err != nil {
-		panic(err) // one hash per ID
+		return nil, err
 	}
-	return p
+	return nodes.Rehash(hashBytes(hs), rfc6962.DefaultHasher.HashChildren)
+}
+
+func hashBytes(hs []tlog.Hash) [][]byte {
+	out := make([][]byte, len(hs))
+	for i := range hs {
+		out[i] = hs[i][:]
+	}
+	return out
 }

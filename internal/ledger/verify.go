@@ -12,6 +12,7 @@ import (
 	"github.com/transparency-dev/tessera/api"
 	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"accord/entry"
 )
@@ -32,7 +33,7 @@ type Verified struct {
 	Seen       bool            // whether the trust store held one
 	Kinds      map[entry.Kind]int
 
-	leaves [][]byte // the leaf hashes of the checkpoint's tree
+	hashes tlog.HashReader // the tree's hashes, from its verified tiles
 }
 
 // ReadCheckpoint reads the log's checkpoint and checks its signature by v
@@ -55,28 +56,31 @@ func ReadCheckpoint(ctx context.Context, src Source, v note.Verifier) (*log.Chec
 // from the entries; and, if ts is not nil, that the log extends the last
 // checkpoint ts holds for it, which it then replaces. A rollback or fork is
 // reported as an [*InconsistencyError] carrying both signed checkpoints.
+//
+// Verify streams: it holds one bundle of entries and one tile per tree
+// level at a time, whatever the log's size.
 func Verify(ctx context.Context, src Source, v note.Verifier, ts *TrustStore) (*Verified, error) {
 	cp, signed, err := ReadCheckpoint(ctx, src, v)
 	if err != nil {
 		return nil, err
 	}
 	res := &Verified{Checkpoint: cp, Signed: signed, Kinds: map[entry.Kind]int{}}
-	leaves := make([][]byte, 0, min(cp.Size, 1<<20))
+	tc := newTileCheck(ctx, src, cp.Size)
 	err = Entries(ctx, src, v, cp.Size, func(r Record) error {
-		leaves = append(leaves, r.LeafHash[:])
 		res.Kinds[r.Entry.Kind]++
-		return nil
+		return tc.add(r.LeafHash[:])
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTiles(ctx, src, leaves); err != nil {
+	root, err := tc.finish()
+	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(rootOf(leaves), cp.Hash) {
+	if !bytes.Equal(root, cp.Hash) {
 		return nil, fmt.Errorf("checkpoint: root hash does not match the %d entries", cp.Size)
 	}
-	res.leaves = leaves
+	res.hashes = tileHashes(ctx, src, cp.Size)
 	if ts != nil {
 		if res.Previous, res.Seen, err = ts.Advance(v, res); err != nil {
 			return nil, err
@@ -130,23 +134,9 @@ func readBundle(ctx context.Context, src Source, n, size uint64) ([][]byte, erro
 	return eb.Entries[:want], nil
 }
 
-// checkTiles compares every hash tile of the tree of the given leaves with
-// the hashes recomputed from the leaves.
-func checkTiles(ctx context.Context, src Source, leaves [][]byte) error {
-	size := uint64(len(leaves))
-	nodes := leaves
-	for level := uint64(0); len(nodes) > 0; level++ {
-		for t := uint64(0); t*layout.TileWidth < uint64(len(nodes)); t++ {
-			if err := checkTile(ctx, src, level, t, size, nodes); err != nil {
-				return err
-			}
-		}
-		nodes = parents(nodes)
-	}
-	return nil
-}
-
-func checkTile(ctx context.Context, src Source, level, t, size uint64, nodes [][]byte) error {
+// checkTile compares hash tile t of level with want, its hashes
+// recomputed from the leaves.
+func checkTile(ctx context.Context, src Source, level, t, size uint64, want [][]byte) error {
 	p := layout.PartialTileSize(level, t, size)
 	name := layout.TilePath(level, t, p)
 	raw, err := src.ReadTile(ctx, level, t, p)
@@ -154,7 +144,6 @@ func checkTile(ctx context.Context, src Source, level, t, size uint64, nodes [][
 		return fmt.Errorf("hash tile %s: %w", name, err)
 	}
 	first := t * layout.TileWidth
-	want := nodes[first:min(first+layout.TileWidth, uint64(len(nodes)))]
 	if len(raw) != len(want)*sha256.Size && len(raw) != layout.TileWidth*sha256.Size {
 		return fmt.Errorf("hash tile %s: %d bytes, want %d", name, len(raw), len(want)*sha256.Size)
 	}
@@ -172,23 +161,6 @@ func what(level, n uint64) string {
 	}
 	w := uint64(1) << (8 * level)
 	return fmt.Sprintf("entries %d-%d", n*w, (n+1)*w-1)
-}
-
-// parents returns the roots of each complete run of 256 nodes.
-func parents(nodes [][]byte) [][]byte {
-	var out [][]byte
-	for i := 0; i+layout.TileWidth <= len(nodes); i += layout.TileWidth {
-		level := nodes[i : i+layout.TileWidth]
-		for len(level) > 1 {
-			next := make([][]byte, len(level)/2)
-			for j := range next {
-				next[j] = rfc6962.DefaultHasher.HashChildren(level[2*j], level[2*j+1])
-			}
-			level = next
-		}
-		out = append(out, level[0])
-	}
-	return out
 }
 
 // rootOf returns the RFC 6962 root hash of the tree with the given leaves.

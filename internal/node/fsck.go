@@ -29,7 +29,8 @@ func (p Problem) String() string {
 
 // Fsck checks the data directory dir offline and returns every problem it
 // finds: the configuration, the keys and their file modes, the log
-// (checkpoint signature, every entry, every tile, the root) and, if ts is
+// (checkpoint signature, every entry, every tile, the root), each peer's
+// log copied in DIR/peers (the same, up to its checkpoint) and, if ts is
 // not nil, that the log extends the checkpoint ts holds for it. It
 // changes nothing. The returned Verified is nil if the log could not be
 // checked.
@@ -67,7 +68,7 @@ func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]Problem, *l
 			add(LogDir, err, fmt.Sprintf("this machine saw another history of the log; keep %s as evidence", ts.Dir))
 		}
 	}
-	return probs, res
+	return append(probs, n.checkPeers(ctx)...), res
 }
 
 // CheckAccess returns a problem for the data directory, and for each

@@ -39,7 +39,9 @@ func (o *Office) syncAll(ctx context.Context, progress func(n uint64)) error {
 // syncLog applies the entries of one log past the database's next index
 // for it, up to the log's checkpoint (for the node's own log, up to what
 // it has integrated). A peer mirror without a checkpoint
-// yet holds nothing to apply.
+// yet holds nothing to apply. The entries are the node's own and those of
+// peers it verified when it copied them, so their signatures are not
+// checked again (ledger.Reread); `accord fsck` checks them.
 func (o *Office) syncLog(ctx context.Context, s source, progress func(n uint64)) error {
 	cp, _, err := ledger.ReadCheckpoint(ctx, s.src, s.v)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -74,7 +76,7 @@ func (o *Office) syncLog(ctx context.Context, s source, progress func(n uint64))
 		batch = batch[:0]
 		return nil
 	}
-	err = ledger.EntriesFrom(ctx, s.src, s.v, next, size, func(r ledger.Record) error {
+	err = ledger.Reread(ctx, s.src, s.v, next, size, func(r ledger.Record) error {
 		batch = append(batch, registry.RecordOf(r.Entry, r.Index, r.Encoded))
 		if len(batch) == applyBatch {
 			return flush()

@@ -2,6 +2,8 @@ package peer
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,7 +23,10 @@ import (
 // AckIndex is the set of peer entries the node's own log acknowledges,
 // read from the log at start-up and kept up to date by the followers, so
 // that an entry is acknowledged once even if the node crashed after
-// appending its acknowledgement and before recording its progress.
+// appending its acknowledgement and before recording its progress. Each
+// follower forgets the entries below its recorded progress, which it
+// never acknowledges again, so the index holds the entries of at most a
+// few batches per peer, not one per entry of the log.
 //
 // Concurrency: safe for concurrent use.
 type AckIndex struct {
@@ -29,15 +34,19 @@ type AckIndex struct {
 	acked map[string]map[uint64]bool // by origin
 }
 
-// ReadAcks reads every acknowledgement in the node's own log from src,
-// opened with the node's key v.
-func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier) (*AckIndex, error) {
+// ReadAcks reads the acknowledgements in the node's own log from src, of
+// the log of key v, keeping those of entries at or past done[origin], the
+// progress each follower recorded ([Recorded]): a follower never
+// acknowledges an entry below it again. The node wrote the log and
+// Tessera stored it durably, so the entries' signatures are not checked
+// again (ledger.Reread); `accord fsck` checks them.
+func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier, done map[string]uint64) (*AckIndex, error) {
 	x := &AckIndex{acked: map[string]map[uint64]bool{}}
 	cp, _, err := ledger.ReadCheckpoint(ctx, src, v)
 	if err != nil {
 		return nil, err
 	}
-	err = ledger.Entries(ctx, src, v, cp.Size, func(r ledger.Record) error {
+	err = ledger.Reread(ctx, src, v, 0, cp.Size, func(r ledger.Record) error {
 		if r.Entry.Kind != entry.Acknowledgement {
 			return nil
 		}
@@ -45,13 +54,33 @@ func ReadAcks(ctx context.Context, src ledger.Source, v note.Verifier) (*AckInde
 		if err != nil {
 			return nil // not an acknowledgement this node writes
 		}
-		x.add(a.Entry.Origin, a.Entry.Index)
+		if a.Entry.Index >= done[a.Entry.Origin] {
+			x.add(a.Entry.Origin, a.Entry.Index)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading own acknowledgements: %w", err)
 	}
 	return x, nil
+}
+
+// Recorded returns how many entries of the peer's log the follower whose
+// mirror is in dir (DIR/peers/P) recorded as ingested and acknowledged: 0
+// if it recorded nothing yet.
+func Recorded(dir string) (uint64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return 0, fmt.Errorf("%s: %w", filepath.Join(dir, stateFile), err)
+	}
+	return st.Acked, nil
 }
 
 func (x *AckIndex) add(origin string, index uint64) {
@@ -63,6 +92,22 @@ func (x *AckIndex) add(origin string, index uint64) {
 		x.acked[origin] = m
 	}
 	m[index] = true
+}
+
+// forget forgets the acknowledgements of the entries of origin below
+// index n. It keeps the others in a new map: Go maps do not shrink when
+// entries are deleted (golang/go#20135), and the map read at start-up
+// holds every acknowledgement in the own log.
+func (x *AckIndex) forget(origin string, n uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	kept := map[uint64]bool{}
+	for i := range x.acked[origin] {
+		if i >= n {
+			kept[i] = true
+		}
+	}
+	x.acked[origin] = kept
 }
 
 // Has reports whether the own log acknowledges entry index of origin.
@@ -195,6 +240,9 @@ func (fl *Follower) finish(b *pendingAcks) error {
 		return err
 	}
 	fl.noteProgress()
+	if fl.cfg.Acked != nil {
+		fl.cfg.Acked.forget(fl.cfg.Log.Name(), b.to)
+	}
 	return nil
 }
 
@@ -217,8 +265,10 @@ type mirrored struct {
 	raw []byte
 }
 
-// readMirrored reads entries [from, to) of one bundle from the mirror and
-// opens them again with the peer's key.
+// readMirrored reads entries [from, to) of one bundle from the mirror.
+// They were verified when copied and are below the recorded mark of what
+// was (the state's Verified), so their signatures are not checked again:
+// only their encoding, log and key (ledger.Parse).
 func (fl *Follower) readMirrored(from, to uint64) ([]mirrored, error) {
 	fl.mu.Lock()
 	size := fl.m.st.Verified
@@ -239,7 +289,7 @@ func (fl *Follower) readMirrored(from, to uint64) ([]mirrored, error) {
 	}
 	var out []mirrored
 	for i, r := range eb.Entries[lo:hi] {
-		e, err := entry.Open(r, fl.cfg.Log)
+		e, err := ledger.Parse(r, fl.cfg.Log)
 		if err != nil {
 			return nil, fmt.Errorf("mirrored entry %d: %w", from+uint64(i), err)
 		}

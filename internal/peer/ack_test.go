@@ -136,3 +136,25 @@ func TestIngestAndAck(t *testing.T) {
 		})
 	}
 }
+
+// TestReadAcks reads an own log of acknowledgements of entries 0 to 599
+// of a peer whose follower recorded 300 as acknowledged: only those at or
+// past 300 are kept.
+func TestReadAcks(t *testing.T) {
+	const origin = "accord/newstart/RUS"
+	dir := filepath.Join(t.TempDir(), "usa", "log")
+	v, _ := writeEntries(t, dir, 600, "USA", func(i int) entry.Entry {
+		e, err := ackEntry(origin, uint64(i), [32]byte{byte(i)}, time.Date(2020, 9, 1, 12, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	})
+	x, err := ReadAcks(t.Context(), ledger.DirSource(dir), v, map[string]uint64{origin: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Count(origin) != 300 || x.Has(origin, 299) || !x.Has(origin, 300) || !x.Has(origin, 599) {
+		t.Fatalf("kept %d acknowledgements of %s", x.Count(origin), origin)
+	}
+}

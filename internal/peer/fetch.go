@@ -95,7 +95,8 @@ func (f *fetcher) bundle(ctx context.Context, n, size uint64) ([][]byte, error) 
 }
 
 // tiles reads hash tiles for x/mod's tlog (tile/8/L/N paths) from the
-// peer's C2SP paths (tile/L/N), caching them for one sync round. The
+// peer's C2SP paths (tile/L/N), caching at most maxRoundTiles of them for
+// one sync round (the tiles on the right edge of a growing tree). The
 // tlog.TileHashReader that uses it authenticates every tile against a
 // signed tree, so a bad tile is an error, never a wrong hash.
 type tiles struct {
@@ -142,9 +143,16 @@ func (t *tiles) ReadTiles(ts []tlog.Tile) ([][]byte, error) {
 	return out, nil
 }
 
+// maxRoundTiles bounds the tiles cached in a round (8 KiB each), so that
+// copying a long log does not keep every tile it read.
+const maxRoundTiles = 256
+
 func (t *tiles) SaveTiles(ts []tlog.Tile, data [][]byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.cache)+len(ts) > maxRoundTiles {
+		clear(t.cache)
+	}
 	for i, tile := range ts {
 		t.cache[tile] = data[i]
 	}

@@ -3,21 +3,15 @@ package peer
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/transparency-dev/formats/log"
-	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/mod/sumdb/tlog"
-	"golang.org/x/sync/errgroup"
-
-	"accord/entry"
 )
 
 // ackBatch is how many entries are ingested and acknowledged between two
@@ -48,6 +42,8 @@ type Follower struct {
 	mu     sync.Mutex // guards m and status
 	m      *Mirror
 	status Status
+
+	recorded chan struct{} // signalled when the copy records progress
 }
 
 func newFollower(cfg Config, set *Set) (*Follower, error) {
@@ -68,9 +64,13 @@ func newFollower(cfg Config, set *Set) (*Follower, error) {
 	if err != nil {
 		return nil, err
 	}
-	fl := &Follower{cfg: cfg, set: set, m: m, f: &fetcher{client: cfg.Client, base: cfg.URL, token: cfg.Token}}
+	fl := &Follower{cfg: cfg, set: set, m: m, f: &fetcher{client: cfg.Client, base: cfg.URL, token: cfg.Token},
+		recorded: make(chan struct{}, 1)}
 	fl.status = Status{Party: cfg.Party, Origin: cfg.Log.Name(), URL: cfg.URL.String()}
 	fl.noteProgress()
+	if cfg.Acked != nil {
+		cfg.Acked.forget(cfg.Log.Name(), m.st.Acked)
+	}
 	return fl, nil
 }
 
@@ -142,15 +142,37 @@ func (fl *Follower) noteProgress() {
 }
 
 // round syncs the peer's log, acknowledges what is new, and compares the
-// checkpoints the peer holds for every log with this node's copies.
+// checkpoints the peer holds for every log with this node's copies. The
+// entries are ingested and acknowledged while the copy goes on, as soon as
+// each record of its progress makes them durable.
 func (fl *Follower) round(ctx context.Context) error {
-	if err := fl.sync(ctx); err != nil {
-		return err
+	done := make(chan struct{})
+	acked := make(chan error, 1)
+	go func() { acked <- fl.ackWhile(ctx, done) }()
+	err := fl.sync(ctx)
+	close(done)
+	if ackErr := <-acked; err == nil {
+		err = ackErr
 	}
-	if err := fl.ack(ctx); err != nil {
+	if err != nil {
 		return err
 	}
 	return fl.exchange(ctx)
+}
+
+// ackWhile acknowledges what the copy records as verified, each time it
+// records some, until done is closed, and then once more.
+func (fl *Follower) ackWhile(ctx context.Context, done <-chan struct{}) error {
+	for {
+		select {
+		case <-done:
+			return fl.ack(ctx)
+		case <-fl.recorded:
+			if err := fl.ack(ctx); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // sync fetches the peer's checkpoint and every entry up to it.
@@ -168,16 +190,8 @@ func (fl *Follower) sync(ctx context.Context) error {
 	if err := fl.checkNew(ctx, signed, cp, hr); err != nil {
 		return err
 	}
-	for {
-		fl.mu.Lock()
-		done := fl.m.Size()
-		fl.mu.Unlock()
-		if done >= cp.Size {
-			break
-		}
-		if err := fl.copyBundle(ctx, done/layout.EntryBundleWidth, signed, cp, hr); err != nil {
-			return err
-		}
+	if err := fl.copyAll(ctx, signed, cp, hr); err != nil {
+		return err
 	}
 	return fl.commitCheckpoint(signed, cp)
 }
@@ -262,8 +276,11 @@ func (fl *Follower) compare(ctx context.Context, signed []byte, source string, f
 		fl.mu.Unlock()
 		return nil
 	}
-	prefix := fl.m.root(cp.Size)
-	prf, err := fl.m.prove(cp.Size, known.Size)
+	prefix, err := fl.m.root(cp.Size)
+	var prf [][]byte
+	if err == nil {
+		prf, err = fl.m.prove(cp.Size, known.Size)
+	}
 	fl.mu.Unlock()
 	if err != nil {
 		return err
@@ -278,88 +295,4 @@ func (fl *Follower) compare(ctx context.Context, signed []byte, source string, f
 		prf = nil
 	}
 	return fl.fork(ctx, signed, knownSigned, prefix[:], prf, source, "this node's copy")
-}
-
-// copyBundle fetches entry bundle b of the tree cp, checks every new
-// entry and the tree they make against the authenticated hash tiles hr,
-// and only then stores them and records the progress.
-func (fl *Follower) copyBundle(ctx context.Context, b uint64, signed []byte, cp *log.Checkpoint, hr tlog.HashReader) error {
-	entries, err := fl.f.bundle(ctx, b, cp.Size)
-	if err != nil {
-		return fmt.Errorf("fetching entries: %w", err)
-	}
-	fl.mu.Lock()
-	start := fl.m.Size() - b*layout.EntryBundleWidth
-	fl.mu.Unlock()
-	if err := fl.openAll(b*layout.EntryBundleWidth+start, entries[start:]); err != nil {
-		return err
-	}
-	end := b*layout.EntryBundleWidth + uint64(len(entries))
-	want, err := tlog.TreeHash(int64(end), hr)
-	if err != nil {
-		return fmt.Errorf("%w: hash tiles: %v", ErrBadData, err)
-	}
-	fl.mu.Lock()
-	defer fl.mu.Unlock()
-	old := fl.m.Size()
-	if !fl.sameLeaves(b, entries[:start]) {
-		return fmt.Errorf("%w: entry bundle %d rewrites entries already verified", ErrBadData, b)
-	}
-	if err := fl.m.add(entries[start:]); err != nil {
-		return err
-	}
-	if fl.m.root(end) != want {
-		fl.m.truncate(old)
-		return fmt.Errorf("%w: entries %d-%d do not match the signed tree", ErrBadData, old, end-1)
-	}
-	return fl.store(b, old, end, entries, signed, cp)
-}
-
-// store writes a verified bundle and the tiles it changes, then records
-// the progress; on failure the in-memory tree is rolled back.
-func (fl *Follower) store(b, old, end uint64, entries [][]byte, signed []byte, cp *log.Checkpoint) error {
-	st := fl.m.st
-	st.Checkpoint, st.Verified = string(signed), end
-	err := errors.Join(fl.m.writeBundle(b, cp.Size, entries), fl.m.writeTiles(old, end))
-	if err == nil {
-		err = fl.m.commit(st)
-	}
-	if err != nil {
-		fl.m.truncate(old)
-		return fmt.Errorf("storing entries: %w", err)
-	}
-	fl.noteProgress()
-	return nil
-}
-
-// sameLeaves reports whether entries are the leaves the mirror holds at
-// the start of bundle b.
-func (fl *Follower) sameLeaves(b uint64, entries [][]byte) bool {
-	for i, e := range entries {
-		idx := tlog.StoredHashIndex(0, int64(b*layout.EntryBundleWidth)+int64(i))
-		if fl.m.hashes[idx] != tlog.RecordHash(e) {
-			return false
-		}
-	}
-	return true
-}
-
-// openAll opens every entry with the peer's key, in parallel, and checks
-// it is of the peer's log.
-func (fl *Follower) openAll(first uint64, entries [][]byte) error {
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, raw := range entries {
-		g.Go(func() error {
-			e, err := entry.Open(raw, fl.cfg.Log)
-			if err == nil && e.Origin() != fl.cfg.Log.Name() {
-				err = fmt.Errorf("entry of %s", e.Origin())
-			}
-			if err != nil {
-				return fmt.Errorf("%w: entry %d: %v", ErrBadData, first+uint64(i), err)
-			}
-			return nil
-		})
-	}
-	return g.Wait()
 }

@@ -3,6 +3,7 @@ package peer
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,26 +17,37 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"accord/entry"
+	"accord/internal/durable"
 	"accord/internal/ledger"
 )
 
 // writeLog writes a signed log of n entries in tlog-tiles layout to dir
-// (reusing the mirror's writer) and returns its key.
+// (reusing the mirror's writer) and returns its key. Past maxDistinct
+// entries, the same signed entries repeat, so that large logs are quick
+// to write; a follower still verifies each.
 func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
-	skey, vkey, err := note.GenerateKey(nil, entry.Origin("newstart", "RUS"))
+	return writeEntries(t, dir, n, "RUS", func(i int) entry.Entry {
+		return entry.Entry{Kind: entry.Declaration, Effective: time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC),
+			Body: fmt.Appendf(nil, `{"i":%d}`, i)}
+	})
+}
+
+// writeEntries is writeLog for the log of party whose entry i is
+// entryOf(i), its treaty, party and creation time set.
+func writeEntries(t testing.TB, dir string, n int, party string, entryOf func(i int) entry.Entry) (note.Verifier, string) {
+	skey, vkey, err := note.GenerateKey(nil, entry.Origin("newstart", party))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s, _ := note.NewSigner(skey)
 	v, _ := note.NewVerifier(vkey)
-	encs := make([][]byte, n)
+	encs := make([][]byte, min(n, maxDistinct))
 	var g errgroup.Group
 	g.SetLimit(8)
 	for i := range encs {
 		g.Go(func() error {
-			e := entry.Entry{Treaty: "newstart", Party: "RUS", Kind: entry.Declaration,
-				Effective: time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC), Created: time.Date(2020, 9, 1, 12, 0, 0, 0, time.UTC),
-				Body: fmt.Appendf(nil, `{"i":%d}`, i)}
+			e := entryOf(i)
+			e.Treaty, e.Party, e.Created = "newstart", party, time.Date(2020, 9, 1, 12, 0, 0, 0, time.UTC)
 			b, err := entry.Sign(&e, s)
 			encs[i] = b
 			return err
@@ -44,27 +56,36 @@ func writeLog(t testing.TB, dir string, n int) (note.Verifier, string) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	m := &Mirror{dir: filepath.Dir(dir), v: v}
+	// The peer's log need not survive a crash of the test.
+	stage = func(path string, b []byte, perm fs.FileMode) error { return os.WriteFile(path, b, perm) }
+	defer func() { stage = durable.Stage }()
+	m := newMirror(filepath.Dir(dir), v)
 	for b := 0; b*256 < n; b++ {
-		chunk := encs[b*256 : min(n, b*256+256)]
+		chunk := make([][]byte, 0, 256)
+		for i := b * 256; i < min(n, b*256+256); i++ {
+			chunk = append(chunk, encs[i%len(encs)])
+		}
 		old := m.Size()
 		if err := m.add(chunk); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.writeBundle(uint64(b), uint64(n), chunk); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.writeTiles(old, m.Size()); err != nil {
+		if err := m.store(uint64(b), uint64(n), chunk, old); err != nil {
 			t.Fatal(err)
 		}
 	}
-	root := m.root(uint64(n))
+	root, err := m.root(uint64(n))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cp, _ := note.Sign(&note.Note{Text: fmt.Sprintf("%s\n%d\n%s\n", v.Name(), n, root.String())}, s)
 	if err := m.writeFile("checkpoint", cp); err != nil {
 		t.Fatal(err)
 	}
 	return v, vkey
 }
+
+// maxDistinct is how many distinct entries writeLog signs.
+const maxDistinct = 10000
 
 // serveLog serves a log directory as a peer node would, without auth.
 func serveLog(t testing.TB, dir string) *url.URL {

@@ -51,7 +51,13 @@ func (n *Server) startPeers(ctx context.Context, svc *services) error {
 	if err := n.awaitPublished(ctx); err != nil {
 		return err
 	}
-	acked, err := peer.ReadAcks(ctx, n.Source(), n.Verifier)
+	done := map[string]uint64{}
+	for i, p := range n.Config.Peers {
+		if done[logs[i].Name()], err = peer.Recorded(filepath.Join(n.Dir, node.PeersDir, p.Party)); err != nil {
+			return err
+		}
+	}
+	acked, err := peer.ReadAcks(ctx, n.Source(), n.Verifier, done)
 	if err != nil {
 		return err
 	}
