@@ -65,6 +65,9 @@ type World struct {
 	// Breach is the simulated breach of the freeze-breach scenario; nil in
 	// every other.
 	Breach *Breach `json:"breach,omitempty"`
+	// Escrows are the parties' simulated escrowed declarations of the
+	// freeze scenarios (escrow.go); none in the others.
+	Escrows []Escrow `json:"escrows,omitempty"`
 }
 
 // A Progress function hears about each party and date as Build reaches
@@ -129,7 +132,11 @@ func (b *builder) scenario(w *World) error {
 	if err != nil {
 		return err
 	}
-	return b.warheads(w, start)
+	if err := b.warheads(w, start); err != nil || w.Scenario == Trilateral {
+		return err
+	}
+	w.Escrows, err = escrows(w, start)
+	return err
 }
 
 // builder holds what every party's generation shares.

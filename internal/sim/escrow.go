@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"accord/entry/body"
+	"accord/escrow"
+	"accord/internal/treaty"
+)
+
+// An Escrow is one party's simulated escrowed declaration in the freeze
+// scenarios (docs/escrow.md, "In the demo"): the warheads of its baseline
+// statement of 20 October 2020, one site entry per site with its counts
+// per category, grouped into regions by the kind of facility the site is
+// (icbm_base, warhead_storage …), and the days its regions are revealed.
+// No party ever committed to or revealed a declaration: all of it is
+// simulated.
+type Escrow struct {
+	Declaration escrow.Declaration `json:"declaration"`
+	Reveals     []RevealStep       `json:"reveals"`
+}
+
+// A RevealStep is one region's reveal, effective on Date.
+type RevealStep struct {
+	Region string      `json:"region"`
+	Date   treaty.Date `json:"date"`
+}
+
+// revealOrder is the order in which the simulated parties open their
+// regions: the bases, whose deployed warheads New START's data already
+// locate, first, and the central stores, the most sensitive, last.
+var revealOrder = []string{ICBMBase, SubmarineBase, AirBase, TestRange, NonStrategicBase, WarheadPlant, Storage, WarheadStorage}
+
+// revealYear is the time over which the regions are revealed: one region
+// every revealYear/n days after the commitment, the last a year after it.
+const revealYear = 365
+
+// escrows returns each party's escrow in w: the declaration of its
+// warhead statement effective on base, revealed over the following year.
+func escrows(w *World, base treaty.Date) ([]Escrow, error) {
+	kind := map[string]string{}
+	for _, f := range facilitiesOf(w.Parties) {
+		kind[f.ID] = f.Kind
+	}
+	var out []Escrow
+	for _, p := range w.Parties {
+		i := slices.IndexFunc(w.Events, func(e Event) bool {
+			return e.Party == p && e.Type == warheadData && e.Effective.Equal(base)
+		})
+		if i < 0 {
+			return nil, fmt.Errorf("%s has no warhead statement on %s to commit to", p, base)
+		}
+		d, err := escrowDeclaration(p, base, w.Events[i].Stock, kind)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Escrow{Declaration: *d, Reveals: revealSteps(d, base)})
+	}
+	return out, nil
+}
+
+// escrowDeclaration turns a statement's lots into a declaration: a site
+// entry per site, in a region named by the site's facility kind.
+func escrowDeclaration(party string, d treaty.Date, lots []body.Lot, kind map[string]string) (*escrow.Declaration, error) {
+	sites := map[string]map[escrow.Category]uint32{}
+	for _, l := range lots {
+		c, err := escrowCategory(l)
+		if err != nil {
+			return nil, fmt.Errorf("%s on %s: %w", party, d, err)
+		}
+		if sites[l.Site] == nil {
+			sites[l.Site] = map[escrow.Category]uint32{}
+		}
+		sites[l.Site][c] += uint32(l.Count)
+	}
+	regions := map[string][]escrow.Entry{}
+	for site, counts := range sites {
+		k := kind[site]
+		if k == "" {
+			return nil, fmt.Errorf("%s on %s: site %s is no declared facility", party, d, site)
+		}
+		regions[k] = append(regions[k], escrow.Entry{Site: site, Counts: counts})
+	}
+	out := &escrow.Declaration{Party: party, Date: d.String()}
+	for id, es := range regions {
+		slices.SortFunc(es, func(a, b escrow.Entry) int { return cmp.Compare(a.Site, b.Site) })
+		out.Regions = append(out.Regions, escrow.Region{ID: id, Entries: es})
+	}
+	slices.SortFunc(out.Regions, func(a, b escrow.Region) int { return cmp.Compare(rank(a.ID), rank(b.ID)) })
+	return out, nil
+}
+
+// escrowCategory is the escrow category of a lot's category and status
+// (docs/escrow.md, "Categories"; docs/warheads.md).
+func escrowCategory(l body.Lot) (escrow.Category, error) {
+	switch {
+	case l.Status == retired:
+		return escrow.Retired, nil
+	case l.Category == strategic && l.Status == deployed:
+		return escrow.DeployedStrategic, nil
+	case l.Category == strategic && l.Status == stored:
+		return escrow.NondeployedStrategic, nil
+	case l.Category == nonstrategic && l.Status == deployed:
+		return escrow.NonstrategicDeployed, nil
+	case l.Category == nonstrategic && l.Status == stored:
+		return escrow.NonstrategicStored, nil
+	}
+	return "", fmt.Errorf("warheads at %s: no escrow category for %s %s", l.Site, l.Category, l.Status)
+}
+
+// rank is a region's place in revealOrder; kinds not listed come last.
+func rank(region string) int {
+	if i := slices.Index(revealOrder, region); i >= 0 {
+		return i
+	}
+	return len(revealOrder)
+}
+
+// revealSteps dates the reveal of each of d's regions, in its order:
+// region i of n on day base + (i+1)·revealYear/n.
+func revealSteps(d *escrow.Declaration, base treaty.Date) []RevealStep {
+	n := len(d.Regions)
+	out := make([]RevealStep, n)
+	for i, r := range d.Regions {
+		out[i] = RevealStep{Region: r.ID, Date: base.AddDays((i + 1) * revealYear / n)}
+	}
+	return out
+}
