@@ -44,6 +44,9 @@ func TestFreezeScenarios(t *testing.T) {
 				}
 			}
 			checkBreaches(t, breach(d.World), kinds[registry.FindingFreezeBreach])
+			if sc != sim.Trilateral {
+				checkEscrows(t, d)
+			}
 		})
 	}
 }
