@@ -9,12 +9,7 @@ import (
 
 	"accord/internal/office"
 	"accord/internal/sim"
-	"accord/internal/treaty"
 )
-
-// escrowHour is the simulated time of day a commitment or reveal is
-// logged on its effective date.
-const escrowHour = 12 * time.Hour
 
 // escrow logs each party's simulated escrowed declaration (sim.Escrow):
 // the commitment on its date, then each region's reveal on its day, as
@@ -40,24 +35,20 @@ func (d *Demo) escrow(ctx context.Context, offices map[string]*office.Office) er
 }
 
 // commitAndReveal commits to x's declaration and reveals its regions, each
-// entry dated as the simulation dates it.
+// entry effective and sent as the simulation dates it.
 func commitAndReveal(ctx context.Context, o *office.Office, x *sim.Escrow) error {
-	day, err := treaty.ParseDate(x.Declaration.Date)
-	if err != nil {
-		return err
-	}
-	clock := day.Time().Add(escrowHour)
+	clock := x.Sent
 	o.Clock = func() time.Time { return clock }
 	defer func() { o.Clock = nil }()
 	if _, err := o.Commit(ctx, &x.Declaration); err != nil {
 		return err
 	}
 	for _, s := range x.Reveals {
-		clock = s.Date.Time().Add(escrowHour)
+		clock = s.Sent
 		if _, err := o.Reveal(ctx, s.Region, office.Given{Name: "reveal date", Value: s.Date.String()}); err != nil {
 			return fmt.Errorf("region %s: %w", s.Region, err)
 		}
 	}
-	_, err = o.KeepOwnReveals(ctx)
+	_, err := o.KeepOwnReveals(ctx)
 	return err
 }

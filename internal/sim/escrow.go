@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"time"
 
 	"accord/entry/body"
 	"accord/escrow"
@@ -15,17 +16,21 @@ import (
 // statement of 20 October 2020, one site entry per site with its counts
 // per category, grouped into regions by the kind of facility the site is
 // (icbm_base, warhead_storage …), and the days its regions are revealed.
-// No party ever committed to or revealed a declaration: all of it is
-// simulated.
+// The commitment is sent an hour after the statement it commits to, so
+// that whoever reads it already holds the statement. No party ever
+// committed to or revealed a declaration: all of it is simulated.
 type Escrow struct {
 	Declaration escrow.Declaration `json:"declaration"`
+	Sent        time.Time          `json:"sent"`
 	Reveals     []RevealStep       `json:"reveals"`
 }
 
-// A RevealStep is one region's reveal, effective on Date.
+// A RevealStep is one region's reveal, effective on Date and sent at
+// Sent: noon that day, or an hour after the commitment if that is later.
 type RevealStep struct {
 	Region string      `json:"region"`
 	Date   treaty.Date `json:"date"`
+	Sent   time.Time   `json:"sent"`
 }
 
 // revealOrder is the order in which the simulated parties open their
@@ -38,8 +43,13 @@ var revealOrder = []string{ICBMBase, SubmarineBase, AirBase, TestRange, NonStrat
 const revealYear = 365
 
 // escrows returns each party's escrow in w: the declaration of its
-// warhead statement effective on base, revealed over the following year.
-func escrows(w *World, base treaty.Date) ([]Escrow, error) {
+// warhead statement effective on t's freeze baseline date, revealed over
+// the following year.
+func escrows(w *World, t *treaty.Treaty) ([]Escrow, error) {
+	base, err := freezeBaseline(t)
+	if err != nil {
+		return nil, err
+	}
 	kind := map[string]string{}
 	for _, f := range facilitiesOf(w.Parties) {
 		kind[f.ID] = f.Kind
@@ -56,7 +66,8 @@ func escrows(w *World, base treaty.Date) ([]Escrow, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Escrow{Declaration: *d, Reveals: revealSteps(d, base)})
+		sent := w.Events[i].Sent.Add(time.Hour)
+		out = append(out, Escrow{Declaration: *d, Sent: sent, Reveals: revealSteps(d, base, sent)})
 	}
 	return out, nil
 }
@@ -119,12 +130,18 @@ func rank(region string) int {
 }
 
 // revealSteps dates the reveal of each of d's regions, in its order:
-// region i of n on day base + (i+1)·revealYear/n.
-func revealSteps(d *escrow.Declaration, base treaty.Date) []RevealStep {
+// region i of n on day base + (i+1)·revealYear/n, sent no earlier than
+// an hour after the commitment's sent time.
+func revealSteps(d *escrow.Declaration, base treaty.Date, committed time.Time) []RevealStep {
 	n := len(d.Regions)
 	out := make([]RevealStep, n)
 	for i, r := range d.Regions {
-		out[i] = RevealStep{Region: r.ID, Date: base.AddDays((i + 1) * revealYear / n)}
+		day := base.AddDays((i + 1) * revealYear / n)
+		sent := day.Time().Add(12 * time.Hour)
+		if earliest := committed.Add(time.Hour); sent.Before(earliest) {
+			sent = earliest
+		}
+		out[i] = RevealStep{Region: r.ID, Date: day, Sent: sent}
 	}
 	return out
 }

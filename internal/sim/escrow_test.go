@@ -2,6 +2,7 @@ package sim
 
 import (
 	"testing"
+	"time"
 
 	"accord/escrow"
 	"accord/internal/treaty"
@@ -70,7 +71,25 @@ func checkEscrow(t *testing.T, w *World, party string, x *Escrow) {
 	if err != nil || c.Total != total {
 		t.Fatalf("%s: commitment total %v (%v), want %d", party, c, err, total)
 	}
+	if !x.Sent.After(statementSent(w, party, base)) {
+		t.Errorf("%s: commitment sent %s, not after its statement", party, x.Sent)
+	}
 	checkRevealSteps(t, party, d, x.Reveals, base)
+	for _, s := range x.Reveals {
+		if !s.Sent.After(x.Sent) || s.Sent.Before(s.Date.Time()) {
+			t.Errorf("%s: region %s effective %s sent %s, commitment sent %s", party, s.Region, s.Date, s.Sent, x.Sent)
+		}
+	}
+}
+
+// statementSent is when party's warhead statement effective on d was sent.
+func statementSent(w *World, party string, d treaty.Date) (sent time.Time) {
+	for _, e := range w.Events {
+		if e.Party == party && e.Type == warheadData && e.Effective.Equal(d) {
+			sent = e.Sent
+		}
+	}
+	return sent
 }
 
 func checkRevealSteps(t *testing.T, party string, d *escrow.Declaration, steps []RevealStep, base treaty.Date) {

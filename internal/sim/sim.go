@@ -110,6 +110,12 @@ func BuildWith(scenario string, seed uint64, progress Progress) (*World, error) 
 	slices.SortStableFunc(w.Events, func(a, b Event) int { return a.Effective.Compare(b.Effective) })
 	b.time(w)
 	w.Interpolated = interpolated(w.Calibration)
+	if w.Scenario == Freeze || w.Scenario == FreezeBreach {
+		// after b.time: a commitment is sent after its statement
+		if w.Escrows, err = escrows(w, w.Treaty); err != nil {
+			return nil, err
+		}
+	}
 	return w, nil
 }
 
@@ -132,11 +138,7 @@ func (b *builder) scenario(w *World) error {
 	if err != nil {
 		return err
 	}
-	if err := b.warheads(w, start); err != nil || w.Scenario == Trilateral {
-		return err
-	}
-	w.Escrows, err = escrows(w, start)
-	return err
+	return b.warheads(w, start)
 }
 
 // builder holds what every party's generation shares.
