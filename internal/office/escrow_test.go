@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -263,10 +264,28 @@ func otherCommitment(t *testing.T, o *Office, party, date string) *escrow.Commit
 }
 
 // appendCommitment logs c in an entry effective on day, whatever the log
-// holds, which Commit never does, and returns the entry's receipt.
+// holds and whatever the treaty database would refuse, as a hostile
+// party's log may (Commit never does), and returns the entry's receipt.
 func appendCommitment(t *testing.T, o *Office, c *escrow.Commitment, day string) *entry.Receipt {
 	t.Helper()
-	a, err := o.appendEscrow(context.Background(), &escrow.LogBody{Commitment: c}, treaty.MustDate(day))
+	ctx := context.Background()
+	log, err := o.Log(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry.Entry{Treaty: o.Treaty.ID, Party: o.Node.Config.Party, Kind: entry.Commitment,
+		Effective: treaty.MustDate(day).Time(), Created: o.now().UTC().Truncate(time.Millisecond), Body: (&escrow.LogBody{Commitment: c}).Marshal()}
+	var seq *ledger.Sequenced
+	err = o.locked(func() error {
+		if seq, err = log.Sequence(ctx, e); err != nil {
+			return err
+		}
+		return o.syncAll(ctx, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := seq.Await(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,6 +147,11 @@ func (s *session) write(p *plan, t *treaty.Treaty) error {
 	if err := s.writeDeclared(p); err != nil {
 		return err
 	}
+	if p.rows != nil {
+		if err := p.rows(s); err != nil {
+			return err
+		}
+	}
 	return s.writeExtras(p)
 }
 

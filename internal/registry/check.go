@@ -29,6 +29,8 @@ type plan struct {
 	counts     []declared // a per-type or aggregate declaration's counts
 	id         string     // the notification's id, "" if none
 	wev        *wevent    // a warhead notification's lots
+	// rows writes a commitment-kind entry's rows (escrow.go), if not nil.
+	rows func(*session) error
 }
 
 // Check validates rec against the treaty and the database as it stands,
@@ -67,7 +69,7 @@ func (r *Registry) validate(s *session, rec *Record) (*plan, error) {
 	case entry.Declaration:
 		return p, r.declaration(s, p)
 	case entry.Commitment:
-		return p, nil // kept in the database; no effect on it yet
+		return p, r.commitment(s, p)
 	}
 	return nil, refuse(body.ErrMalformed, "unknown entry kind %q", rec.Kind)
 }

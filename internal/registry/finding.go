@@ -54,7 +54,7 @@ func (r *Registry) Findings(ctx context.Context, party string, now time.Time) ([
 func (r *Registry) findings(s *session, party string, now time.Time) ([]Finding, error) {
 	var out []Finding
 	for _, f := range []func(*session, string, time.Time) ([]Finding, error){
-		r.late, r.missing, r.refused, r.unacknowledged, r.mismatched, r.omitted, r.warheadFindings,
+		r.late, r.missing, r.refused, r.unacknowledged, r.mismatched, r.omitted, r.warheadFindings, r.escrowFindings,
 	} {
 		fs, err := f(s, party, now)
 		if err != nil {

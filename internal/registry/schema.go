@@ -24,7 +24,8 @@ func parseDate(s string) treaty.Date {
 
 // schema is the registry's database. Tables hold what the logs say and
 // are only ever inserted into, except logs.next_index, the ingestion
-// cursor, and item_state, a cache derived from item_history. Dates are
+// cursor, item_state, a cache derived from item_history, and
+// escrow_regions' reveal columns, set once by the region's reveal. Dates are
 // stored as YYYY-MM-DD, times in timeLayout.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -225,5 +226,36 @@ CREATE TABLE IF NOT EXISTS warhead_findings (
 	expected  INTEGER NOT NULL,
 	reference TEXT NOT NULL,
 	PRIMARY KEY (party, origin, idx, kind, limit_id, site, category, status)
+) WITHOUT ROWID;
+
+-- escrowed declarations (docs/escrow.md, "In the log"): one row per
+-- applied commitment entry, hash the hex of its commitment's hash.
+CREATE TABLE IF NOT EXISTS escrow_commitments (
+	party     TEXT NOT NULL,
+	origin    TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	effective TEXT NOT NULL,
+	recorded  TEXT NOT NULL,
+	hash      TEXT NOT NULL UNIQUE,
+	date      TEXT NOT NULL,
+	total     INTEGER NOT NULL,
+	capacity  INTEGER NOT NULL,
+	regions   INTEGER NOT NULL,
+	PRIMARY KEY (party, idx)
+) WITHOUT ROWID;
+
+-- each committed region, with its Pedersen count commitment in hex; the
+-- reveal columns are NULL until an applied reveal entry of the region,
+-- which sets them once (a region is revealed at most once).
+CREATE TABLE IF NOT EXISTS escrow_regions (
+	commitment       TEXT NOT NULL,
+	region           TEXT NOT NULL,
+	count            TEXT NOT NULL,
+	reveal_idx       INTEGER,
+	reveal_effective TEXT,
+	reveal_recorded  TEXT,
+	reveal_count     INTEGER,
+	reveal_hash      TEXT,
+	PRIMARY KEY (commitment, region)
 ) WITHOUT ROWID;
 `
