@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"accord/internal/office"
+	"accord/internal/web"
 )
 
 // serveReveal answers GET /escrow/{sha256}: the bytes of one of the
@@ -79,4 +81,14 @@ func (n *Server) fetchReveals(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// Reveal returns party's escrow reveal whose SHA-256 is h, as the node
+// stores it (web.RevealStore): its own, or a peer's it has fetched.
+func (v *view) Reveal(ctx context.Context, party string, h [32]byte) ([]byte, error) {
+	b, err := v.office.ReadReveal(party, h)
+	if errors.Is(err, office.ErrNoReveal) {
+		return nil, fmt.Errorf("%w: %w", web.ErrNotFound, err)
+	}
+	return b, err
 }
