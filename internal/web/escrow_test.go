@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"accord/internal/confidence"
 	"accord/internal/sim"
 	"accord/internal/treaty"
@@ -217,5 +219,66 @@ func TestEscrowTampered(t *testing.T) {
 	}
 	if usa := commitment(t, page, "USA"); !strings.Contains(usa, `data-verified="true"`) {
 		t.Errorf("the United States' commitment is not verified")
+	}
+}
+
+// TestBrowserEscrow opens the escrow page of the demo's freeze scenario in
+// a headless Chromium, from the warheads page's link: for both parties a
+// full commit → reveal → verify cycle, the commitment verified with every
+// region open and each check named and verified; on 1 March 2021 some
+// regions still hidden; and, on a node whose stored reveal of Russia's
+// first region was tampered with, that region failed, naming the check
+// (log), and Russia's commitment not verified.
+func TestBrowserEscrow(t *testing.T) {
+	w := escrowWorld(t)
+	b := &webtest.Browser{T: t, Ctx: webtest.NewBrowser(t), Base: newServer(t, w.View()).URL, Shots: webtest.ScreenshotDir(t)}
+	b.Open("/warheads", "#to-escrow")
+	b.Do("to the escrow page", chromedp.Click(chromedp.CSS("#to-escrow")), chromedp.WaitVisible(chromedp.CSS("#escrow-RUS article.commitment")))
+	b.Shoot("escrow")
+	if cur := b.Text(`nav a[aria-current="page"]`); cur != "Escrow" {
+		t.Errorf("the nav marks %q as the current page", cur)
+	}
+	for _, x := range w.Sim.Escrows {
+		p, n := x.Declaration.Party, len(x.Reveals)
+		sel := "#escrow-" + p + " article.commitment"
+		if v := b.Text(sel + " h3 .verdict"); v != "verified so far" {
+			t.Errorf("%s: the commitment reads %q", p, v)
+		}
+		if got := webtest.Eval[int](b, `document.querySelectorAll("`+sel+` tr.region.open[data-check=verified]").length`); got != n {
+			t.Errorf("%s: %d regions open and verified, want %d", p, got, n)
+		}
+		checks := webtest.Eval[[]string](b, `[...document.querySelectorAll("`+sel+` table.checks tbody tr")].map(tr => tr.innerText.replaceAll("\t", " | "))`)
+		text := strings.Join(checks, "\n")
+		for _, want := range []string{"commitment | log, total | verified", "log, tree, order, count, count_commitment | verified", "revealed regions together | uid, hidden | verified", "total against the baseline | freeze | verified"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: the checks read\n%s\nlacking %q", p, text, want)
+			}
+		}
+		if got := b.Text(sel + " .opened"); !strings.Contains(got, fmt.Sprintf("%d of %d regions open (100.0%%)", n, n)) || !strings.Contains(got, "0 still hidden") {
+			t.Errorf("%s: the summary reads %q", p, got)
+		}
+	}
+
+	b.Open("/escrow?date=2021-03-01", "#escrow-USA article.commitment")
+	b.Shoot("escrow-partial")
+	if hidden := webtest.Eval[int](b, `document.querySelectorAll("tr.region.hidden").length`); hidden == 0 {
+		t.Errorf("no region hidden as known on 1 March 2021")
+	}
+
+	hs := loggedReveals(t, w, "RUS")
+	bad := append([]byte(nil), w.Reveals["RUS"][hs[0]]...)
+	bad[len(bad)-1] ^= 1
+	v := altered{NodeView: w.View(), store: w.View().(web.RevealStore), bytes: map[[32]byte][]byte{hs[0]: bad}}
+	b.Base = newServer(t, v).URL
+	b.Open("/escrow", "#escrow-RUS article.commitment")
+	b.Shoot("escrow-tampered")
+	if v := b.Text("#escrow-RUS article.commitment h3 .verdict"); v != "not verified" {
+		t.Errorf("the tampered commitment reads %q", v)
+	}
+	if got := b.Text(`#escrow-RUS tr.region[data-check=failed]`); !strings.Contains(got, "failed: log") {
+		t.Errorf("the tampered region reads %q, not naming the check log", got)
+	}
+	if v := b.Text("#escrow-USA article.commitment h3 .verdict"); v != "verified so far" {
+		t.Errorf("the United States' commitment reads %q", v)
 	}
 }
