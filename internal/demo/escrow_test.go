@@ -56,6 +56,34 @@ func checkEscrows(t *testing.T, d *Demo) {
 		if err := v.CheckFreeze(uint64(openingTotal(d.World, p.ID))); err != nil {
 			t.Errorf("%s: %v", p.ID, err)
 		}
+		checkRegistryEscrow(t, p, c)
+	}
+}
+
+// checkRegistryEscrow checks that p's treaty database holds c with every
+// region revealed, and compared its total with the warheads it held on
+// c's date when the commitment was recorded: the commitment is sent
+// after the statement it commits to.
+func checkRegistryEscrow(t *testing.T, p *Party, c *escrow.Commitment) {
+	t.Helper()
+	ctx := context.Background()
+	o, err := office.OpenNode(ctx, p.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close(ctx)
+	cs, err := o.Registry.Escrows(ctx, p.ID, far)
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("%s: escrows %v, %v", p.ID, cs, err)
+	}
+	got := cs[0]
+	for _, r := range got.Regions {
+		if !r.Revealed {
+			t.Errorf("%s: region %s not revealed in the treaty database", p.ID, r.ID)
+		}
+	}
+	if got.Total != c.Total || got.Book == nil || uint64(*got.Book) != c.Total {
+		t.Errorf("%s: the treaty database's commitment totals %d against a book of %v, want %d", p.ID, got.Total, got.Book, c.Total)
 	}
 }
 
