@@ -215,17 +215,21 @@ type RevealFetcher struct {
 	// Now gives the time for the retry of failed fetches; time.Now if nil.
 	Now func() time.Time
 
-	read   map[string]uint64 // log's party → entries read
-	own    *logged           // the own log's escrow entries not yet stored
-	wanted map[string][]*escrow.LoggedReveal
-	failed map[[32]byte]time.Time // reveal → when to ask again
+	read map[string]uint64 // log's party → entries read
+	own  *logged           // the own log's escrow entries not yet stored
+	// ownRetry is when to try again to make the own reveals that could
+	// not be made (the secret or a declaration missing): not before.
+	ownRetry time.Time
+	wanted   map[string][]*escrow.LoggedReveal
+	failed   map[[32]byte]time.Time // reveal → when to ask again
 }
 
 // Fetch runs one round: it stores the node's own reveals it lacks (as
 // KeepOwnReveals, from what the own log gained since the last round), reads what each peer's mirror gained since the last
 // round, and fetches every recorded reveal not held, except those that
 // failed less than a minute ago. It returns how many reveals it stored; a
-// failed fetch is logged, not returned.
+// failed fetch is logged, not returned; an own reveal that cannot be made
+// is returned, and not tried again for a minute.
 func (f *RevealFetcher) Fetch(ctx context.Context) (int, error) {
 	o := f.Office
 	if f.read == nil {
@@ -240,9 +244,12 @@ func (f *RevealFetcher) Fetch(ctx context.Context) (int, error) {
 	if f.read[party], err = escrowLog(ctx, srcs[0], f.read[party], f.own); err != nil {
 		return 0, fmt.Errorf("own log: %w", err)
 	}
-	stored, err := o.keepOwn(f.own)
-	if err != nil {
-		return stored, err
+	stored := 0
+	if now := f.now(); !now.Before(f.ownRetry) {
+		if stored, err = o.keepOwn(f.own); err != nil {
+			f.ownRetry = now.Add(revealRetry)
+			return stored, err
+		}
 	}
 	for i, p := range o.Node.Config.Peers {
 		l := &logged{commitments: map[[32]byte]*escrow.Commitment{}}
