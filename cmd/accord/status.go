@@ -63,7 +63,7 @@ Examples:
 				if err != nil {
 					return err
 				}
-				if err := o.AddSplitViews(st); err != nil {
+				if err := o.AddHeldEvidence(st); err != nil {
 					return err
 				}
 				all = append(all, st)

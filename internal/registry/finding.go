@@ -17,9 +17,10 @@ const (
 	FindingMissing        = "missing"        // a required notification not sent by its deadline
 	FindingUnacknowledged = "unacknowledged" // a notification received and not acknowledged within the window
 	FindingLateAck        = "late_acknowledgement"
-	FindingRefused        = "refused"      // an entry in the party's log that breaks a rule
-	FindingAckMismatch    = "ack_mismatch" // an acknowledgement names an entry by another leaf hash than the one held
-	FindingSplitView      = "split_view"   // the party's log showed two inconsistent histories (evidence held by the node)
+	FindingRefused        = "refused"                // an entry in the party's log that breaks a rule
+	FindingAckMismatch    = "ack_mismatch"           // an acknowledgement names an entry by another leaf hash than the one held
+	FindingSplitView      = "split_view"             // the party's log showed two inconsistent histories (evidence held by the node)
+	FindingIncomplete     = "incomplete_declaration" // completeness evidence held by the node proves an escrowed declaration incomplete
 )
 
 // A Finding is a broken obligation, with the inputs that prove it: the

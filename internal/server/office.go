@@ -357,7 +357,7 @@ func (n *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusBadRequest, err) // an unknown reading
 			return
 		}
-		if err := o.AddSplitViews(st); err != nil {
+		if err := o.AddHeldEvidence(st); err != nil {
 			n.internalError(w, r, "reading evidence", err)
 			return
 		}
@@ -371,6 +371,9 @@ func (n *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 type Findings struct {
 	Findings   []registry.Finding    `json:"findings"`
 	SplitViews []evidencedir.Finding `json:"split_views"`
+	// Incomplete are the escrowed declarations the node's completeness
+	// evidence proves incomplete (docs/escrow.md).
+	Incomplete []office.Incomplete `json:"incomplete_declarations"`
 }
 
 func (n *Server) serveFindings(w http.ResponseWriter, r *http.Request) {
@@ -389,6 +392,12 @@ func (n *Server) serveFindings(w http.ResponseWriter, r *http.Request) {
 	} else if sv != nil {
 		out.SplitViews = sv
 	}
+	inc, err := o.IncompleteDeclarations()
+	if err != nil {
+		n.internalError(w, r, "reading escrow evidence", err)
+		return
+	}
+	out.Incomplete = append([]office.Incomplete{}, inc...)
 	for _, p := range ps {
 		fs, err := o.Registry.Findings(r.Context(), p, at)
 		if err != nil {
