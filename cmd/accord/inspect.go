@@ -16,15 +16,21 @@ func init() { register(newInspectCmd) }
 func newInspectCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "inspect",
-		Short: "Weigh inspections: how likely they were to find a misdeclaration",
-		Long: `Weigh inspections: how likely they were to find a misdeclaration
+		Short: "Log inspections step by step, list their reports, and weigh how likely they were to find a misdeclaration",
+		Long: `Log an inspection step by step (intent, arrive, designate, brief, rv,
+report, countersign, resolve) and exhibitions (exhibit), list the reports
+with their findings (reports) and the exhibitions (exhibitions), and
+weigh how likely inspections were to find a misdeclaration
 (docs/inspections.md).
 
 Examples:
+  accord inspect designate --data rus --effective 2011-06-01 --type type_one --facility malmstrom --facility-type icbm_base
+  accord inspect reports --data usa
   accord inspect confidence --population 400 --misdeclared 20 --sample 18
   accord inspect confidence --population 400 --misdeclared 20 --sample 18 --sample 18 --json`,
 	}
-	c.AddCommand(newInspectConfidenceCmd())
+	c.AddCommand(newInspectConfidenceCmd(), newInspectReportsCmd(), newInspectExhibitionsCmd())
+	c.AddCommand(inspectStepCmds()...)
 	return c
 }
 

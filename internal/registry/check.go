@@ -99,6 +99,9 @@ func (r *Registry) notification(s *session, p *plan) error {
 	} else {
 		p.due = r.due(nt, p.rec.Effective)
 	}
+	if nt.Step != "" {
+		return r.inspectionStep(s, p, n, nt) // inspect.go
+	}
 	if err := r.items(s, p, n, except); err != nil {
 		return err
 	}
@@ -166,7 +169,7 @@ func (r *Registry) fields(rec *Record, n *body.Notification, nt treaty.Notificat
 	switch {
 	case needItems && len(n.Items) == 0:
 		return refuse(ErrFields, "a %s needs items", nt.ID)
-	case !needItems && len(n.Items) > 0:
+	case !nt.Allows("items") && len(n.Items) > 0:
 		return refuse(ErrFields, "a %s carries no items (fields: %s)", nt.ID, strings.Join(nt.Fields, ", "))
 	}
 	needStock := slices.Contains(nt.Fields, "stock")
@@ -179,8 +182,8 @@ func (r *Registry) fields(rec *Record, n *body.Notification, nt treaty.Notificat
 		}
 	}
 	for k := range n.Fields {
-		if k == "items" || k == "stock" || !slices.Contains(nt.Fields, k) {
-			return refuse(ErrFields, "a %s has no field %q (fields: %s)", nt.ID, k, strings.Join(nt.Fields, ", "))
+		if k == "items" || k == "stock" || !nt.Allows(k) {
+			return refuse(ErrFields, "a %s has no field %q (fields: %s)", nt.ID, k, strings.Join(slices.Concat(nt.Fields, nt.Optional), ", "))
 		}
 	}
 	if err := moveFields(n, nt); err != nil {

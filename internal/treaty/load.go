@@ -551,6 +551,29 @@ func (v *validator) notifications(t *Treaty) {
 		if _, ok := t.Notification(n.Answers); n.Answers != "" && !ok {
 			v.add(p+".answers", "unknown notification type %q", n.Answers)
 		}
+		v.optional(p, n)
+	}
+}
+
+// optional checks a notification type's optional fields and its
+// inspection step.
+func (v *validator) optional(p string, n NotificationType) {
+	for j, f := range n.Optional {
+		switch {
+		case f == "stock":
+			v.add(fmt.Sprintf("%s.optional[%d]", p, j), "stock lots are never optional")
+		case slices.Contains(n.Fields, f) || slices.Index(n.Optional, f) < j:
+			v.add(fmt.Sprintf("%s.optional[%d]", p, j), "field %q is listed twice", f)
+		}
+	}
+	if n.Step != "" && !slices.Contains(InspectionSteps, n.Step) {
+		v.add(p+".inspection_step", "inspection_step must be one of %s, not %q", strings.Join(InspectionSteps, ", "), n.Step)
+	}
+	if n.Step != "" && n.Step != StepResolution && n.Step != StepExhibition && !n.Allows("inspection_type") {
+		v.add(p+".fields", "a notification of inspection step %s carries field inspection_type", n.Step)
+	}
+	if n.Step == StepExhibition && !n.Allows("exhibition") {
+		v.add(p+".fields", "a notification of an exhibition carries field exhibition")
 	}
 }
 

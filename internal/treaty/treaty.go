@@ -241,7 +241,38 @@ type NotificationType struct {
 	Initial bool `yaml:"initial" json:"initial,omitempty"`
 	// Answers names the notification type this one replies to.
 	Answers string `yaml:"answers" json:"answers,omitempty"`
-	Cite    string `yaml:"cite" json:"cite"`
+	// Optional fields the notification may carry besides Fields.
+	Optional []string `yaml:"optional" json:"optional,omitempty"`
+	// Step is the step of an inspection this notification records, one
+	// of InspectionSteps, or "" (docs/inspections.md, "The sequence").
+	Step string `yaml:"inspection_step" json:"inspection_step,omitempty"`
+	Cite string `yaml:"cite" json:"cite"`
+}
+
+// The steps of an inspection, in their order, that a notification type
+// may record (NotificationType.Step).
+const (
+	StepIntent        = "intent"         // the inspecting party's notice of intent, naming the point of entry
+	StepArrival       = "arrival"        // the team's arrival at the point of entry
+	StepDesignation   = "designation"    // the inspecting party designates the site
+	StepBriefing      = "briefing"       // the inspected party's pre-inspection briefing
+	StepRVDesignation = "rv_designation" // the inspectors designate the missile whose warheads they count
+	StepReport        = "report"         // the inspection report, logged by the inspecting party
+	StepComments      = "comments"       // the inspected party's countersignature, with its comments
+	StepResolution    = "resolution"     // an ambiguity of a report resolved
+	// StepExhibition is an exhibition held, a record of its own: no step
+	// of an inspection, and counted against no quota.
+	StepExhibition = "exhibition"
+)
+
+// InspectionSteps are the steps of an inspection, in their order, and
+// the exhibition.
+var InspectionSteps = []string{StepIntent, StepArrival, StepDesignation, StepBriefing, StepRVDesignation, StepReport, StepComments, StepResolution, StepExhibition}
+
+// Allows reports whether a notification of this type may carry field f:
+// one of its Fields or Optional.
+func (n NotificationType) Allows(f string) bool {
+	return slices.Contains(n.Fields, f) || slices.Contains(n.Optional, f)
 }
 
 // Effects a notification can have on the treaty database.
@@ -293,7 +324,24 @@ type InspectionType struct {
 	// Purposes are what an inspection of this type confirms, as the text
 	// says it.
 	Purposes []string `yaml:"purposes" json:"purposes,omitempty"`
-	Cite     string   `yaml:"cite" json:"cite"`
+	// ReentryVehicles marks a type whose inspections include the
+	// reentry-vehicle inspection: the inspected party states the warheads
+	// on each deployed missile at the site, and the inspectors designate
+	// one whose warheads they count.
+	ReentryVehicles bool `yaml:"reentry_vehicles" json:"reentry_vehicles,omitempty"`
+	// SitesCite is the clause naming the facility types it may visit,
+	// quoted by a refusal of a site; Cite if empty.
+	SitesCite string `yaml:"sites_cite" json:"sites_cite,omitempty"`
+	Cite      string `yaml:"cite" json:"cite"`
+}
+
+// SitesClause returns the clause naming the facility types the type may
+// visit.
+func (it InspectionType) SitesClause() string {
+	if it.SitesCite != "" {
+		return it.SitesCite
+	}
+	return it.Cite
 }
 
 // MayVisit reports whether an inspection of this type may visit a
