@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -258,7 +259,7 @@ func (d *Dashboard) checkReveals(ctx context.Context, v note.Verifier, rc *entry
 			order = append(order, i)
 		}
 	}
-	slices.SortFunc(order, func(a, b int) int { return int(cv.Regions[a].RevealIndex) - int(cv.Regions[b].RevealIndex) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cv.Regions[a].RevealIndex, cv.Regions[b].RevealIndex) })
 	var good []*escrow.Reveal
 	for _, i := range order {
 		rg := &cv.Regions[i]
