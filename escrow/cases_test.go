@@ -171,6 +171,48 @@ func flowCases(t testing.TB, m map[string]*vector) {
 		v.Flows = tc.flows
 		m[name] = v
 	}
+	lotCases(b, all, m)
+}
+
+// lotCases are flows of lots, counted against the revealed sites'
+// balances: west lists 200 nondeployed_strategic and 50 retired at
+// kirtland, central 40 deployed_strategic and 10 nondeployed_strategic at
+// minot.
+func lotCases(b *builder, all []*Reveal, m map[string]*vector) {
+	lot := func(kind FlowKind, date, site, to string, c Category, n uint64) Flow {
+		return Flow{Kind: kind, Date: date, Site: site, To: to, Category: c, Count: n}
+	}
+	v := b.vector("lots that the revealed balances and the arrivals since cover", "", all...)
+	v.Flows = []Flow{
+		lot(Dismantled, "2020-10-01", "kirtland", "", Retired, 500), // before the commitment: ignored
+		lot(Dismantled, "2021-01-05", "kirtland", "", Retired, 50),
+		lot(Transferred, "2021-01-06", "kirtland", "minot", NondeployedStrategic, 30),
+		lot(Dismantled, "2021-02-01", "minot", "", NondeployedStrategic, 40),
+		{Kind: Recategorised, Date: "2021-03-01", Site: "minot", Category: DeployedStrategic, ToCategory: Retired, Count: 40},
+		lot(Dismantled, "2021-03-02", "minot", "", Retired, 40),
+		lot(Produced, "2021-04-01", "grand-forks", "", NonstrategicStored, 7),
+		lot(Dismantled, "2021-04-02", "grand-forks", "", NonstrategicStored, 7),
+	}
+	m["ok-flows-lots"] = v
+	for name, tc := range map[string]struct {
+		desc, check string
+		flows       []Flow
+	}{
+		"fail-flow-lot-over-revealed": {"51 retired warheads dismantled at kirtland, whose reveal lists 50", "flow",
+			[]Flow{lot(Dismantled, "2021-01-05", "kirtland", "", Retired, 51)}},
+		"fail-flow-lot-transfer-over": {"201 nondeployed strategic warheads leave kirtland, whose reveal lists 200", "flow",
+			[]Flow{lot(Transferred, "2021-01-05", "kirtland", "bangor", NondeployedStrategic, 201)}},
+		"fail-flow-lot-recategorised-over": {"41 deployed strategic warheads at minot retired; its reveal lists 40", "flow",
+			[]Flow{{Kind: Recategorised, Date: "2021-01-05", Site: "minot", Category: DeployedStrategic, ToCategory: Retired, Count: 41}}},
+		"fail-flow-lot-arrivals-spent": {"30 arrive at minot, which lists 10 of the category, and 41 leave", "flow",
+			[]Flow{lot(Transferred, "2021-01-05", "kirtland", "minot", NondeployedStrategic, 30), lot(Dismantled, "2021-01-06", "minot", "", NondeployedStrategic, 41)}},
+		"fail-flow-lot-zero": {"a lot of no warheads", "encoding",
+			[]Flow{lot(Dismantled, "2021-01-05", "kirtland", "", Retired, 0)}},
+	} {
+		v := b.vector(tc.desc, tc.check, all...)
+		v.Flows = tc.flows
+		m[name] = v
+	}
 }
 
 func evidenceCases(t testing.TB, m map[string]*vector) {

@@ -91,9 +91,14 @@ func (r *reader) hash(what string) (h [32]byte) {
 }
 
 // id reads enc(s) and checks s is an identifier.
-func (r *reader) id(what string) string {
+func (r *reader) id(what string) string { return r.name(what, validID) }
+
+// site reads enc(s) and checks s is a site.
+func (r *reader) site() string { return r.name("site", validSite) }
+
+func (r *reader) name(what string, valid func(string) bool) string {
 	s := string(r.bytes(int(r.byte1(what)), what))
-	if r.err == nil && !validID(s) {
+	if r.err == nil && !valid(s) {
 		r.fail("invalid %s %q", what, s)
 	}
 	return s
@@ -112,7 +117,7 @@ func (r *reader) entry() Entry {
 	case r.err != nil || k == kindPadding:
 		return Entry{}
 	case k == kindWarhead:
-		e := Entry{Site: r.id("site"), UID: r.id("uid")}
+		e := Entry{Site: r.site(), UID: r.id("uid")}
 		c := r.byte1("category")
 		if r.err == nil && (c == 0 || int(c) > len(Categories)) {
 			r.fail("unknown category %d", c)
@@ -121,7 +126,7 @@ func (r *reader) entry() Entry {
 		e.Category = Categories[max(c, 1)-1]
 		return e
 	case k == kindSite:
-		e := Entry{Site: r.id("site"), Counts: map[Category]uint32{}}
+		e := Entry{Site: r.site(), Counts: map[Category]uint32{}}
 		for _, c := range Categories {
 			if n := r.uint32("count"); n != 0 {
 				e.Counts[c] = n

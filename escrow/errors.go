@@ -32,6 +32,7 @@ func (e *CheckError) Is(target error) bool {
 // Each is matched by errors.Is on any failure of that check.
 var (
 	ErrLog             = &CheckError{Check: "log"}              // a bundle's entries are not the party's logged commitment and reveals
+	ErrWitness         = &CheckError{Check: "witness"}          // too few of the verifier's witnesses cosigned the bundle's checkpoint
 	ErrEncoding        = &CheckError{Check: "encoding"}         // bytes that are not a canonical encoding
 	ErrTotal           = &CheckError{Check: "total"}            // region commitments do not sum to the opened total
 	ErrFreeze          = &CheckError{Check: "freeze"}           // the total exceeds the freeze baseline

@@ -20,10 +20,13 @@
 //
 // In an accord log, the commitment and each reveal are entries of kind
 // commitment whose [LogBody] carries the commitment or a reveal's hash; a
-// party hands over a [Bundle] of their receipts and the reveals' bytes,
-// which [CheckBundle] checks with the party's log key alone. An
-// [Evidence] file adds an inspector's observation, and [ProveIncomplete]
-// checks that it proves the declaration incomplete.
+// party hands over a [Bundle]: a signed checkpoint, every entry of its log
+// from the commitment to it, and the reveals' bytes. [CheckBundle] checks
+// it with the party's log key and a [Policy] (the treaty's notification
+// effects, to read the warhead flows logged since, and the witnesses that
+// must have cosigned the checkpoint). An [Evidence] file adds an
+// inspector's observation, and [ProveIncomplete] checks that it proves
+// the declaration incomplete.
 //
 // Trust: the commitment is not trusted, it is checked (its total opening
 // by [CheckCommitment]); a reveal is not trusted, at most a wrong one fails
@@ -36,6 +39,7 @@ package escrow
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -136,8 +140,8 @@ func (e *Entry) Warheads() uint64 {
 // check validates a declared entry.
 func (e *Entry) check() error {
 	switch {
-	case !validID(e.Site):
-		return fmt.Errorf("invalid site id %q", e.Site)
+	case !validSite(e.Site):
+		return fmt.Errorf("invalid site %q", e.Site)
 	case e.UID != "" && !validID(e.UID):
 		return fmt.Errorf("site %s: invalid uid %q", e.Site, e.UID)
 	case e.UID != "" && e.Category.code() == 0:
@@ -154,6 +158,33 @@ func (e *Entry) check() error {
 	}
 	return nil
 }
+
+// validSite reports whether s is a site: an identifier, or a facility
+// name as a signed notification writes one (docs/formats.md): 1 to 64
+// bytes of A-Z a-z 0-9 . _ - : / + ( ) and single spaces, the first a
+// letter or digit, a space followed by a letter, digit or "(".
+func validSite(s string) bool {
+	if validID(s) {
+		return true
+	}
+	if len(s) == 0 || len(s) > 64 || !alnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			if i+1 == len(s) || !alnum(s[i+1]) && s[i+1] != '(' {
+				return false
+			}
+		case !alnum(c) && !strings.ContainsRune("._-:/+()", rune(c)):
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
 
 // parseDate parses a YYYY-MM-DD date as version 1 encodes it.
 func parseDate(s string) (time.Time, error) {

@@ -93,7 +93,7 @@ func (o *Observation) check() error {
 	switch {
 	case err != nil:
 		return fail(ErrEncoding, "", "observation: %v", err)
-	case !validID(o.Region) || !validID(o.Site):
+	case !validID(o.Region) || !validSite(o.Site):
 		return fail(ErrEncoding, "", "observation: invalid region %q or site %q", o.Region, o.Site)
 	case o.Category.code() == 0:
 		return fail(ErrEncoding, "", "observation: unknown category %q", o.Category)
@@ -130,17 +130,22 @@ func OpenObservation(b []byte, v note.Verifier) (*Observation, error) {
 // when the observation is accounted for and so proves nothing, and with
 // [ErrSignature], [ErrEncoding] or [ErrObservation] when it cannot be used.
 func (v *Verified) CheckEvidence(signed []byte, inspector note.Verifier, flows []Flow) error {
+	for i := range flows {
+		if err := flows[i].check(); err != nil {
+			return err
+		}
+	}
+	return v.checkEvidence(signed, inspector, flows)
+}
+
+// checkEvidence is CheckEvidence with flows known to be well formed.
+func (v *Verified) checkEvidence(signed []byte, inspector note.Verifier, flows []Flow) error {
 	o, err := OpenObservation(signed, inspector)
 	if err != nil {
 		return err
 	}
 	if err := v.usable(o); err != nil {
 		return err
-	}
-	for i := range flows {
-		if err := flows[i].check(); err != nil {
-			return err
-		}
 	}
 	if o.UID != "" {
 		return v.accountUID(o, flows)
@@ -172,13 +177,14 @@ func (v *Verified) reveal(region string) *Reveal {
 	return nil
 }
 
-// arrivals counts the flows after the commitment, up to date, that bring
-// a warhead (uid, or any if uid is "") to site.
+// arrivals counts the warheads that flows after the commitment, up to
+// date, bring to site: the warhead uid, or if uid is "" any warhead, one
+// by UID or a lot's count.
 func (v *Verified) arrivals(flows []Flow, uid, site, date string) (n uint64) {
 	for _, f := range flows {
 		in := f.Kind == Produced && f.Site == site || f.Kind == Transferred && f.To == site
 		if in && (uid == "" || f.UID == uid) && f.Date > v.Commitment.Date && f.Date <= date {
-			n++
+			n += f.weight()
 		}
 	}
 	return n

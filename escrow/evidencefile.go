@@ -12,7 +12,7 @@ import (
 )
 
 // EvidenceFormat is the "format" member of a completeness evidence file.
-const EvidenceFormat = "accord escrow evidence v1"
+const EvidenceFormat = "accord escrow evidence v2"
 
 // maxNote bounds an evidence file's observation and keys; its bundle
 // is bounded as a bundle is.
@@ -20,17 +20,17 @@ const maxNote = 1 << 12
 
 // An Evidence file is completeness evidence (docs/escrow.md, "Completeness
 // evidence"): a party's bundle, an inspector's signed observation of an
-// item in a region it opened, the flows since the commitment, and the two
-// verifier keys. [ProveIncomplete] checks it offline.
+// item in a region it opened, and the two verifier keys. The flows since
+// the commitment are the bundle's, read from the party's log. [ProveIncomplete] checks it offline.
 //
 // Compatibility: the JSON format of docs/escrow.md ("Evidence file"),
-// named by its "format" member "accord escrow evidence v1".
+// named by its "format" member [EvidenceFormat]. Version 1 files, whose
+// bundles were of version 1, are refused.
 type Evidence struct {
 	PartyKey     string // the party's log verifier key (signed-note form)
 	InspectorKey string // the inspector's verifier key
 	Bundle       *Bundle
 	Observation  []byte // the signed observation note
-	Flows        []Flow // flows since the commitment; may be empty
 }
 
 type evidenceJSON struct {
@@ -39,16 +39,11 @@ type evidenceJSON struct {
 	InspectorKey string          `json:"inspector_vkey"`
 	Bundle       json.RawMessage `json:"bundle"`
 	Observation  string          `json:"observation"`
-	Flows        []Flow          `json:"flows"`
 }
 
 // Marshal returns the evidence file, indented JSON.
 func (e *Evidence) Marshal() []byte {
-	flows := e.Flows
-	if flows == nil {
-		flows = []Flow{}
-	}
-	j := evidenceJSON{EvidenceFormat, e.PartyKey, e.InspectorKey, e.Bundle.Marshal(), string(e.Observation), flows}
+	j := evidenceJSON{EvidenceFormat, e.PartyKey, e.InspectorKey, e.Bundle.Marshal(), string(e.Observation)}
 	out, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		panic(err) // strings, a valid bundle and flows always encode
@@ -84,38 +79,33 @@ func ParseEvidence(data []byte) (*Evidence, error) {
 		return nil, fmt.Errorf("format %q, want %q", j.Format, EvidenceFormat)
 	case len(j.Observation) > maxNote || len(j.PartyKey) > maxNote || len(j.InspectorKey) > maxNote:
 		return nil, fmt.Errorf("observation or key longer than %d bytes", maxNote)
-	case len(j.Flows) > MaxCapacity:
-		return nil, fmt.Errorf("%d flows, at most %d", len(j.Flows), MaxCapacity)
 	}
 	b, err := ParseBundle(j.Bundle)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	return &Evidence{PartyKey: j.PartyKey, InspectorKey: j.InspectorKey, Bundle: b, Observation: []byte(j.Observation), Flows: j.Flows}, nil
+	return &Evidence{PartyKey: j.PartyKey, InspectorKey: j.InspectorKey, Bundle: b, Observation: []byte(j.Observation)}, nil
 }
 
 // ProveIncomplete checks that e proves the party's declaration was
 // incomplete when it was committed: the bundle passes [CheckBundle] with
 // the party's key (party, or if nil the key in the file, which the caller
-// must then recognise), its flows pass [Verified.CheckFlows], and the
-// observation passes [Verified.CheckEvidence] with the inspector's key
+// must then recognise) and p (its flows, read from the log, included), and
+// the observation passes [Verified.CheckEvidence] with the inspector's key
 // (inspector, or if nil the file's). It returns nil error exactly when the
 // evidence proves it; an observation the reveals account for fails the
 // check accounted. A key in the file that is not a key is an error that is
 // not a [*CheckError]: the file is unreadable.
-func ProveIncomplete(e *Evidence, party, inspector note.Verifier) (*CheckedBundle, *Observation, error) {
+func ProveIncomplete(e *Evidence, party, inspector note.Verifier, p *Policy) (*CheckedBundle, *Observation, error) {
 	party, inspector, err := evidenceKeys(e, party, inspector)
 	if err != nil {
 		return nil, nil, err
 	}
-	cb, err := CheckBundle(e.Bundle, party)
+	cb, err := CheckBundle(e.Bundle, party, p)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := cb.CheckFlows(e.Flows); err != nil {
-		return cb, nil, err
-	}
-	if err := cb.CheckEvidence(e.Observation, inspector, e.Flows); err != nil {
+	if err := cb.checkEvidence(e.Observation, inspector, cb.Flows); err != nil {
 		return cb, nil, err
 	}
 	o, err := OpenObservation(e.Observation, inspector)

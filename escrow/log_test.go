@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"accord/entry"
 )
 
@@ -78,30 +76,6 @@ func respellings(b string) []string {
 	return out
 }
 
-// TestParseBundle checks the bundle file's form: what is not exactly a
-// bundle is unreadable, before any check.
-func TestParseBundle(t *testing.T) {
-	good := `{"format":"accord escrow bundle v1","commitment":"c2sp.org/tlog-proof@v1\nindex 0\n\nlog\n1\nAAAA\n\n— log AAAA\n","reveals":[]}`
-	if _, err := ParseBundle([]byte(good)); err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []string{
-		strings.Replace(good, "v1\"", "v2\"", 1),
-		strings.Replace(good, `"reveals":[]`, `"reveals":[],"x":1`, 1),
-		good + "x",
-		good + "{}",
-		strings.Replace(good, "— log AAAA", "— log AAB=", 1),
-		strings.Replace(good, "— log AAAA", "— log", 1),
-		strings.Replace(good, `"reveals":[]`, `"reveals":[{"receipt":"c2sp.org/tlog-proof@v1\nindex 1\n\nlog\n1\nAAAA\n\n— log AAAA\n","reveal":"AB=="}]`, 1),
-		strings.Replace(good, "index 0", "index -1", 1),
-		"",
-	} {
-		if _, err := ParseBundle([]byte(bad)); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
-	}
-}
-
 func FuzzParseLogBody(f *testing.F) {
 	c, _, rs := commitSample(f)
 	f.Add((&LogBody{Commitment: c}).Marshal())
@@ -117,71 +91,46 @@ func FuzzParseLogBody(f *testing.F) {
 	})
 }
 
-// oneEntryBundle returns a bundle of a log of one entry, the sample's
-// commitment, with its log key.
-func oneEntryBundle(t testing.TB) (*Bundle, note.Verifier, note.Signer) {
-	skey, vkey, err := note.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{7}, 64)), "accord/newstart/USA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _ := note.NewVerifier(vkey)
-	s, _ := note.NewSigner(skey)
-	c, _, _ := commitSample(t)
-	e := &entry.Entry{Treaty: "newstart", Party: "USA", Kind: entry.Commitment, Body: (&LogBody{Commitment: c}).Marshal()}
-	e.Effective, _ = parseDate(c.Date)
-	e.Created = e.Effective
-	enc, err := entry.Sign(e, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf := entry.LeafHash(enc)
-	cp, _ := note.Sign(&note.Note{Text: fmt.Sprintf("accord/newstart/USA\n1\n%s\n", base64.StdEncoding.EncodeToString(leaf[:]))}, s)
-	b := &Bundle{Commitment: &entry.Receipt{Entry: enc, Checkpoint: cp}}
-	if _, err := CheckBundle(b, v); err != nil {
-		t.Fatalf("one-entry bundle: %v", err)
-	}
-	return b, v, s
-}
-
 func FuzzParseBundle(f *testing.F) {
-	b, v, _ := oneEntryBundle(f)
-	f.Add(b.Marshal())
-	_, _, rs := commitSample(f)
-	b.Reveals = []BundleReveal{{b.Commitment, rs[0].Marshal()}}
-	if _, err := CheckBundle(b, v); !errors.Is(err, ErrLog) {
-		f.Fatalf("seed: %v", err) // its reveal's receipt holds the commitment
-	}
-	f.Add(b.Marshal())
+	l := newTestLog(f)
+	c, _, rs := commitSample(f)
+	l.commit(f, c)
+	l.reveal(f, rs[0], "2020-11-01")
+	l.notify(f, "2021-01-05", "warhead_dismantled", lotOf("kirtland", "warhead", "retired", 5))
+	f.Add(l.bundle(f, 0, rs[0]).Marshal())
+	f.Add(l.bundle(f, 0).Marshal())
+	p := l.policy()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := ParseBundle(data)
 		if err != nil {
 			return
 		}
-		CheckBundle(b, v) // must not panic
+		CheckBundle(b, l.v, p) // must not panic
 	})
 }
 
 func FuzzParseEvidence(f *testing.F) {
-	b, v, s := oneEntryBundle(f)
-	c, _, _ := commitSample(f)
+	l := newTestLog(f)
+	c, _, rs := commitSample(f)
+	l.commit(f, c)
+	l.reveal(f, rs[0], "2020-11-01")
+	s, v := testKey(f, "inspector-RUS")
 	o := Observation{Commitment: c.Hash(), Region: "central", Site: "minot", Category: DeployedStrategic, UID: "W87-0099", Date: "2021-05-04"}
 	signed, err := SignObservation(&o, s)
 	if err != nil {
 		f.Fatal(err)
 	}
-	e := &Evidence{PartyKey: v.Name() + "+00000000+AAAA", InspectorKey: "x", Bundle: b, Observation: signed}
-	f.Add(e.Marshal())
-	if _, _, err := ProveIncomplete(e, v, v); !errors.Is(err, ErrObservation) {
-		f.Fatalf("seed: %v, want the region not revealed", err)
+	e := &Evidence{PartyKey: testVKey(f, "accord/us-freeze-2020/USA"), InspectorKey: testVKey(f, "inspector-RUS"), Bundle: l.bundle(f, 0, rs[0]), Observation: signed}
+	if _, _, err := ProveIncomplete(e, nil, nil, l.policy()); err != nil {
+		f.Fatalf("seed: %v", err)
 	}
-	e.Flows = []Flow{{Kind: Produced, Date: "2021-01-01", UID: "W87-0099", Site: "minot"}}
 	f.Add(e.Marshal())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := ParseEvidence(data)
 		if err != nil {
 			return
 		}
-		ProveIncomplete(e, v, v) // must not panic
-		ProveIncomplete(e, nil, nil)
+		ProveIncomplete(e, l.v, v, l.policy()) // must not panic
+		ProveIncomplete(e, nil, nil, nil)
 	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"accord/internal/node"
 	"accord/internal/office"
 	"accord/internal/registry"
+	"accord/internal/witness"
 )
 
 func init() { register(newEscrowCmd) }
@@ -45,10 +45,10 @@ Examples:
 var escrowCommands []func() *cobra.Command
 
 func newEscrowCommitCmd() *cobra.Command {
-	var dir string
+	var dir, regions string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "commit --data DIR FILE",
+		Use:   "commit --data DIR FILE [--regions SITES]",
 		Short: "Commit to a warhead declaration as a signed entry of the log",
 		Long: `Commit to the party's complete warhead declaration in FILE and append the
 commitment (its Merkle root, a hidden count per region and the opened
@@ -56,7 +56,16 @@ total) to the node's log as an entry of kind commitment.
 
 FILE is a declaration in the JSON input format of docs/escrow.md
 ("Declaration file"): the party, the date, and each region's entries, one
-per warhead (site, uid, category) or one per site (site, counts).
+per warhead (site, uid, category) or one per site (site, counts). Or it
+is a warhead declaration (docs/warheads.md): CSV rows
+as_of,party,site,category,status,count, or JSON "warheads" (and items of a
+warhead category), as accord check and accord notify read them. Its
+categories and statuses become escrow categories (warhead/deployed is
+deployed_strategic, warhead/non_deployed nondeployed_strategic,
+nonstrategic_warhead/deployed nonstrategic_deployed,
+nonstrategic_warhead/non_deployed nonstrategic_stored, either retired
+retired) and its sites go to regions: those of --regions SITES, a CSV file
+"site,region" that must map every site, or one region per site.
 
 The first commit creates DIR/escrow.key, the secret every salt and
 blinding factor derives from (mode 0600, never printed), and every commit
@@ -65,19 +74,21 @@ recreate them, and without them no region can be revealed.
 
 Examples:
   accord escrow commit --data usa declaration.json
+  accord escrow commit --data usa us-2020-10-20-warheads.csv --regions regions.csv
   accord escrow commit --data usa declaration.json --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runEscrowCommit(c, dir, args[0], asJSON)
+			return runEscrowCommit(c, dir, args[0], regions, asJSON)
 		},
 	}
 	c.Flags().StringVar(&dir, "data", "", "the node's data directory (required)")
+	c.Flags().StringVar(&regions, "regions", "", "a CSV file site,region mapping a warhead declaration's sites to regions")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.MarkFlagRequired("data")
 	return c
 }
 
-func runEscrowCommit(c *cobra.Command, dir, file string, asJSON bool) error {
+func runEscrowCommit(c *cobra.Command, dir, file, regionsFile string, asJSON bool) error {
 	ctx := c.Context()
 	o, err := office.Open(ctx, dir, nil)
 	if err != nil {
@@ -88,7 +99,17 @@ func runEscrowCommit(c *cobra.Command, dir, file string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	d, err := o.ReadEscrowDeclaration(file, data)
+	var regions map[string]string
+	if regionsFile != "" {
+		b, err := os.ReadFile(regionsFile)
+		if err != nil {
+			return err
+		}
+		if regions, err = office.ReadEscrowRegions(regionsFile, b); err != nil {
+			return err
+		}
+	}
+	d, err := o.ReadEscrowDeclaration(file, data, regions)
 	if err != nil {
 		return err
 	}
@@ -183,41 +204,54 @@ func runEscrowReveal(c *cobra.Command, dir, region, effective, out string, asJSO
 		fmt.Fprintf(w, "revealed region %s (%s) as entry %d of %s\n", region, plural(res.Count, "warhead", "warheads"), res.Index, o.Node.Origin())
 	}
 	fmt.Fprintf(w, "%d of %s revealed: %s\n", len(res.Opened), plural(uint64(res.Regions), "region", "regions"), strings.Join(res.Opened, ", "))
+	if len(res.Cosigned) > 0 {
+		fmt.Fprintf(w, "its checkpoint is cosigned by the witnesses of %s\n", strings.Join(res.Cosigned, ", "))
+	}
+	if len(res.Uncosigned) > 0 {
+		fmt.Fprintf(w, "not cosigned in time by the witnesses of %s: a verifier who asks for them refuses this bundle; reveal again later\n", strings.Join(res.Uncosigned, ", "))
+	}
 	fmt.Fprintf(w, "wrote %s\n", out)
 	return nil
 }
 
 func newEscrowVerifyCmd() *cobra.Command {
-	var vkey, baseline, flows string
+	var vkey, baseline string
+	var witnesses []string
+	var quorum int
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "verify BUNDLE --vkey KEY",
 		Short: "Check an escrow bundle offline",
 		Long: `Check an escrow bundle offline, with the party's log verifier key alone:
-that the commitment and every reveal are entries of the party's log (each
-receipt), that the commitment's hidden counts open to its total, and, for
-each reveal in turn, the checks of docs/escrow.md: its leaves hash into the
-committed tree, its count opens the region's commitment, no UID is
-revealed twice, and the regions still hidden do not hold a negative count.
+that its checkpoint is the party's and its entries are every entry of the
+log from the commitment up to it (none left out), that the commitment's
+hidden counts open to its total, and, for each reveal the log records in
+turn, the checks of docs/escrow.md: its leaves hash into the committed
+tree, its count opens the region's commitment, no UID is revealed twice,
+and the regions still hidden do not hold a negative count. The warhead
+flows the log records after the commitment (read with the built-in treaty
+its key names) must agree with the reveals.
 
-With --baseline N, the total must be at most N (a freeze). With --flows
-FILE (a JSON array of flows: kind, date, uid, site, to), the reveals must
-agree with the flows dated after the commitment.
+With --witness KEY (repeatable), the checkpoint must carry a valid
+cosignature (c2sp.org/tlog-cosignature) of --quorum of them (default
+all). With --baseline N, the total must be at most N (a freeze).
 
 Exit status: 0 verified; 1 a check failed, named on stderr as
-"escrow check NAME failed"; 2 BUNDLE, KEY or FILE cannot be read.
+"escrow check NAME failed"; 2 BUNDLE or a key cannot be read.
 
 Examples:
   accord escrow verify escrow-USA-west.json --vkey usa.vkey
+  accord escrow verify escrow-USA-west.json --vkey usa.vkey --witness rus/witness.vkey
   accord escrow verify escrow-USA-west.json --vkey usa.vkey --baseline 3750 --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runEscrowVerify(c, args[0], vkey, baseline, flows, asJSON)
+			return runEscrowVerify(c, args[0], vkey, baseline, witnesses, quorum, asJSON)
 		},
 	}
 	c.Flags().StringVar(&vkey, "vkey", "", "the party's log verifier key file (required)")
 	c.Flags().StringVar(&baseline, "baseline", "", "a freeze baseline: the total must be at most this")
-	c.Flags().StringVar(&flows, "flows", "", "a JSON file of flows since the commitment to check the reveals against")
+	c.Flags().StringArrayVar(&witnesses, "witness", nil, "a witness's cosignature verifier key file (repeatable)")
+	c.Flags().IntVar(&quorum, "quorum", 0, "how many of the witnesses must have cosigned (default all)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.MarkFlagRequired("vkey")
 	return c
@@ -226,10 +260,10 @@ Examples:
 // escrowInputs is what escrow verify reads besides the bundle.
 type escrowInputs struct {
 	baseline *uint64
-	flows    []escrow.Flow
+	policy   *escrow.Policy
 }
 
-func readEscrowInputs(baseline, flows string) (*escrowInputs, error) {
+func readEscrowInputs(v note.Verifier, baseline string, witnesses []string, quorum int) (*escrowInputs, error) {
 	in := &escrowInputs{}
 	if baseline != "" {
 		n, err := strconv.ParseUint(baseline, 10, 64)
@@ -238,24 +272,38 @@ func readEscrowInputs(baseline, flows string) (*escrowInputs, error) {
 		}
 		in.baseline = &n
 	}
-	if flows != "" {
-		b, err := os.ReadFile(flows)
+	var err error
+	in.policy, err = escrowPolicy(v.Name(), witnesses, quorum)
+	return in, err
+}
+
+// escrowPolicy reads the witnesses' key files and returns the policy to
+// check a bundle of the log named origin with.
+func escrowPolicy(origin string, files []string, quorum int) (*escrow.Policy, error) {
+	if quorum < 0 || quorum > len(files) {
+		return nil, fmt.Errorf("--quorum %d: want 0 (all) to the %d witnesses given", quorum, len(files))
+	}
+	var ws []note.Verifier
+	for _, f := range files {
+		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(b, &in.flows); err != nil {
-			return nil, fmt.Errorf("%s: not a JSON array of flows: %w", flows, err)
+		v, err := witness.NewVerifier(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a witness's cosignature verifier key", f)
 		}
+		ws = append(ws, v)
 	}
-	return in, nil
+	return office.EscrowPolicy(origin, ws, quorum)
 }
 
-func runEscrowVerify(c *cobra.Command, file, vkey, baseline, flows string, asJSON bool) error {
+func runEscrowVerify(c *cobra.Command, file, vkey, baseline string, witnesses []string, quorum int, asJSON bool) error {
 	v, err := node.ReadVerifier(vkey)
 	if err != nil {
 		return err
 	}
-	in, err := readEscrowInputs(baseline, flows)
+	in, err := readEscrowInputs(v, baseline, witnesses, quorum)
 	if err != nil {
 		return err
 	}
@@ -278,20 +326,16 @@ func runEscrowVerify(c *cobra.Command, file, vkey, baseline, flows string, asJSO
 	return nil
 }
 
-// checkEscrow runs every check: the bundle's, then the freeze and the
-// flows if given. Its errors are *escrow.CheckError values.
+// checkEscrow runs every check: the bundle's (the log, the witnesses,
+// the reveals, the flows), then the freeze if given. Its errors are
+// *escrow.CheckError values.
 func checkEscrow(b *escrow.Bundle, v note.Verifier, in *escrowInputs) (*escrow.CheckedBundle, error) {
-	res, err := escrow.CheckBundle(b, v)
+	res, err := escrow.CheckBundle(b, v, in.policy)
 	if err != nil {
 		return nil, err
 	}
 	if in.baseline != nil {
 		if err := res.CheckFreeze(*in.baseline); err != nil {
-			return nil, err
-		}
-	}
-	if in.flows != nil {
-		if err := res.CheckFlows(in.flows); err != nil {
 			return nil, err
 		}
 	}
@@ -321,7 +365,7 @@ func escrowVerdict(res *escrow.CheckedBundle, in *escrowInputs) map[string]any {
 		"verified": true, "party": cm.Party, "date": cm.Date, "origin": res.Entry.Origin(),
 		"entry": res.Index, "commitment": fmt.Sprintf("%x", h[:]), "total": cm.Total,
 		"regions": len(cm.Regions), "revealed": revealedRegions(res), "still_committed": cm.Total - res.Revealed,
-		"baseline": in.baseline, "flows_checked": len(in.flows),
+		"baseline": in.baseline, "checkpoint_size": res.Size, "flows_checked": len(res.Flows), "cosigned": res.Cosigned,
 	}
 }
 
@@ -337,7 +381,9 @@ func printEscrowVerified(w io.Writer, res *escrow.CheckedBundle, in *escrowInput
 	if in.baseline != nil {
 		fmt.Fprintf(w, "freeze: total %d at or under the baseline %d\n", cm.Total, *in.baseline)
 	}
-	if in.flows != nil {
-		fmt.Fprintf(w, "flows: %s checked against the reveals\n", plural(uint64(len(in.flows)), "flow", "flows"))
+	fmt.Fprintf(w, "log: entries %d to %d read; %s since the commitment checked against the reveals\n",
+		res.Index, res.Size-1, plural(uint64(len(res.Flows)), "flow", "flows"))
+	if len(res.Cosigned) > 0 {
+		fmt.Fprintf(w, "witnesses: cosigned by %s\n", strings.Join(res.Cosigned, ", "))
 	}
 }

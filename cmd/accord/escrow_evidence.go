@@ -117,7 +117,11 @@ func (o *observeFlags) commitmentHash() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.bundle, err)
 	}
-	cb, err := escrow.CheckBundle(b, v)
+	p, err := escrowPolicy(v.Name(), nil, 0)
+	if err != nil {
+		return err
+	}
+	cb, err := escrow.CheckBundle(b, v, p)
 	if err != nil {
 		return failure{fmt.Errorf("%s: %w", o.bundle, err)}
 	}
@@ -126,14 +130,14 @@ func (o *observeFlags) commitmentHash() error {
 }
 
 func newEscrowEvidenceCmd() *cobra.Command {
-	var vkey, inspector, flows, out string
+	var vkey, inspector, out string
 	c := &cobra.Command{
 		Use:   "evidence BUNDLE OBSERVATION --vkey KEY --inspector-vkey KEY",
 		Short: "Write completeness evidence: an observation no reveal accounts for",
 		Long: `Put a party's bundle, an inspector's signed observation in a region it
-opened, and the flows since the commitment (--flows) into one evidence
-file, once it proves the declaration was incomplete when committed: the
-item observed is in no reveal and no flow since. Anyone checks the file
+opened into one evidence file, once it proves the declaration was
+incomplete when committed: the item observed is in no reveal and no flow
+the bundle's log records since the commitment. Anyone checks the file
 offline with accord evidence verify.
 
 Exit status: 0 the evidence proves it, and the file is written; 1 it
@@ -145,19 +149,18 @@ Examples:
   accord escrow evidence escrow-USA-east.json seen.note --vkey usa.vkey --inspector-vkey rus.vkey -o incomplete.json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runEscrowEvidence(c, args[0], args[1], vkey, inspector, flows, out)
+			return runEscrowEvidence(c, args[0], args[1], vkey, inspector, out)
 		},
 	}
 	c.Flags().StringVar(&vkey, "vkey", "", "the party's log verifier key file (required)")
 	c.Flags().StringVar(&inspector, "inspector-vkey", "", "the inspector's verifier key file (required)")
-	c.Flags().StringVar(&flows, "flows", "", "a JSON file of flows since the commitment")
 	c.Flags().StringVarP(&out, "out", "o", "escrow-evidence.json", "the evidence file to write")
 	c.MarkFlagRequired("vkey")
 	c.MarkFlagRequired("inspector-vkey")
 	return c
 }
 
-func runEscrowEvidence(c *cobra.Command, bundle, observation, vkey, inspector, flows, out string) error {
+func runEscrowEvidence(c *cobra.Command, bundle, observation, vkey, inspector, out string) error {
 	e := &escrow.Evidence{}
 	for _, k := range []struct {
 		file string
@@ -169,11 +172,7 @@ func runEscrowEvidence(c *cobra.Command, bundle, observation, vkey, inspector, f
 		b, _ := os.ReadFile(k.file)
 		*k.dst = strings.TrimSpace(string(b))
 	}
-	in, err := readEscrowInputs("", flows)
-	if err != nil {
-		return err
-	}
-	e.Flows = in.flows
+	var err error
 	if e.Observation, err = os.ReadFile(observation); err != nil {
 		return err
 	}
@@ -184,7 +183,11 @@ func runEscrowEvidence(c *cobra.Command, bundle, observation, vkey, inspector, f
 	if e.Bundle, err = escrow.ParseBundle(data); err != nil {
 		return fmt.Errorf("%s: %w", bundle, err)
 	}
-	cb, o, err := escrow.ProveIncomplete(e, nil, nil)
+	p, err := escrowPolicy(keyName(e.PartyKey), nil, 0)
+	if err != nil {
+		return err
+	}
+	cb, o, err := escrow.ProveIncomplete(e, nil, nil, p)
 	if err != nil {
 		return evidenceFailure(err)
 	}
@@ -221,7 +224,15 @@ func runEscrowEvidenceVerify(c *cobra.Command, file string, data []byte, vkey, i
 			}
 		}
 	}
-	cb, o, err := escrow.ProveIncomplete(e, keys[0], keys[1])
+	origin := keyName(e.PartyKey)
+	if keys[0] != nil {
+		origin = keys[0].Name()
+	}
+	p, err := escrowPolicy(origin, nil, 0)
+	if err != nil {
+		return err
+	}
+	cb, o, err := escrow.ProveIncomplete(e, keys[0], keys[1], p)
 	if err != nil {
 		return evidenceFailure(fmt.Errorf("%s: %w", file, err))
 	}
@@ -248,4 +259,11 @@ func printIncomplete(w io.Writer, cb *escrow.CheckedBundle, o *escrow.Observatio
 		return
 	}
 	fmt.Fprintf(w, "%s seen at %s in region %s on %s: more than its reveal and the flows since account for\n", item, o.Site, o.Region, o.Date)
+}
+
+// keyName is the name of a signed-note verifier key, the text before
+// its first "+".
+func keyName(vkey string) string {
+	name, _, _ := strings.Cut(strings.TrimSpace(vkey), "+")
+	return name
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"accord/entry"
 	"accord/escrow"
 	"accord/internal/ledger"
@@ -39,13 +41,23 @@ const (
 // maxEscrowDeclaration bounds a declaration file: about 10^6 warheads.
 const maxEscrowDeclaration = 1 << 27
 
-// ReadEscrowDeclaration reads a declaration to commit to, in the JSON
-// input format of package escrow (escrow.Declaration): the node's party's
-// warheads by region and site, as of its date. name is the file's name in
-// errors. Every refusal is an *InputError.
-func (o *Office) ReadEscrowDeclaration(name string, data []byte) (*escrow.Declaration, error) {
+// ReadEscrowDeclaration reads a declaration to commit to: the JSON input
+// format of package escrow (escrow.Declaration, an object with a
+// "regions" member), the node's party's warheads by region and site as of
+// its date; or a warhead declaration file (docs/warheads.md: CSV rows
+// as_of,party,site,category,status,count or JSON "warheads", and items of
+// a warhead category), whose sites go to the regions regions maps them
+// to, or each to a region of its own if regions is nil. name is the
+// file's name in errors. Every refusal is an *InputError.
+func (o *Office) ReadEscrowDeclaration(name string, data []byte, regions map[string]string) (*escrow.Declaration, error) {
 	if len(data) > maxEscrowDeclaration {
 		return nil, inputErrorf("%s: more than %d bytes", name, maxEscrowDeclaration)
+	}
+	if !isEscrowJSON(data) {
+		return o.warheadDeclaration(name, data, regions)
+	}
+	if regions != nil {
+		return nil, inputErrorf("%s: --regions is for a warhead declaration file; this one gives its regions", name)
 	}
 	var d escrow.Declaration
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -216,4 +228,26 @@ func (o *Office) appendEscrow(ctx context.Context, b *escrow.LogBody, day treaty
 		return ledger.Appended{}, err
 	}
 	return seq.Await(ctx)
+}
+
+// EscrowPolicy returns the policy to check a bundle of the log whose
+// origin is given ("accord/<treaty>/<party>"): the effects of the
+// notification types of the built-in treaty the origin names, to read the
+// flows the log records, and the witnesses of which quorum (0: all) must
+// have cosigned the bundle's checkpoint. An origin that names no built-in
+// treaty is an *InputError.
+func EscrowPolicy(origin string, witnesses []note.Verifier, quorum int) (*escrow.Policy, error) {
+	parts := strings.Split(origin, "/")
+	if len(parts) != 3 || parts[0] != "accord" {
+		return nil, inputErrorf("key %q is not an accord log's (accord/TREATY/PARTY)", origin)
+	}
+	t, err := treaty.Builtin(parts[1])
+	if err != nil {
+		return nil, inputErrorf("log %s: treaty %q is not built in, so its flows cannot be read", origin, parts[1])
+	}
+	effects := map[string]string{}
+	for _, n := range t.Notifications {
+		effects[n.ID] = n.Effect
+	}
+	return &escrow.Policy{Effects: effects, Witnesses: witnesses, Quorum: quorum}, nil
 }

@@ -30,7 +30,7 @@ const escrowDeclaration = `{"party":"USA","date":"2020-10-20","regions":[
 
 func mustCommit(t *testing.T, o *Office, decl string) *Committed {
 	t.Helper()
-	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
+	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestEscrowCommitReveal(t *testing.T) {
 		t.Fatalf("revealed %+v then %+v", west, east)
 	}
 	for _, r := range []*Revealed{west, east} {
-		got, err := escrow.CheckBundle(reparse(t, r.Bundle), o.Node.Verifier)
+		got, err := escrow.CheckBundle(reparse(t, r.Bundle), o.Node.Verifier, policy(t, o))
 		if err != nil || len(got.Reveals) != len(r.Opened) || got.Revealed != 5+2*uint64(len(r.Opened)-1) {
 			t.Fatalf("bundle after %s: %v, %+v", r.Region, err, got)
 		}
@@ -125,7 +125,7 @@ func TestEscrowRefusals(t *testing.T) {
 		"no regions":    `{"party":"USA","date":"2020-10-20","regions":[]}`,
 		"too large":     manyRegions(1300),
 	} {
-		d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
+		d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl), nil)
 		if err == nil {
 			_, err = o.Commit(ctx, d)
 		}
@@ -181,6 +181,16 @@ func TestEscrowLostSecret(t *testing.T) {
 	}
 }
 
+// policy is the policy a verifier of o's bundles uses, with no witness.
+func policy(t *testing.T, o *Office) *escrow.Policy {
+	t.Helper()
+	p, err := EscrowPolicy(o.Node.Origin(), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestEscrowBundleChecks breaks a bundle in each way the log check must
 // catch, and checks that CheckBundle names the check "log".
 func TestEscrowBundleChecks(t *testing.T) {
@@ -198,25 +208,25 @@ func TestEscrowBundleChecks(t *testing.T) {
 	if _, err := o.Commit(context.Background(), mustRead(t, o, escrowDeclaration)); !errors.As(err, new(*InputError)) {
 		t.Fatalf("committing a declaration again: %v", err)
 	}
-	recommitted := appendCommitment(t, o, first.Commitment, "2020-10-20") // the same commitment, logged after its reveals
 	tests := map[string]struct {
 		edit func(b *escrow.Bundle)
 		v    note.Verifier
 	}{
 		"wrong key": {func(b *escrow.Bundle) {}, other.Node.Verifier},
 		"reveal bytes swapped": {func(b *escrow.Bundle) {
-			b.Reveals[0].Reveal, b.Reveals[1].Reveal = b.Reveals[1].Reveal, b.Reveals[0].Reveal
+			b.Reveals[0], b.Reveals[1] = b.Reveals[1], b.Reveals[0]
 		}, nil},
-		"commitment is a reveal": {func(b *escrow.Bundle) { b.Commitment = b.Reveals[0].Receipt }, nil},
-		"reveal is a commitment": {func(b *escrow.Bundle) { b.Reveals[0].Receipt = b.Commitment }, nil},
+		"reveal left out":        {func(b *escrow.Bundle) { b.Reveals = b.Reveals[1:] }, nil},
+		"entry left out":         {func(b *escrow.Bundle) { b.Entries = append(b.Entries[:1:1], b.Entries[2:]...) }, nil},
+		"commitment is a reveal": {func(b *escrow.Bundle) { b.Entries[0] = b.Entries[1] }, nil},
 		"other log's reveal":     {func(b *escrow.Bundle) { b.Reveals[0] = otherWest.Reveals[0] }, nil},
-		"other log's commitment": {func(b *escrow.Bundle) { b.Commitment = otherWest.Commitment }, nil},
-		"count restated":         {func(b *escrow.Bundle) { b.Reveals[0].Reveal = restate(t, b.Reveals[0].Reveal, false) }, nil},
-		"salt changed":           {func(b *escrow.Bundle) { b.Reveals[0].Reveal = restate(t, b.Reveals[0].Reveal, true) }, nil},
+		"other log's checkpoint": {func(b *escrow.Bundle) { b.Checkpoint = otherWest.Checkpoint }, nil},
+		"count restated":         {func(b *escrow.Bundle) { b.Reveals[0] = restate(t, b.Reveals[0], false) }, nil},
+		"salt changed":           {func(b *escrow.Bundle) { b.Reveals[0] = restate(t, b.Reveals[0], true) }, nil},
 		"other commitment's":     {func(b *escrow.Bundle) { b.Reveals[0] = secondWest.Reveals[0] }, nil},
-		"reveal before commit":   {func(b *escrow.Bundle) { b.Commitment = recommitted }, nil},
-		"commitment for RUS":     {func(b *escrow.Bundle) { b.Commitment, b.Reveals = forRUS, nil }, nil},
-		"commitment misdated":    {func(b *escrow.Bundle) { b.Commitment, b.Reveals = misdated, nil }, nil},
+		"commitment for RUS":     {func(b *escrow.Bundle) { *b = *forRUS }, nil},
+		"commitment misdated":    {func(b *escrow.Bundle) { *b = *misdated }, nil},
+		"another commitment":     {func(b *escrow.Bundle) { *b = *secondWest; b.Reveals = nil }, nil},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -226,11 +236,14 @@ func TestEscrowBundleChecks(t *testing.T) {
 			if v == nil {
 				v = o.Node.Verifier
 			}
-			_, err := escrow.CheckBundle(b, v)
+			_, err := escrow.CheckBundle(b, v, policy(t, o))
 			if !errors.Is(err, escrow.ErrLog) {
 				t.Fatalf("got %v, want the check log to fail", err)
 			}
 		})
+	}
+	if _, err := escrow.CheckBundle(reparse(t, good), o.Node.Verifier, policy(t, o)); err != nil || first.Index != 0 {
+		t.Fatalf("the bundle itself: %v", err)
 	}
 }
 
@@ -265,8 +278,9 @@ func otherCommitment(t *testing.T, o *Office, party, date string) *escrow.Commit
 
 // appendCommitment logs c in an entry effective on day, whatever the log
 // holds and whatever the treaty database would refuse, as a hostile
-// party's log may (Commit never does), and returns the entry's receipt.
-func appendCommitment(t *testing.T, o *Office, c *escrow.Commitment, day string) *entry.Receipt {
+// party's log may (Commit never does), and returns the bundle of it with
+// no reveal.
+func appendCommitment(t *testing.T, o *Office, c *escrow.Commitment, day string) *escrow.Bundle {
 	t.Helper()
 	ctx := context.Background()
 	log, err := o.Log(ctx)
@@ -289,16 +303,16 @@ func appendCommitment(t *testing.T, o *Office, c *escrow.Commitment, day string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := ledger.Prove(context.Background(), o.Node.Source(), o.Node.Verifier, a.Index)
+	b, err := o.bundle(ctx, &escrowed{index: a.Index, commitment: c}, nil, &Revealed{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rc
+	return b
 }
 
 func mustRead(t *testing.T, o *Office, decl string) *escrow.Declaration {
 	t.Helper()
-	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl))
+	d, err := o.ReadEscrowDeclaration("decl.json", []byte(decl), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,14 +320,21 @@ func mustRead(t *testing.T, o *Office, decl string) *escrow.Declaration {
 }
 
 // TestEscrowBundleAnyChange checks that any single change to a bundle
-// file (each byte in turn, flipped) makes it unreadable or fail a check.
+// file (each byte in turn, flipped) makes it unreadable or fail a check,
+// with a checkpoint cosigned by a real witness, which the verifier asks
+// for.
 func TestEscrowBundleAnyChange(t *testing.T) {
-	o := newTestOffice(t)
+	o, rus := newWitnessedOffice(t)
 	mustCommit(t, o, escrowDeclaration)
-	file := mustReveal(t, o, "west", "2020-11-01").Bundle.Marshal()
-	if _, err := escrow.CheckBundle(reparse(t, mustReveal(t, o, "west", "").Bundle), o.Node.Verifier); err != nil {
+	b := mustReveal(t, o, "west", "2020-11-01").Bundle
+	p, err := EscrowPolicy(o.Node.Origin(), []note.Verifier{rus}, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := escrow.CheckBundle(reparse(t, mustReveal(t, o, "west", "").Bundle), o.Node.Verifier, p); err != nil {
+		t.Fatal(err)
+	}
+	file := b.Marshal()
 	for i := range file {
 		changed := bytes.Clone(file)
 		changed[i] ^= 1
@@ -321,8 +342,27 @@ func TestEscrowBundleAnyChange(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if _, err := escrow.CheckBundle(b, o.Node.Verifier); err == nil {
+		if _, err := escrow.CheckBundle(b, o.Node.Verifier, p); err == nil {
 			t.Fatalf("byte %d (%q) flipped: the bundle still verifies: %q", i, file[i], file[max(0, i-80):i+20])
 		}
+	}
+}
+
+// TestFsckEscrowKey checks that fsck reports an escrow secret, or a
+// directory of committed declarations, that others can read, as it
+// reports the log key, and nothing when their modes are 0600 and 0700.
+func TestFsckEscrowKey(t *testing.T) {
+	o := newTestOffice(t)
+	mustCommit(t, o, escrowDeclaration)
+	dir := o.Node.Dir
+	if probs, _ := Fsck(context.Background(), dir, nil); len(probs) != 0 {
+		t.Fatalf("fsck of a fresh commitment: %v", probs)
+	}
+	os.Chmod(filepath.Join(dir, EscrowKeyFile), 0o640)
+	os.Chmod(filepath.Join(dir, EscrowDir), 0o755)
+	probs, _ := Fsck(context.Background(), dir, nil)
+	if len(probs) != 2 || probs[0].File != EscrowKeyFile || probs[0].Err != "mode -rw-r----- lets others read the escrow secret (chmod 600 it)" ||
+		probs[1].File != EscrowDir || !strings.Contains(probs[1].Err, "chmod 700") {
+		t.Fatalf("fsck of a readable escrow secret: %v", probs)
 	}
 }

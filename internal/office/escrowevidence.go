@@ -85,7 +85,11 @@ func (o *Office) proveIncomplete(data []byte) (*Incomplete, error) {
 	if accused == inspector {
 		return nil, inputErrorf("inspector_vkey: the observation is signed by %s, the accused party itself", accused)
 	}
-	cb, obs, err := escrow.ProveIncomplete(e, keys[accused], keys[inspector])
+	policy, err := EscrowPolicy(keys[accused].Name(), nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	cb, obs, err := escrow.ProveIncomplete(e, keys[accused], keys[inspector], policy)
 	if err != nil {
 		return nil, inputErrorf("the evidence proves nothing: %w", err)
 	}

@@ -10,11 +10,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
 
 	"accord/entry"
 	"accord/escrow"
 	"accord/internal/ledger"
 	"accord/internal/treaty"
+	"accord/internal/witness"
 )
 
 // A Revealed region: where its reveal is logged, and the bundle that
@@ -27,6 +33,8 @@ type Revealed struct {
 	Commitment string         `json:"commitment"` // its hash, hex
 	Opened     []string       `json:"opened"`     // the regions revealed so far, in log order
 	Regions    int            `json:"regions"`    // the regions committed
+	Cosigned   []string       `json:"cosigned"`   // the peers whose witness cosigned the bundle's checkpoint
+	Uncosigned []string       `json:"uncosigned"` // the peers whose witness had not, when the wait ended
 	Bundle     *escrow.Bundle `json:"-"`
 }
 
@@ -64,7 +72,7 @@ func (o *Office) Reveal(ctx context.Context, region string, effective Given) (*R
 		return nil, err
 	}
 	out.Opened = es.regions
-	out.Bundle, err = o.bundle(ctx, es, opening)
+	out.Bundle, err = o.bundle(ctx, es, opening, out)
 	return out, err
 }
 
@@ -176,27 +184,99 @@ func (o *Office) reopen(c *escrow.Commitment) (*escrow.Opening, error) {
 	return opening, nil
 }
 
-// bundle returns the bundle of es's commitment and reveals, with receipts
-// relative to the log's current checkpoint.
-func (o *Office) bundle(ctx context.Context, es *escrowed, opening *escrow.Opening) (*escrow.Bundle, error) {
-	src, v := o.Node.Source(), o.Node.Verifier
-	rc, err := ledger.Prove(ctx, src, v, es.index)
+// bundle returns the bundle of es's commitment: a checkpoint of the log
+// that the node's peers cosigned (see cosignedCheckpoint), every entry
+// from the commitment up to it with the compact range of the entries
+// before, and the reveal of each reveal record among them (none if
+// opening is nil). It notes in out which peers' witnesses cosigned the
+// checkpoint.
+func (o *Office) bundle(ctx context.Context, es *escrowed, opening *escrow.Opening, out *Revealed) (*escrow.Bundle, error) {
+	cp, signed, err := o.cosignedCheckpoint(ctx, out)
 	if err != nil {
 		return nil, err
 	}
-	b := &escrow.Bundle{Commitment: rc}
-	for i, region := range es.regions {
-		rc, err := ledger.Prove(ctx, src, v, es.reveals[i])
-		if err != nil {
-			return nil, err
-		}
-		r, err := opening.Reveal(region)
-		if err != nil {
-			return nil, err
-		}
-		b.Reveals = append(b.Reveals, escrow.BundleReveal{Receipt: rc, Reveal: r.Marshal()})
+	if n := cp.Size - es.index; n > escrow.MaxBundleEntries {
+		return nil, inputErrorf("%d entries since the commitment, more than the %d a bundle holds: commit again", n, escrow.MaxBundleEntries)
 	}
-	return b, nil
+	b := &escrow.Bundle{Checkpoint: signed, First: es.index}
+	rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	prefix := rf.NewEmptyRange(0)
+	h := es.commitment.Hash()
+	err = ledger.Entries(ctx, o.Node.Source(), o.Node.Verifier, cp.Size, func(r ledger.Record) error {
+		if r.Index < es.index {
+			return prefix.Append(r.LeafHash[:], nil)
+		}
+		b.Entries = append(b.Entries, r.Encoded)
+		lr := loggedReveal(r.Entry)
+		if lr == nil || lr.Commitment != h || opening == nil {
+			return nil
+		}
+		rv, err := opening.Reveal(lr.Region)
+		if err == nil {
+			b.Reveals = append(b.Reveals, rv.Marshal())
+		}
+		return err
+	})
+	b.Prefix = prefix.Hashes()
+	return b, err
+}
+
+// loggedReveal returns the reveal record an entry holds, or nil.
+func loggedReveal(e *entry.Entry) *escrow.LoggedReveal {
+	if e.Kind != entry.Commitment {
+		return nil
+	}
+	b, err := escrow.ParseLogBody(e.Body)
+	if err != nil {
+		return nil
+	}
+	return b.Reveal
+}
+
+// cosignedCheckpoint returns the log's latest checkpoint once it carries
+// the cosignature of every peer's witness, waiting for one at most
+// cosignWait: a checkpoint is published without the cosignatures that do
+// not come within the witness timeout, and the next one tries again. It
+// notes in out the peers whose witness cosigned it and those that did not.
+func (o *Office) cosignedCheckpoint(ctx context.Context, out *Revealed) (*log.Checkpoint, []byte, error) {
+	// cosignWait: the witness timeout, which publishing a checkpoint waits
+	// for cosignatures, and two checkpoint intervals, so that one more
+	// checkpoint is tried.
+	cfg := o.Node.Config
+	deadline := time.Now().Add(cfg.Witness.Timeout + 2*cfg.Log.CheckpointInterval)
+	for {
+		cp, signed, err := ledger.ReadCheckpoint(ctx, o.Node.Source(), o.Node.Verifier)
+		if err != nil {
+			return nil, nil, err
+		}
+		out.Cosigned, out.Uncosigned = o.peerCosignatures(signed)
+		if len(out.Uncosigned) == 0 || time.Now().After(deadline) {
+			return cp, signed, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(cosignPoll):
+		}
+	}
+}
+
+// cosignPoll is how often a reveal looks for a newly cosigned checkpoint.
+const cosignPoll = 50 * time.Millisecond
+
+// peerCosignatures returns the parties whose witness cosigned the signed
+// checkpoint, and those whose did not.
+func (o *Office) peerCosignatures(signed []byte) (cosigned, not []string) {
+	cosigned, not = []string{}, []string{}
+	for _, p := range o.Node.Config.Peers {
+		v, err := witness.NewVerifier(p.WitnessVKey)
+		if err == nil && witness.Cosigned(signed, v) {
+			cosigned = append(cosigned, p.Party)
+		} else {
+			not = append(not, p.Party)
+		}
+	}
+	return cosigned, not
 }
 
 func regionIDs(c *escrow.Commitment) string {

@@ -28,9 +28,9 @@ func TestKeepOwnReveals(t *testing.T) {
 		t.Fatalf("first round: %d stored, %v", n, err)
 	}
 	for _, br := range r.Bundle.Reveals {
-		h := sha256.Sum256(br.Reveal)
+		h := sha256.Sum256(br)
 		b, err := o.ReadReveal("USA", h)
-		if err != nil || !bytes.Equal(b, br.Reveal) {
+		if err != nil || !bytes.Equal(b, br) {
 			t.Errorf("stored reveal %x: %v", h[:4], err)
 		}
 	}
@@ -38,7 +38,7 @@ func TestKeepOwnReveals(t *testing.T) {
 		t.Fatalf("second round: %d stored, %v", n, err)
 	}
 	os.Remove(filepath.Join(o.Node.Dir, EscrowKeyFile))
-	os.Remove(o.RevealPath("USA", sha256.Sum256(r.Bundle.Reveals[0].Reveal)))
+	os.Remove(o.RevealPath("USA", sha256.Sum256(r.Bundle.Reveals[0])))
 	f = &RevealFetcher{Office: o, Client: http.DefaultClient, Now: func() time.Time { return now }}
 	if _, err := f.Fetch(ctx); err == nil {
 		t.Fatal("a reveal made without the secret")

@@ -102,5 +102,5 @@ func commitAndReveal(t *testing.T, p *proc) [32]byte {
 	if err != nil || len(b.Reveals) != 1 {
 		t.Fatalf("bundle: %v", err)
 	}
-	return sha256.Sum256(b.Reveals[0].Reveal)
+	return sha256.Sum256(b.Reveals[0])
 }

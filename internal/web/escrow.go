@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -217,31 +218,33 @@ func (d *Dashboard) warheadBaseline(ctx context.Context, party string, knownAt t
 }
 
 // checkEscrow runs the checks of docs/escrow.md on what the node holds
-// of cv's commitment: the commitment's entry (log, total); each revealed
-// region whose bytes the node holds (log, tree, order, count,
-// count_commitment, as escrow.CheckBundle runs them); the reveals that
-// passed, together (uid, hidden, as escrow.Verify runs them); and the
-// total against the freeze baseline (freeze).
+// of cv's commitment: its entry, proven in the party's log by a receipt
+// from the node's copy, and its total opening (log, total:
+// escrow.CheckCommitment); each revealed region whose bytes the node
+// holds (logChecks then escrow.CheckReveal: log, tree, order, count,
+// count_commitment); the reveals that passed, together (uid, hidden:
+// escrow.Verify); and the total against the freeze baseline (freeze).
 func (d *Dashboard) checkEscrow(ctx context.Context, v note.Verifier, cv *commitmentView) error {
-	rc, err := d.receiptOf(ctx, cv.Party, cv.Index)
-	if err != nil {
+	e, b, err := d.loggedBody(ctx, v, cv.Party, cv.Index)
+	if err != nil && !isCheck(err) {
 		return err
 	}
-	cb, err := escrow.CheckBundle(&escrow.Bundle{Commitment: rc}, v)
+	var c *escrow.Commitment
+	if err == nil {
+		c, err = loggedCommitment(e, b, cv.Index)
+	}
+	if err == nil {
+		err = escrow.CheckCommitment(c)
+	}
 	cv.Checks = append(cv.Checks, verdict("log, total", "commitment", err))
 	if err != nil {
 		return nil
 	}
-	h := cb.Commitment.Hash()
-	if cv.CommitmentHex = hex.EncodeToString(h[:]); cv.CommitmentHex != cv.Hash {
-		cv.Checks = append(cv.Checks, verdict("log", "commitment", fmt.Errorf("entry %d holds commitment %s, the treaty database %s", cv.Index, cv.CommitmentHex, cv.Hash)))
-		return nil
-	}
-	good, err := d.checkReveals(ctx, v, rc, cv)
+	good, err := d.checkReveals(ctx, v, c, cv)
 	if err != nil {
 		return err
 	}
-	all, err := escrow.Verify(cb.Commitment, good...)
+	all, err := escrow.Verify(c, good...)
 	cv.Checks = append(cv.Checks, verdict("uid, hidden", fmt.Sprintf("%d revealed regions together", len(good)), err))
 	if err == nil && cv.Baseline != nil {
 		cv.Checks = append(cv.Checks, verdict("freeze", "total against the baseline", all.CheckFreeze(uint64(max(0, *cv.Baseline)))))
@@ -250,9 +253,22 @@ func (d *Dashboard) checkEscrow(ctx context.Context, v note.Verifier, cv *commit
 	return nil
 }
 
+// loggedCommitment returns the commitment entry e (index) with body b
+// holds, failing the check log unless it is the party's commitment of
+// the entry's effective date.
+func loggedCommitment(e *entry.Entry, b *escrow.LogBody, index uint64) (*escrow.Commitment, error) {
+	switch {
+	case b == nil || b.Commitment == nil:
+		return nil, &escrow.CheckError{Check: "log", Detail: fmt.Sprintf("entry %d is not an escrow commitment", index)}
+	case b.Commitment.Party != e.Party || b.Commitment.Date != e.Effective.Format(time.DateOnly):
+		return nil, &escrow.CheckError{Check: "log", Detail: fmt.Sprintf("entry %d of %s, effective %s, commits for %s on %s", index, e.Party, e.Effective.Format(time.DateOnly), b.Commitment.Party, b.Commitment.Date)}
+	}
+	return b.Commitment, nil
+}
+
 // checkReveals checks each revealed region of cv, in log order, and
 // returns the reveals that passed.
-func (d *Dashboard) checkReveals(ctx context.Context, v note.Verifier, rc *entry.Receipt, cv *commitmentView) ([]*escrow.Reveal, error) {
+func (d *Dashboard) checkReveals(ctx context.Context, v note.Verifier, c *escrow.Commitment, cv *commitmentView) ([]*escrow.Reveal, error) {
 	order := make([]int, 0, len(cv.Regions))
 	for i, rg := range cv.Regions {
 		if rg.Revealed {
@@ -263,7 +279,7 @@ func (d *Dashboard) checkReveals(ctx context.Context, v note.Verifier, rc *entry
 	var good []*escrow.Reveal
 	for _, i := range order {
 		rg := &cv.Regions[i]
-		r, err := d.checkReveal(ctx, v, rc, cv.Party, rg)
+		r, err := d.checkReveal(ctx, v, c, cv.Party, rg)
 		if err != nil {
 			return nil, err
 		}
@@ -275,12 +291,11 @@ func (d *Dashboard) checkReveals(ctx context.Context, v note.Verifier, rc *entry
 	return good, nil
 }
 
-// checkReveal checks one revealed region against the commitment whose
-// receipt is rc, if the node holds its bytes, and returns the reveal if
-// every check passed.
-func (d *Dashboard) checkReveal(ctx context.Context, v note.Verifier, rc *entry.Receipt, party string, rg *regionView) (*escrow.Reveal, error) {
+// checkReveal checks one revealed region of c, if the node holds its
+// bytes, and returns the reveal if every check passed.
+func (d *Dashboard) checkReveal(ctx context.Context, v note.Verifier, c *escrow.Commitment, party string, rg *regionView) (*escrow.Reveal, error) {
 	scope := "region " + rg.ID
-	b, err := d.revealBytes(ctx, party, rg.RevealHash)
+	raw, err := d.revealBytes(ctx, party, rg.RevealHash)
 	if errors.Is(err, ErrNotFound) {
 		rg.Check = checkView{Name: revealChecks, Scope: scope, Detail: "not run: this node does not hold the reveal's bytes yet"}
 		return nil, nil
@@ -289,16 +304,66 @@ func (d *Dashboard) checkReveal(ctx context.Context, v note.Verifier, rc *entry.
 		return nil, err
 	}
 	rg.Held = true
-	rrc, err := d.receiptOf(ctx, party, rg.RevealIndex)
-	if err != nil {
+	_, b, err := d.loggedBody(ctx, v, party, rg.RevealIndex)
+	if err != nil && !isCheck(err) {
 		return nil, err
 	}
-	cb, err := escrow.CheckBundle(&escrow.Bundle{Commitment: rc, Reveals: []escrow.BundleReveal{{Receipt: rrc, Reveal: b}}}, v)
+	var r *escrow.Reveal
+	if err == nil {
+		r, err = loggedReveal(c, b, raw, rg.RevealIndex)
+	}
+	if err == nil {
+		err = escrow.CheckReveal(c, r)
+	}
 	rg.Check = verdict(revealChecks, scope, err)
 	if err != nil {
 		return nil, nil
 	}
-	return cb.Reveals[0], nil
+	return r, nil
+}
+
+// loggedReveal returns the reveal raw, failing the check log unless b, the
+// body of entry index, records a reveal of c whose SHA-256 is raw's and
+// whose region and count are the reveal's.
+func loggedReveal(c *escrow.Commitment, b *escrow.LogBody, raw []byte, index uint64) (*escrow.Reveal, error) {
+	if b == nil || b.Reveal == nil || b.Reveal.Commitment != c.Hash() {
+		return nil, &escrow.CheckError{Check: "log", Detail: fmt.Sprintf("entry %d records no reveal of this commitment", index)}
+	}
+	lr := b.Reveal
+	if sha256.Sum256(raw) != lr.Hash {
+		return nil, &escrow.CheckError{Check: "log", Region: lr.Region, Detail: fmt.Sprintf("the reveal held is not the one entry %d records", index)}
+	}
+	r, err := escrow.ParseReveal(raw)
+	if err != nil {
+		return nil, err
+	}
+	if r.Region != lr.Region || r.Count != lr.Count {
+		return nil, &escrow.CheckError{Check: "log", Region: lr.Region, Detail: fmt.Sprintf("the reveal opens %s with %d warheads, entry %d records %s with %d", r.Region, r.Count, index, lr.Region, lr.Count)}
+	}
+	return r, nil
+}
+
+// loggedBody returns party's entry index, proven by a receipt from the
+// node's copy of the log checked with v, and its escrow body (nil if the
+// entry is not an escrow entry). An entry the receipt does not prove is a
+// failed check log (an *escrow.CheckError), not an error of the page.
+func (d *Dashboard) loggedBody(ctx context.Context, v note.Verifier, party string, index uint64) (*entry.Entry, *escrow.LogBody, error) {
+	rc, err := d.receiptOf(ctx, party, index)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, _, err := entry.CheckReceipt(rc, v, nil)
+	if err == nil && rc.Index != index {
+		err = fmt.Errorf("the receipt is for entry %d", rc.Index)
+	}
+	if err != nil {
+		return nil, nil, &escrow.CheckError{Check: "log", Detail: fmt.Sprintf("entry %d is not proven in %s's log: %v", index, party, err)}
+	}
+	if e.Kind != entry.Commitment {
+		return e, nil, nil
+	}
+	b, _ := escrow.ParseLogBody(e.Body)
+	return e, b, nil
 }
 
 // revealBytes returns the bytes of party's reveal named by its hex hash.
@@ -318,6 +383,12 @@ func (d *Dashboard) receiptOf(ctx context.Context, party string, index uint64) (
 		return nil, err
 	}
 	return entry.ParseReceipt(b)
+}
+
+// isCheck reports whether err is a failed check.
+func isCheck(err error) bool {
+	var ce *escrow.CheckError
+	return errors.As(err, &ce)
 }
 
 // verdict is the view of checks named name on scope that ended with err:

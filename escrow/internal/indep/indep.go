@@ -14,6 +14,8 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +37,8 @@ type Input struct {
 // Flow is a flow notification (docs/escrow.md, "Flows").
 type Flow struct {
 	Kind, Date, UID, Site, To string
+	Category, ToCategory      string
+	Count                     uint64
 }
 
 type region struct {
@@ -94,13 +98,21 @@ func (c *cursor) u16() uint16 { return binary.BigEndian.Uint16(c.take(2)) }
 func (c *cursor) u32() uint32 { return binary.BigEndian.Uint32(c.take(4)) }
 func (c *cursor) u64() uint64 { return binary.BigEndian.Uint64(c.take(8)) }
 
-func (c *cursor) ident() string {
+func (c *cursor) ident() string { return c.name(isID) }
+func (c *cursor) site() string  { return c.name(isSite) }
+
+func (c *cursor) name(valid func(string) bool) string {
 	s := string(c.take(int(c.u8())))
-	if !isID(s) {
+	if !valid(s) {
 		c.ok = false
 	}
 	return s
 }
+
+// siteName is a facility name as docs/escrow.md allows for a site.
+var siteName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._:/+()-]| [A-Za-z0-9(]){0,63}$`)
+
+func isSite(s string) bool { return isID(s) || len(s) <= 64 && siteName.MatchString(s) }
 
 func isID(s string) bool {
 	if s == "" || len(s) > 64 {
@@ -196,12 +208,12 @@ func parseLeaf(c *cursor) (leaf, bool) {
 	switch l.kind = c.u8(); l.kind {
 	case 0:
 	case 1:
-		l.site, l.uid, l.cat = c.ident(), c.ident(), c.u8()
+		l.site, l.uid, l.cat = c.site(), c.ident(), c.u8()
 		if l.cat < 1 || l.cat > 5 {
 			return l, false
 		}
 	case 2:
-		l.site = c.ident()
+		l.site = c.site()
 		for i := range l.count {
 			l.count[i] = c.u32()
 		}
@@ -435,22 +447,29 @@ func ordered(ls []leaf) bool {
 // flows applies docs/escrow.md, "Flows".
 func (st *state) flows(fs []Flow) string {
 	for _, f := range fs {
-		if !isDate(f.Date) || !isID(f.UID) || !isID(f.Site) ||
-			(f.Kind == "transferred") != (f.To != "") || f.Kind == "transferred" && !isID(f.To) ||
-			f.Kind != "produced" && f.Kind != "dismantled" && f.Kind != "transferred" {
+		if !flowWellFormed(f) {
 			return "encoding"
 		}
 	}
 	where := map[string]string{} // uid → site, "gone" when dismantled
 	withUIDs, withCounts := map[string]bool{}, map[string]bool{}
+	siteOpen := map[string]bool{}
+	held := map[string]uint64{} // site + "/" + category → warheads
 	for _, r := range st.opened {
 		for _, l := range r.leaves {
 			switch l.kind {
 			case 1:
 				where[l.uid] = l.site
 				withUIDs[l.site] = true
+				held[l.site+"/"+categories[l.cat-1]]++
 			case 2:
 				withCounts[l.site] = true
+				for i, n := range l.count {
+					held[l.site+"/"+categories[i]] += uint64(n)
+				}
+			}
+			if l.kind != 0 {
+				siteOpen[l.site] = true
 			}
 		}
 	}
@@ -466,6 +485,12 @@ func (st *state) flows(fs []Flow) string {
 	}
 	for _, f := range sorted {
 		if f.Date <= st.c.date {
+			continue
+		}
+		if f.UID == "" {
+			if lotFails(f, held, siteOpen[f.Site] || complete) {
+				return "flow"
+			}
 			continue
 		}
 		at, known := where[f.UID]
@@ -488,6 +513,44 @@ func (st *state) flows(fs []Flow) string {
 		}
 	}
 	return ""
+}
+
+// flowWellFormed checks a flow's form (docs/escrow.md, "Flows").
+func flowWellFormed(f Flow) bool {
+	kinds := map[string]bool{"produced": true, "dismantled": true, "transferred": true, "recategorised": true}
+	ok := isDate(f.Date) && isSite(f.Site) && kinds[f.Kind] &&
+		(f.Kind == "transferred") == (f.To != "") && (f.Kind != "transferred" || isSite(f.To))
+	if f.UID != "" {
+		return ok && isID(f.UID) && f.Kind != "recategorised" && f.Category == "" && f.ToCategory == "" && f.Count == 0
+	}
+	return ok && f.Count >= 1 && f.Count <= 1e9 && slices.Contains(categories, f.Category) &&
+		(f.Kind == "recategorised") == (f.ToCategory != "") &&
+		(f.Kind != "recategorised" || slices.Contains(categories, f.ToCategory) && f.ToCategory != f.Category)
+}
+
+// lotFails books a lot and reports whether it leaves more than a known
+// site holds.
+func lotFails(f Flow, held map[string]uint64, known bool) bool {
+	from := f.Site + "/" + f.Category
+	if f.Kind == "produced" {
+		held[from] += f.Count
+		return false
+	}
+	if held[from] < f.Count {
+		if known {
+			return true
+		}
+		held[from] = 0
+	} else {
+		held[from] -= f.Count
+	}
+	if f.Kind == "transferred" {
+		held[f.To+"/"+f.Category] += f.Count
+	}
+	if f.Kind == "recategorised" {
+		held[f.Site+"/"+f.ToCategory] += f.Count
+	}
+	return false
 }
 
 var categories = []string{"deployed_strategic", "nondeployed_strategic", "nonstrategic_deployed", "nonstrategic_stored", "retired"}
@@ -514,7 +577,7 @@ func (st *state) evidence(in *Input) string {
 	for _, f := range in.Flows {
 		in := f.Kind == "produced" && f.Site == o.site || f.Kind == "transferred" && f.To == o.site
 		if in && f.Date > st.c.date && f.Date <= o.date && (o.uid == "" || f.UID == o.uid) {
-			arrived++
+			arrived += max(f.Count, 1)
 		}
 	}
 	if o.uid != "" {
@@ -575,7 +638,7 @@ func parseObservation(text string) (observation, bool) {
 	}
 	h, err := hex.DecodeString(o.commitment)
 	good := err == nil && len(h) == 32 && hex.EncodeToString(h) == o.commitment &&
-		isID(o.region) && isID(o.site) && o.cat != 0 && isDate(o.date)
+		isID(o.region) && isSite(o.site) && o.cat != 0 && isDate(o.date)
 	for _, ok := range oks {
 		good = good && ok
 	}

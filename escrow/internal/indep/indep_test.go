@@ -28,7 +28,12 @@ type vectorFile struct {
 }
 
 func (f *Flow) UnmarshalJSON(b []byte) error {
-	var j struct{ Kind, Date, UID, Site, To string }
+	var j struct {
+		Kind, Date, UID, Site, To string
+		Category                  string `json:"category"`
+		ToCategory                string `json:"to_category"`
+		Count                     uint64 `json:"count"`
+	}
 	err := json.Unmarshal(b, &j)
 	*f = Flow(j)
 	return err
