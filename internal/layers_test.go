@@ -23,8 +23,8 @@ import (
 // docs/architecture.md draws them: a package may import only packages
 // listed before it. A new package goes in this list, in its layer.
 var layers = [][]string{
-	{"entry", "entry/body", "escrow/internal/indep", "escrow", "evidence"}, // public formats and their offline checks
-	{"internal/durable", "internal/notetest"},                              // support
+	{"entry", "entry/body", "escrow/internal/indep", "escrow", "evidence", "draw"}, // public formats and their offline checks
+	{"internal/durable", "internal/notetest"},                                      // support
 	{"internal/treaty", "internal/confidence", "internal/declaration", "internal/engine", "internal/sim"},
 	{"internal/evidencedir", "internal/ledger", "internal/witness", "internal/peer", "internal/node"},
 	{"internal/registry", "internal/factsheet"},

@@ -31,13 +31,20 @@ Examples:
 	}
 	c.AddCommand(newInspectConfidenceCmd(), newInspectReportsCmd(), newInspectExhibitionsCmd())
 	c.AddCommand(inspectStepCmds()...)
+	for _, sub := range inspectCommands {
+		c.AddCommand(sub())
+	}
 	return c
 }
+
+// inspectCommands are the inspect subcommands other files add.
+var inspectCommands []func() *cobra.Command
 
 // confidenceArgs are the flags of accord inspect confidence.
 type confidenceArgs struct {
 	population, misdeclared int
 	samples                 []int
+	campaignFile            string // --campaign: inspect_campaign.go
 	asJSON                  bool
 }
 
@@ -51,21 +58,32 @@ found by inspections each sampling n items without replacement:
 1 - C(N-K, n)/C(N, n) for each inspection, and 1 - the product of the
 misses for all of them so far (docs/inspections.md, "Confidence").
 
+With --campaign FILE, a JSON array of inspections, each with its date,
+category, population, misdeclared and sample, the campaign is taken in
+date order and the probability is given per category and over all;
+--json adds the chart's series: the probability so far after each
+inspection, over all categories and per category.
+
 Examples:
   accord inspect confidence --population 400 --misdeclared 20 --sample 18
-  accord inspect confidence --population 400 --misdeclared 20 --sample 18 --sample 18 --json`,
+  accord inspect confidence --population 400 --misdeclared 20 --sample 18 --sample 18 --json
+  accord inspect confidence --campaign campaign.json --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			steps, err := a.campaign(c)
 			if err != nil {
 				return err
 			}
+			if a.campaignFile != "" {
+				return printCampaign(c.OutOrStdout(), steps, a.asJSON)
+			}
 			if a.asJSON {
 				return writeJSON(c.OutOrStdout(), struct {
-					Population  int               `json:"population"`
-					Misdeclared int               `json:"misdeclared"`
-					Inspections []confidence.Step `json:"inspections"`
-				}{a.population, a.misdeclared, steps})
+					Population  int                 `json:"population"`
+					Misdeclared int                 `json:"misdeclared"`
+					Inspections []confidence.Step   `json:"inspections"`
+					Chart       []confidence.Series `json:"chart"`
+				}{a.population, a.misdeclared, steps, confidence.Chart(steps)})
 			}
 			return printConfidence(c.OutOrStdout(), a, steps)
 		},
@@ -73,12 +91,16 @@ Examples:
 	c.Flags().IntVar(&a.population, "population", 0, "N, the number of items the inspections sample from")
 	c.Flags().IntVar(&a.misdeclared, "misdeclared", 0, "K, the number of those items misdeclared")
 	c.Flags().IntSliceVar(&a.samples, "sample", nil, "n, the number of items one inspection samples; repeat for each inspection")
+	c.Flags().StringVar(&a.campaignFile, "campaign", "", "a JSON file of dated inspections by category, instead of the three flags above")
 	c.Flags().BoolVar(&a.asJSON, "json", false, "print JSON")
 	return c
 }
 
 // campaign checks the flags and computes the campaign they describe.
 func (a confidenceArgs) campaign(c *cobra.Command) ([]confidence.Step, error) {
+	if a.campaignFile != "" {
+		return a.fileCampaign(c)
+	}
 	for _, f := range []string{"population", "misdeclared", "sample"} {
 		if !c.Flags().Changed(f) {
 			return nil, fmt.Errorf("--%s is required (see %s --help)", f, c.CommandPath())

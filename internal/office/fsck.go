@@ -21,6 +21,7 @@ import (
 func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]node.Problem, *ledger.Verified) {
 	probs, res := node.Fsck(ctx, dir, ts)
 	probs = append(probs, escrowModes(dir)...)
+	probs = append(probs, drawModes(dir)...) // draw.go
 	path := filepath.Join(dir, DatabaseFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return probs, res

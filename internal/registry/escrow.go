@@ -25,8 +25,9 @@ import (
 var ErrEscrow = errors.New("invalid escrow entry")
 
 // commitmentKinds validates a commitment-kind entry by its body's first
-// member: each kind of body (escrowed declarations; joint random draws
-// later) is one entry here, and a body of no kind in it is refused.
+// member: each kind of body (escrowed declarations here; joint random
+// draws, "draw", added by draw.go) is one entry, and a body of no kind
+// in it is refused.
 var commitmentKinds = map[string]func(*Registry, *session, *plan) error{
 	"commitment": (*Registry).escrowEntry, // an escrow commitment or reveal record
 }

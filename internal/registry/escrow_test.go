@@ -128,8 +128,8 @@ func TestEscrowRefusals(t *testing.T) {
 	}{
 		{"empty object", "USA", "2020-11-02", func(*escrow.Commitment, *escrow.Opening) []byte { return []byte(`{}`) },
 			body.ErrMalformed, "not a JSON object with a member"},
-		{"unknown kind", "USA", "2020-11-02", func(*escrow.Commitment, *escrow.Opening) []byte { return []byte(`{"draw":{"seed":"00"}}`) },
-			body.ErrMalformed, `opens with member "draw", of no kind accord knows (kinds open with: commitment)`},
+		{"unknown kind", "USA", "2020-11-02", func(*escrow.Commitment, *escrow.Opening) []byte { return []byte(`{"lottery":{"seed":"00"}}`) },
+			body.ErrMalformed, `opens with member "lottery", of no kind accord knows (kinds open with: commitment, draw)`},
 		{"commitment not base64", "USA", "2020-11-02", func(*escrow.Commitment, *escrow.Opening) []byte {
 			return []byte(`{"commitment":"!!","escrow":"commitment"}`)
 		}, body.ErrMalformed, "commitment is not base64"},

@@ -56,7 +56,7 @@ func (r *Registry) findings(s *session, party string, now time.Time) ([]Finding,
 	var out []Finding
 	for _, f := range []func(*session, string, time.Time) ([]Finding, error){
 		r.late, r.missing, r.refused, r.unacknowledged, r.mismatched, r.omitted, r.warheadFindings, r.escrowFindings,
-		r.inspectionFindings,
+		r.inspectionFindings, r.drawFindings,
 	} {
 		fs, err := f(s, party, now)
 		if err != nil {
