@@ -171,6 +171,13 @@ var findingKinds = map[string]string{
 	registry.FindingBalance:          "warhead balance differs from the book",
 	registry.FindingFreezeBreach:     "freeze breach",
 	registry.FindingDeployedMismatch: "deployed warheads differ from New START data",
+	registry.FindingEscrowTotal:      "escrowed total differs from the warhead book",
+	registry.FindingEscrowFreeze:     "escrowed total above the freeze baseline",
+	registry.FindingIncomplete:       "escrowed declaration proven incomplete",
+	registry.FindingSplitView:        "log showed two histories",
+	registry.FindingDrawWithheld:     "joint draw not revealed",
+	registry.FindingDiscrepancy:      "inspection discrepancy",
+	registry.FindingAmbiguity:        "open inspection ambiguity",
 }
 
 func findingKind(k string) string {
