@@ -104,19 +104,10 @@ func escrowDeclaration(party string, d treaty.Date, lots []body.Lot, kind map[st
 }
 
 // escrowCategory is the escrow category of a lot's category and status
-// (docs/escrow.md, "Categories"; docs/warheads.md).
+// (escrow.LotCategory, docs/escrow.md, "Categories").
 func escrowCategory(l body.Lot) (escrow.Category, error) {
-	switch {
-	case l.Status == retired:
-		return escrow.Retired, nil
-	case l.Category == strategic && l.Status == deployed:
-		return escrow.DeployedStrategic, nil
-	case l.Category == strategic && l.Status == stored:
-		return escrow.NondeployedStrategic, nil
-	case l.Category == nonstrategic && l.Status == deployed:
-		return escrow.NonstrategicDeployed, nil
-	case l.Category == nonstrategic && l.Status == stored:
-		return escrow.NonstrategicStored, nil
+	if c, ok := escrow.LotCategory(l.Category, l.Status); ok {
+		return c, nil
 	}
 	return "", fmt.Errorf("warheads at %s: no escrow category for %s %s", l.Site, l.Category, l.Status)
 }
