@@ -72,7 +72,10 @@ func (d *Demo) record(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	return d.acknowledge(ctx, offices, results)
+	if err := d.acknowledge(ctx, offices, results); err != nil {
+		return err
+	}
+	return d.escrow(ctx, offices)
 }
 
 // notifyAll sends one party's notifications in order, in runs of

@@ -321,18 +321,23 @@ func TestSecurityHeaders(t *testing.T) {
 	refusing := startServer(t, closed)
 	paths := []string{"/?date=2020-09-01", "/history", "/history.csv", "/history.json", "/notifications?year=2020", "/database?party=USA&q=MM-III",
 		"/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty", "/factsheet.csv", "/factsheet.json", "/factsheet.html",
-		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads"}
-	if len(web.Routes()) != 16 {
+		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads", "/escrow"}
+	if len(web.Routes()) != 17 {
 		t.Errorf("the dashboard has %d routes; list a path of each new one here", len(web.Routes()))
 	}
 	inline := regexp.MustCompile(`(?i)<script|\sstyle=|\son[a-z]+=|javascript:`)
 	styleElem := regexp.MustCompile(`(?s)<style>(.*?)</style>`)
 	// The warheads page, its chart and the overview's alert, over the
-	// freeze fixture.
+	// freeze fixture; the escrow page with commitments, over the demo's
+	// freeze scenario.
 	withWarheads := newServer(t, freeze(t).View())
-	for _, srv := range []*httptestServer{open, refusing, withWarheads} {
-		if srv == withWarheads {
+	withEscrows := newServer(t, escrowWorld(t).View())
+	for _, srv := range []*httptestServer{open, refusing, withWarheads, withEscrows} {
+		switch srv {
+		case withWarheads:
 			paths = []string{"/", "/warheads", "/warheads?party=RUS&date=2021-05-01", "/notifications"}
+		case withEscrows:
+			paths = []string{"/escrow", "/escrow?date=2021-03-01"}
 		}
 		for _, p := range paths {
 			res, err := srv.Client().Get(srv.URL + p)

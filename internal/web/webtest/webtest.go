@@ -48,6 +48,9 @@ type World struct {
 	// Banner, if set, is what the dashboard says about the data, in place
 	// of the simulation's banner.
 	Banner string
+	// Reveals are the escrow reveals' bytes the view holds (web.RevealStore),
+	// by party and SHA-256 (escrow.go).
+	Reveals map[string]map[[32]byte][]byte
 }
 
 // A Log is one party's log held in memory.
@@ -391,22 +394,27 @@ func Empty(ctx context.Context, tr *treaty.Treaty, banner, dbPath string) (*Worl
 // returned), appends it to the party's log, ingests it and signs a new
 // checkpoint. It returns the entry's reference.
 func (w *World) Notify(ctx context.Context, party string, eff treaty.Date, sent time.Time, n *body.Notification) (body.Ref, error) {
-	l, ok := w.Logs[party]
-	if !ok {
-		return body.Ref{}, fmt.Errorf("%s has no log in this world", party)
-	}
 	b, err := n.Encode()
 	if err != nil {
 		return body.Ref{}, err
 	}
-	rec, err := l.record(w.Treaty.ID, entry.Notification, eff, sent, b)
+	return w.Append(ctx, party, entry.Notification, eff, sent, b)
+}
+
+// Append is Notify for an entry of any kind with body b.
+func (w *World) Append(ctx context.Context, party string, kind entry.Kind, eff treaty.Date, sent time.Time, b []byte) (body.Ref, error) {
+	l, ok := w.Logs[party]
+	if !ok {
+		return body.Ref{}, fmt.Errorf("%s has no log in this world", party)
+	}
+	rec, err := l.record(w.Treaty.ID, kind, eff, sent, b)
 	if err != nil {
 		return body.Ref{}, err
 	}
 	if err := w.Reg.Check(ctx, rec); err != nil {
 		return body.Ref{}, err
 	}
-	if _, err := l.append(w.Treaty.ID, entry.Notification, eff, sent, b); err != nil {
+	if _, err := l.append(w.Treaty.ID, kind, eff, sent, b); err != nil {
 		return body.Ref{}, err
 	}
 	if err := w.Reg.Apply(ctx, rec); err != nil {
