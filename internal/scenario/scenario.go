@@ -159,9 +159,10 @@ func withoutTerms(ls []engine.LimitResult) []engine.LimitResult {
 
 // Headroom is what the party could add before it breaches l: the margin
 // when the limit has a value and a ceiling and the party is within it,
-// 0 when it is over, and false when the limit has no data.
+// 0 when it is over, and false when the value or the ceiling is unknown
+// (the engine says why in l.Note), whether or not the limit is in force.
 func Headroom(l engine.LimitResult) (int, bool) {
-	if l.Verdict == engine.NoData {
+	if l.Verdict == engine.NoData || l.Note != "" {
 		return 0, false
 	}
 	return max(l.Margin, 0), true

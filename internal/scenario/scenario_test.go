@@ -171,6 +171,8 @@ func TestHeadroom(t *testing.T) {
 		{engine.LimitResult{Margin: 93, Verdict: engine.Met}, 93, true},
 		{engine.LimitResult{Margin: -317, Verdict: engine.Exceeded}, 0, true},
 		{engine.LimitResult{Margin: 1550, Verdict: engine.NoData}, 0, false},
+		{engine.LimitResult{Verdict: engine.NotInForce, Note: "no data declared in warhead"}, 0, false},
+		{engine.LimitResult{Margin: 25, Verdict: engine.TreatyNotInForce}, 25, true},
 	} {
 		if n, ok := Headroom(c.l); n != c.n || ok != c.okay {
 			t.Errorf("Headroom(%+v) = %d, %v; want %d, %v", c.l, n, ok, c.n, c.okay)
