@@ -177,7 +177,7 @@ func printUpload(w io.Writer, u scenario.Potential) error {
 		}
 		row(r.Type, fmt.Sprint(r.Deployed), fmt.Sprint(r.Counted), fmt.Sprint(r.Reserve), load, span(r.PotentialLow, r.PotentialHigh), fmt.Sprint(r.Months))
 	}
-	row("total", "", fmt.Sprint(u.Counted), "", "", span(u.PotentialLow, u.PotentialHigh), "")
+	row("total", "", fmt.Sprint(u.Counted), "", "", span(u.Low, u.High), "")
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -40,9 +40,10 @@ type Potential struct {
 	AsOf  string      `json:"as_of"`
 	Rows  []UploadRow `json:"types"`
 	// Counted is New START's count of the rows (deployed warheads).
-	Counted       int `json:"counted"`
-	PotentialLow  int `json:"potential_low"`
-	PotentialHigh int `json:"potential_high"`
+	Counted int `json:"counted"`
+	// Low and High are the sums of the rows' potentials.
+	Low  int `json:"potential_low"`
+	High int `json:"potential_high"`
 	// Rate is the parameter Months were computed with: delivery vehicles
 	// loaded per month, per type; 0 when none was given.
 	Rate int `json:"rate_per_month,omitempty"`
@@ -62,8 +63,8 @@ func UploadPotential(d *declaration.Declaration, rate int) Potential {
 		}
 		u.Rows = append(u.Rows, r)
 		u.Counted += r.Counted
-		u.PotentialLow += r.PotentialLow
-		u.PotentialHigh += r.PotentialHigh
+		u.Low += r.PotentialLow
+		u.High += r.PotentialHigh
 	}
 	return u
 }

@@ -46,8 +46,8 @@ func TestUploadUS2020(t *testing.T) {
 			t.Errorf("row %d:\n got %+v\nwant %+v", i, u.Rows[i], want[i])
 		}
 	}
-	if u.Counted != 1457 || u.PotentialLow != 4842 || u.PotentialHigh != 5962 {
-		t.Errorf("totals %d, %d..%d; want 1457, 4842..5962", u.Counted, u.PotentialLow, u.PotentialHigh)
+	if u.Counted != 1457 || u.Low != 4842 || u.High != 5962 {
+		t.Errorf("totals %d, %d..%d; want 1457, 4842..5962", u.Counted, u.Low, u.High)
 	}
 }
 
@@ -63,8 +63,8 @@ func TestUploadUnknownLoad(t *testing.T) {
 	}}
 	u := UploadPotential(d, 0)
 	// RS-24: (10 + min(5, 2)) × 3..4 = 36..48; Sineva 320 as declared.
-	if u.Counted != 350 || u.PotentialLow != 356 || u.PotentialHigh != 368 {
-		t.Errorf("totals %d, %d..%d; want 350, 356..368", u.Counted, u.PotentialLow, u.PotentialHigh)
+	if u.Counted != 350 || u.Low != 356 || u.High != 368 {
+		t.Errorf("totals %d, %d..%d; want 350, 356..368", u.Counted, u.Low, u.High)
 	}
 	if u.Rows[1].Known || u.Rows[1].Type != "Sineva" || u.Rows[1].Months != 0 {
 		t.Errorf("Sineva row %+v", u.Rows[1])
