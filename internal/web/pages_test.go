@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"accord/internal/registry"
 	"accord/internal/web"
 )
 
@@ -370,5 +371,30 @@ func TestSecurityHeaders(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// heldView is a node that keeps completeness evidence against Russia.
+type heldView struct{ web.NodeView }
+
+func (heldView) HeldEvidence(party string, at time.Time) ([]registry.Finding, error) {
+	if party != "RUS" {
+		return nil, nil
+	}
+	return []registry.Finding{{Kind: registry.FindingIncomplete, Party: "RUS", Sent: time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC),
+		Reason: "declaration of 2020-10-20 was incomplete: warhead X-1 seen at s in region r"}}, nil
+}
+
+// TestHeldEvidenceFindings checks that the notifications page lists the
+// findings of the node's evidence files beside the database's.
+func TestHeldEvidenceFindings(t *testing.T) {
+	body := mustGet(t, newServer(t, heldView{world.View()}), "/notifications?party=RUS")
+	for _, want := range []string{"escrowed declaration proven incomplete", "warhead X-1 seen at s in region r"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("notifications page lacks %q", want)
+		}
+	}
+	if body := mustGet(t, newServer(t, heldView{world.View()}), "/notifications?party=USA"); strings.Contains(body, "X-1") {
+		t.Error("Russia's evidence is listed under the United States")
 	}
 }
