@@ -1,11 +1,23 @@
 package sim
 
 import (
-	"math"
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
+	"time"
 
+	"accord/entry/body"
+	"accord/internal/declaration"
 	"accord/internal/treaty"
+)
+
+// The steps of an inspection after the designation (docs/inspections.md,
+// "The sequence").
+const (
+	briefing    = "pre_inspection_briefing"
+	rvDesignate = "rv_designation"
+	inspReport  = "inspection_report"
 )
 
 // pointsOfEntry are each party's points of entry for inspection teams.
@@ -14,7 +26,10 @@ var pointsOfEntry = map[string][]string{
 	"RUS": {"Moscow", "Ulan-Ude"},
 }
 
-// inspectedKinds are the facility kinds each inspection type visits.
+// inspectedKinds are the facility kinds each inspection type visits. Each
+// is a facility type of the treaty definition that the type may visit
+// (TestInspectedKinds), so that the designation states it and the
+// treaty database checks it.
 var inspectedKinds = map[string][]string{
 	"type_one": {ICBMBase, SubmarineBase, AirBase},
 	// New START has no inspection of production facilities: START's
@@ -22,21 +37,35 @@ var inspectedKinds = map[string][]string{
 	"type_two": {Storage, Elimination, TestRange},
 }
 
+// stableDays is how far from an inspection a change to an item keeps it
+// out of the briefing and the report: a change notified around the
+// inspection may reach the treaty database after them, and the
+// simulation states only what both parties' databases agree on.
+const stableDays = 15
+
 // inspections returns the notices of every inspection each party makes of
-// the other: each treaty year's quota, from two months after entry into
-// force until inspections were paused.
-func inspections(t *treaty.Treaty, parties []string, rng *rand.Rand) []Event {
+// the other, the whole sequence of each, from the parties' events evs:
+// each treaty year's full quota, from 60 days after entry into force
+// (Protocol Part Five, Section I.2) until inspections were paused, and a
+// share of it in the year the pause cuts short (docs/inspections.md, "The
+// demo").
+func inspections(t *treaty.Treaty, parties []string, evs []Event, rng *rand.Rand) []Event {
 	end := pause(t)
-	var out []Event
+	var plans []planned
 	for _, by := range parties {
 		for _, of := range parties {
 			if by == of {
 				continue
 			}
 			for y := t.Dates.EntryIntoForce; y.Before(end); y = y.Add(treaty.Period{Years: 1}) {
-				out = append(out, inspectionYear(t, rng, by, of, y, end)...)
+				plans = append(plans, inspectionYear(t, rng, by, of, y, end)...)
 			}
 		}
+	}
+	sites := sitesOn(t, evs, plans)
+	var out []Event
+	for i, p := range plans {
+		out = append(out, p.events(t, sites[i], rng, i)...)
 	}
 	return out
 }
@@ -52,43 +81,251 @@ func pause(t *treaty.Treaty) treaty.Date {
 	return t.Expiry()
 }
 
-func inspectionYear(t *treaty.Treaty, rng *rand.Rand, by, of string, year, end treaty.Date) []Event {
+// A planned inspection: by inspects a site of of, arriving on day.
+type planned struct {
+	by, of, typ string
+	day         treaty.Date
+	site        Facility
+	poe         string
+}
+
+// inspectionYear plans one treaty year's inspections by party by of party
+// of: each type's quota (rounded share of it when the pause cuts the year
+// short), on days at least three apart, as Part Five, Section I.4 allows
+// one inspection at a time.
+func inspectionYear(t *treaty.Treaty, rng *rand.Rand, by, of string, year, end treaty.Date) []planned {
 	from := year
 	if first := t.Dates.EntryIntoForce.AddDays(60); from.Before(first) {
 		from = first
 	}
-	to := year.Add(treaty.Period{Years: 1}).AddDays(-1)
+	next := year.Add(treaty.Period{Years: 1})
+	to := next.AddDays(-3)
+	share := 1.0
 	if !to.Before(end) {
-		to = end.AddDays(-2)
+		to = end.AddDays(-3)
+		share = float64(days(from, end)) / float64(days(year, next))
 	}
-	share := (days(from, to) + 1) / days(year, year.Add(treaty.Period{Years: 1}))
-	var out []Event
+	var out []planned
+	taken := map[int]bool{}
+	span := int(days(from, to)) + 1
 	for _, it := range t.Inspections {
-		n := int(math.Round(float64(it.PerYear) * share))
+		n := int(float64(it.PerYear)*share + 0.5)
 		for range n {
-			d := from.AddDays(rng.IntN(int(days(from, to)) + 1))
-			out = append(out, inspection(rng, by, of, it.ID, d)...)
+			k := freeDay(rng, span, taken)
+			if k < 0 {
+				break
+			}
+			out = append(out, planOne(rng, by, of, it.ID, from.AddDays(k)))
 		}
 	}
+	slices.SortStableFunc(out, func(a, b planned) int { return a.day.Compare(b.day) })
 	return out
 }
 
-// inspection returns the three notices of one inspection by party by of
-// a facility of party of, arriving on d.
-func inspection(rng *rand.Rand, by, of, typ string, d treaty.Date) []Event {
+// freeDay picks a day in [0, span) at least three days from every day
+// taken, and takes it; -1 if none was found.
+func freeDay(rng *rand.Rand, span int, taken map[int]bool) int {
+	for range 1000 {
+		k := rng.IntN(span)
+		if !taken[k-2] && !taken[k-1] && !taken[k] && !taken[k+1] && !taken[k+2] {
+			taken[k] = true
+			return k
+		}
+	}
+	return -1
+}
+
+// planOne picks the point of entry and the site, freely, as New START lets
+// the inspectors.
+func planOne(rng *rand.Rand, by, of, typ string, d treaty.Date) planned {
 	poes := pointsOfEntry[of]
-	poe := poes[rng.IntN(len(poes))]
 	var sites []Facility
 	for _, f := range facilities {
 		if f.Party == of && slices.Contains(inspectedKinds[typ], f.Kind) {
 			sites = append(sites, f)
 		}
 	}
-	site := sites[rng.IntN(len(sites))]
-	note := typ + " inspection of " + of + " at " + site.Name
-	return []Event{
-		{Party: by, Type: intentInspect, Effective: d, Fields: map[string]string{"inspection_type": typ, "point_of_entry": poe}, Note: note},
-		{Party: by, Type: arrivalPOE, Effective: d, Fields: map[string]string{"inspection_type": typ, "point_of_entry": poe}, Note: note},
-		{Party: by, Type: siteDesignate, Effective: d.AddDays(1), Fields: map[string]string{"inspection_type": typ, "facility": site.ID}, Note: note},
+	return planned{by: by, of: of, typ: typ, day: d, site: sites[rng.IntN(len(sites))], poe: poes[rng.IntN(len(poes))]}
+}
+
+// events returns the notices of one inspection, the n-th simulated: the
+// intent, the arrival and the designation (naming the site's facility
+// type) on the day of arrival and the next, the inspected party's
+// briefing, the missile the inspectors designate for a reentry-vehicle
+// inspection, and the report of what they found, which confirms what the
+// inspected party's database holds. The other party's acknowledgement of
+// the report countersigns it (timing.go).
+func (p planned) events(t *treaty.Treaty, at []declaration.Item, rng *rand.Rand, n int) []Event {
+	id := fmt.Sprintf("inspection-%d", n)
+	note := p.typ + " inspection of " + p.of + " at " + p.site.Name
+	f := func(kv ...string) map[string]string {
+		m := map[string]string{"inspection_type": p.typ}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	d := p.day.AddDays(1)
+	out := []Event{
+		{Party: p.by, Type: intentInspect, Effective: p.day, Fields: f("point_of_entry", p.poe, "inspected", p.of), Note: note},
+		{Party: p.by, Type: arrivalPOE, Effective: p.day, Fields: f("point_of_entry", p.poe, "inspected", p.of), Note: note},
+		{Party: p.by, Type: siteDesignate, Effective: d, ID: id + "/designation", Note: note,
+			Fields: f("facility", p.site.ID, "facility_type", p.site.Kind, "inspected", p.of)},
+		{Party: p.of, Type: briefing, Effective: d, ID: id + "/briefing", Answers: id + "/designation", Note: note,
+			Fields: f("facility", p.site.ID, "facility_type", p.site.Kind), Stated: p.briefed(t, at)},
+	}
+	rep := Event{Party: p.by, Type: inspReport, Effective: d, Answers: id + "/briefing", Note: note,
+		Fields: f("facility", p.site.ID, "confirmed", confirmed(at))}
+	if b := out[3].Stated; len(b) > 0 {
+		uid := b[rng.IntN(len(b))].UID
+		out = append(out, Event{Party: p.by, Type: rvDesignate, Effective: d, Answers: id + "/briefing", Note: note + ", reentry-vehicle inspection of " + uid,
+			Fields: f("uid", uid)})
+	}
+	rep.Stated = found(at, out[len(out)-1].Fields["uid"])
+	return append(out, rep)
+}
+
+// briefed returns what the briefing states: for a type with a
+// reentry-vehicle inspection, each deployed missile at the site with its
+// warheads.
+func (p planned) briefed(t *treaty.Treaty, at []declaration.Item) []body.Item {
+	if !slices.ContainsFunc(t.Inspections, func(it treaty.InspectionType) bool { return it.ID == p.typ && it.ReentryVehicles }) {
+		return nil
+	}
+	var out []body.Item
+	for _, it := range at {
+		if it.Status == "deployed" && (it.Category == "icbm" || it.Category == "slbm") {
+			w := it.Warheads
+			out = append(out, body.Item{UID: it.UID, Warheads: &w})
+		}
+	}
+	return out
+}
+
+// found returns what the report found: every item at the site by type,
+// and on the missile designated the warheads counted.
+func found(at []declaration.Item, designated string) []body.Item {
+	out := make([]body.Item, 0, len(at))
+	for _, it := range at {
+		b := body.Item{UID: it.UID, Type: it.Type}
+		if it.UID == designated {
+			w := it.Warheads
+			b.Warheads = &w
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// confirmed says in words what the report confirms: the count of each
+// type and status at the site.
+func confirmed(at []declaration.Item) string {
+	if len(at) == 0 {
+		return "no treaty-accountable item at the site, as declared"
+	}
+	counts := map[string]int{}
+	var keys []string
+	for _, it := range at {
+		k := it.Status + " " + it.Type
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	slices.Sort(keys)
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%d %s", counts[k], k)
+	}
+	return s + ", as declared"
+}
+
+// sitesOn returns, for each planned inspection, the items of the
+// inspected party at the site on the day after arrival (the day of the
+// designation, the briefing and the report) that no change or move
+// touches within stableDays of it, replaying each party's events once.
+func sitesOn(t *treaty.Treaty, evs []Event, plans []planned) [][]declaration.Item {
+	out := make([][]declaration.Item, len(plans))
+	order := make([]int, len(plans))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return plans[a].day.Compare(plans[b].day) })
+	byParty := map[string][]Event{}
+	for _, e := range evs {
+		byParty[e.Party] = append(byParty[e.Party], e)
+	}
+	for _, pe := range byParty {
+		slices.SortStableFunc(pe, func(a, b Event) int { return a.Effective.Compare(b.Effective) })
+	}
+	replays := map[string]*replayer{}
+	for _, i := range order {
+		p := plans[i]
+		r := replays[p.of]
+		if r == nil {
+			r = &replayer{t: t, evs: byParty[p.of], state: map[string]declaration.Item{}}
+			replays[p.of] = r
+		}
+		out[i] = r.stableAt(p.site.ID, p.day.AddDays(1))
+	}
+	return out
+}
+
+// A replayer applies one party's events, in date order, up to a date
+// that only moves forward, as Replay does.
+type replayer struct {
+	t     *treaty.Treaty
+	evs   []Event
+	next  int
+	state map[string]declaration.Item
+}
+
+// stableAt returns the party's items at facility on d, in UID order,
+// that no change, move or event touches within stableDays of d.
+func (r *replayer) stableAt(facility string, d treaty.Date) []declaration.Item {
+	for ; r.next < len(r.evs) && !r.evs[r.next].Effective.After(d); r.next++ {
+		apply(r.t, r.state, &r.evs[r.next])
+	}
+	lo, _ := slices.BinarySearchFunc(r.evs, d.AddDays(-stableDays), func(e Event, x treaty.Date) int { return e.Effective.Compare(x) })
+	moving := map[string]bool{}
+	for i := lo; i < len(r.evs) && !r.evs[i].Effective.After(d.AddDays(stableDays)); i++ {
+		if nt, _ := r.t.Notification(r.evs[i].Type); nt.Effect != "data" {
+			for _, u := range r.evs[i].UIDs() {
+				moving[u] = true
+			}
+		}
+	}
+	var out []declaration.Item
+	for _, it := range r.state {
+		if it.Facility == facility && it.Status != "eliminated" && !moving[it.UID] {
+			out = append(out, it)
+		}
+	}
+	slices.SortFunc(out, func(a, b declaration.Item) int { return strings.Compare(a.UID, b.UID) })
+	return out
+}
+
+// answerTimes sends each step that answers another (an event with
+// Answers) after the step it answers was sent, within its deadline
+// counted from then, and has the other party acknowledge it after that:
+// the acknowledgement of a report is its countersignature.
+func answerTimes(t *treaty.Treaty, w *World, rng *rand.Rand) {
+	sent := map[string]time.Time{}
+	for i := range w.Events {
+		e := &w.Events[i]
+		if e.Answers != "" {
+			nt, _ := t.Notification(e.Type)
+			received := sent[e.Answers]
+			e.Due = nt.Due.Due(received)
+			e.Sent = received.Add(time.Duration(10+rng.IntN(int(e.Due.Sub(received).Minutes())/2)) * time.Minute)
+			e.Late = false
+			e.Acks = acks(rng, t, w.Parties, e)
+		}
+		if e.ID != "" {
+			sent[e.ID] = e.Sent
+		}
 	}
 }
