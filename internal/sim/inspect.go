@@ -90,49 +90,59 @@ type planned struct {
 }
 
 // inspectionYear plans one treaty year's inspections by party by of party
-// of: each type's quota (rounded share of it when the pause cuts the year
-// short), on days at least three apart, as Part Five, Section I.4 allows
-// one inspection at a time.
+// of: each type's quota (a rounded share of it when the pause cuts the
+// year short), in random order, on days at least spacing apart, as Part
+// Five, Section I.4 allows one inspection at a time.
 func inspectionYear(t *treaty.Treaty, rng *rand.Rand, by, of string, year, end treaty.Date) []planned {
 	from := year
 	if first := t.Dates.EntryIntoForce.AddDays(60); from.Before(first) {
 		from = first
 	}
 	next := year.Add(treaty.Period{Years: 1})
-	to := next.AddDays(-3)
+	to := next.AddDays(-spacing)
 	share := 1.0
 	if !to.Before(end) {
-		to = end.AddDays(-3)
+		to = end.AddDays(-spacing)
 		share = float64(days(from, end)) / float64(days(year, next))
 	}
-	var out []planned
-	taken := map[int]bool{}
-	span := int(days(from, to)) + 1
+	var types []string
 	for _, it := range t.Inspections {
-		n := int(float64(it.PerYear)*share + 0.5)
-		for range n {
-			k := freeDay(rng, span, taken)
-			if k < 0 {
-				break
-			}
-			out = append(out, planOne(rng, by, of, it.ID, from.AddDays(k)))
+		for range int(float64(it.PerYear)*share + 0.5) {
+			types = append(types, it.ID)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b planned) int { return a.day.Compare(b.day) })
+	rng.Shuffle(len(types), func(i, j int) { types[i], types[j] = types[j], types[i] })
+	var out []planned
+	for i, k := range spacedDays(rng, int(days(from, to))+1, len(types)) {
+		out = append(out, planOne(rng, by, of, types[i], from.AddDays(k)))
+	}
 	return out
 }
 
-// freeDay picks a day in [0, span) at least three days from every day
-// taken, and takes it; -1 if none was found.
-func freeDay(rng *rand.Rand, span int, taken map[int]bool) int {
-	for range 1000 {
-		k := rng.IntN(span)
-		if !taken[k-2] && !taken[k-1] && !taken[k] && !taken[k+1] && !taken[k+2] {
-			taken[k] = true
-			return k
-		}
+// spacing is the fewest days between two inspections by one party of
+// another: the notice of intent of the next (sent up to 104 hours before
+// its day, timing.go) comes after the report of the last (sent up to
+// about 2.5 days after its day), so that each inspection's steps follow
+// one another in the inspecting party's log.
+const spacing = 8
+
+// spacedDays returns n days in [0, span), in order, at least spacing
+// apart: n days drawn from the span less the gaps, each then moved on by
+// the gaps before it. Fewer if the span cannot hold n.
+func spacedDays(rng *rand.Rand, span, n int) []int {
+	for n > 0 && span-(n-1)*(spacing-1) < n {
+		n--
 	}
-	return -1
+	free := span - (n-1)*(spacing-1)
+	if n == 0 || free <= 0 {
+		return nil
+	}
+	ks := rng.Perm(free)[:n]
+	slices.Sort(ks)
+	for i := range ks {
+		ks[i] += i * (spacing - 1)
+	}
+	return ks
 }
 
 // planOne picks the point of entry and the site, freely, as New START lets

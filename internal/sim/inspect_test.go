@@ -146,3 +146,25 @@ func checkStep(t *testing.T, w *World, e, a *Event) {
 		}
 	}
 }
+
+// TestInspectionsOneAtATime checks that each party's inspections do not
+// overlap: in the order it sends them, its notices of intent and its
+// reports alternate, so that the treaty database finds each inspection's
+// notice of intent as the last one before its designation.
+func TestInspectionsOneAtATime(t *testing.T) {
+	w := world(t, NewSTART, 1)
+	for _, p := range w.Parties {
+		var steps []Event
+		for _, e := range w.Events {
+			if e.Party == p && (e.Type == intentInspect || e.Type == inspReport) {
+				steps = append(steps, e)
+			}
+		}
+		slices.SortStableFunc(steps, func(a, b Event) int { return a.Sent.Compare(b.Sent) })
+		for i, e := range steps {
+			if want := []string{intentInspect, inspReport}[i%2]; e.Type != want {
+				t.Fatalf("%s's step %d, sent %s, is a %s, want a %s", p, i, e.Sent, e.Type, want)
+			}
+		}
+	}
+}
