@@ -63,7 +63,7 @@ func inspections(t *treaty.Treaty, parties []string, evs []Event, rng *rand.Rand
 		}
 	}
 	sites := sitesOn(t, evs, plans)
-	var out []Event
+	out := exhibitions()
 	for i, p := range plans {
 		out = append(out, p.events(t, sites[i], rng, i)...)
 	}
@@ -338,4 +338,49 @@ func answerTimes(t *treaty.Treaty, w *World, rng *rand.Rand) {
 			sent[e.ID] = e.Sent
 		}
 	}
+}
+
+// exhibitionHeld is the notification of an exhibition.
+const exhibitionHeld = "exhibition_held"
+
+// exhibitions returns the exhibitions of March 2011: the United States
+// exhibited its B-1B (converted to non-nuclear armaments) and B-2A heavy
+// bombers, Russia its RS-24 ICBM and mobile launcher ("Last March …",
+// a State Department official in The Hill, early 2012; docs/inspections.md,
+// "The demo"). The days and places are simulated.
+func exhibitions() []Event {
+	x := func(party, exhibition, typ, place, day string) Event {
+		return Event{Party: party, Type: exhibitionHeld, Effective: treaty.MustDate(day), Note: "exhibition of the " + typ + " (day and place simulated)",
+			Fields: map[string]string{"exhibition": exhibition, "item_type": typ, "place": place}}
+	}
+	return []Event{
+		x("USA", "exhibition_nonnuclear_bomber", "B-1B", "Dyess AFB, Texas (simulated)", "2011-03-22"),
+		x("USA", "exhibition", "B-2A", "Whiteman AFB, Missouri (simulated)", "2011-03-24"),
+		x("RUS", "exhibition", "RS-24", "Teykovo (simulated)", "2011-03-29"),
+	}
+}
+
+// fitInspections keeps of the inspection steps and exhibitions only what
+// the world's treaty defines (a scenario's definition may define fewer
+// of the sequence's notifications, or fewer of their fields): a step of a
+// type it lacks is dropped, with the steps that answer it, and a field it
+// does not allow is left out.
+func fitInspections(w *World) {
+	dropped := map[string]bool{}
+	w.Events = slices.DeleteFunc(w.Events, func(e Event) bool {
+		if e.ID == "" && e.Answers == "" && e.Type != exhibitionHeld && e.Type != intentInspect && e.Type != arrivalPOE && e.Type != siteDesignate {
+			return false
+		}
+		nt, ok := w.Treaty.Notification(e.Type)
+		if !ok || dropped[e.Answers] {
+			dropped[e.ID] = e.ID != ""
+			return true
+		}
+		for k := range e.Fields {
+			if !nt.Allows(k) {
+				delete(e.Fields, k)
+			}
+		}
+		return false
+	})
 }

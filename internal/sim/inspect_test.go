@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"accord/entry/body"
@@ -166,5 +167,22 @@ func TestInspectionsOneAtATime(t *testing.T) {
 				t.Fatalf("%s's step %d, sent %s, is a %s, want a %s", p, i, e.Sent, e.Type, want)
 			}
 		}
+	}
+}
+
+// TestExhibitions checks the exhibitions of March 2011: the B-1B's
+// conversion to non-nuclear armaments and the B-2A by the United States,
+// the RS-24 by Russia, each acknowledged by the other party.
+func TestExhibitions(t *testing.T) {
+	w := world(t, NewSTART, 1)
+	var got []string
+	for _, e := range w.Events {
+		if e.Type == exhibitionHeld && len(e.Acks) == 1 && e.Effective.String()[:7] == "2011-03" {
+			got = append(got, e.Party+" "+e.Fields["exhibition"]+" "+e.Fields["item_type"])
+		}
+	}
+	want := "USA exhibition_nonnuclear_bomber B-1B, USA exhibition B-2A, RUS exhibition RS-24"
+	if s := strings.Join(got, ", "); s != want {
+		t.Errorf("exhibitions %s, want %s", s, want)
 	}
 }

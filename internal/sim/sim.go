@@ -103,6 +103,7 @@ func BuildWith(scenario string, seed uint64, progress Progress) (*World, error) 
 	if err := b.scenario(w); err != nil {
 		return nil, err
 	}
+	fitInspections(w)
 	w.Facilities = facilitiesOf(w.Parties)
 	slices.SortStableFunc(w.Events, func(a, b Event) int { return a.Effective.Compare(b.Effective) })
 	b.time(w)

@@ -75,6 +75,26 @@ func TestInspectionsPage(t *testing.T) {
 	}
 }
 
+// TestInspectionsExhibitions checks that the treaty year 2011 lists the
+// exhibitions the registry holds for it.
+func TestInspectionsExhibitions(t *testing.T) {
+	srv := newServer(t, world.View())
+	xs, err := world.Reg.Exhibitions(context.Background(), "", world.Clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, x := range xs {
+		if world.Treaty.YearOf(x.Effective) == treaty.MustDate("2011-02-05") {
+			n++
+		}
+	}
+	page := mustGet(t, srv, "/inspections?year=2011")
+	if got := strings.Count(page, `<tr class="exhibition">`); got != n || n != 3 || !strings.Contains(page, "B-1B") {
+		t.Errorf("%d exhibitions shown for 2011, the registry holds %d (want 3)", got, n)
+	}
+}
+
 // TestInspectionsMisdeclared checks that the size of the misdeclaration
 // is a parameter: a larger one is found with a higher probability, as
 // computed from the registry's reports, and a bad one is refused.
