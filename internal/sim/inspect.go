@@ -345,9 +345,10 @@ const exhibitionHeld = "exhibition_held"
 
 // exhibitions returns the exhibitions of March 2011: the United States
 // exhibited its B-1B (converted to non-nuclear armaments) and B-2A heavy
-// bombers, Russia its RS-24 ICBM and mobile launcher ("Last March …",
-// a State Department official in The Hill, early 2012; docs/inspections.md,
-// "The demo"). The days and places are simulated.
+// bombers, Russia its RS-24 ICBM and mobile launcher (the State
+// Department's release of 3 February 2012; "Last March …", The Hill's
+// Congress Blog, early 2012; docs/inspections.md, "The demo"). The days
+// and places are simulated.
 func exhibitions() []Event {
 	x := func(party, exhibition, typ, place, day string) Event {
 		return Event{Party: party, Type: exhibitionHeld, Effective: treaty.MustDate(day), Note: "exhibition of the " + typ + " (day and place simulated)",
