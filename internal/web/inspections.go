@@ -71,7 +71,7 @@ func (d *Dashboard) inspections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	all, err := d.insp.read(r.Context(), d.counts, d.src)
+	all, err := inspectionsOf(d.src.Registry()).read(r.Context(), d.counts, d.src)
 	if err != nil {
 		return err
 	}
@@ -88,11 +88,22 @@ func (d *Dashboard) inspections(w http.ResponseWriter, r *http.Request) error {
 // An inspectionCache keeps the inspections the treaty database
 // assembles from the reports, which takes seconds on a full database
 // (every step is read back), under the counter's key: an entry ingested
-// or a new day empties it.
+// or a new day empties it. Every dashboard over one treaty database
+// shares its cache (inspectionsOf): a node has one database, so the
+// caches a process keeps are as many as the databases it opened.
 type inspectionCache struct {
 	mu  sync.Mutex
 	key string
 	all []registry.Inspection
+}
+
+// caches holds the inspection cache of each treaty database.
+var caches sync.Map // *registry.Registry → *inspectionCache
+
+// inspectionsOf returns the inspection cache of reg.
+func inspectionsOf(reg *registry.Registry) *inspectionCache {
+	c, _ := caches.LoadOrStore(reg, &inspectionCache{})
+	return c.(*inspectionCache)
 }
 
 // read returns every inspection as known now.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,16 +19,26 @@ import (
 // year2019 is the treaty year from 5 February 2019.
 var year2019 = treaty.MustDate("2019-02-05")
 
-// inspectionsIn returns the registry's inspections whose first step is in
-// the treaty year from year.
+var (
+	allOnce sync.Once
+	allIns  []registry.Inspection
+	allErr  error
+)
+
+// inspectionsIn returns the registry's inspections, read once for the
+// package's tests, and those whose first step is in the treaty year from
+// year.
 func inspectionsIn(t *testing.T, year treaty.Date) (all, in []registry.Inspection) {
 	t.Helper()
-	start := time.Now()
-	all, err := world.Reg.Inspections(context.Background(), "", world.Clock)
-	if err != nil {
-		t.Fatal(err)
+	allOnce.Do(func() {
+		start := time.Now()
+		allIns, allErr = world.Reg.Inspections(context.Background(), "", world.Clock)
+		t.Logf("read %d inspections in %s", len(allIns), time.Since(start).Round(time.Millisecond))
+	})
+	if allErr != nil {
+		t.Fatal(allErr)
 	}
-	t.Logf("read %d inspections in %s", len(all), time.Since(start).Round(time.Millisecond))
+	all = allIns
 	for _, x := range all {
 		if world.Treaty.YearOf(x.Steps[0].Effective) == year {
 			in = append(in, x)

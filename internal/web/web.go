@@ -77,7 +77,6 @@ type Dashboard struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	counts *counter
-	insp   inspectionCache
 	mux    *http.ServeMux
 }
 
