@@ -102,13 +102,15 @@ func BuildWith(scenario string, seed uint64, progress Progress) (*World, error) 
 		w.Events = append(w.Events, evs...)
 		w.Calibration = append(w.Calibration, targets...)
 	}
-	w.Events = append(w.Events, inspections(ns, w.Parties, b.rng("inspections"))...)
+	w.Events = append(w.Events, inspections(ns, w.Parties, w.Events, b.rng("inspections"))...)
 	if err := b.scenario(w); err != nil {
 		return nil, err
 	}
+	fitInspections(w)
 	w.Facilities = facilitiesOf(w.Parties)
 	slices.SortStableFunc(w.Events, func(a, b Event) int { return a.Effective.Compare(b.Effective) })
 	b.time(w)
+	answerTimes(ns, w, b.rng("inspection times"))
 	w.Interpolated = interpolated(w.Calibration)
 	if w.Scenario == Freeze || w.Scenario == FreezeBreach {
 		// after b.time: a commitment is sent after its statement

@@ -14,7 +14,7 @@ import (
 )
 
 // pageNames are the page templates, each rendered inside base.html.
-var pageNames = []string{"overview", "history", "warheads", "escrow", "notifications", "database", "item", "entry", "logs", "treaty", "error"}
+var pageNames = []string{"overview", "history", "warheads", "escrow", "inspections", "notifications", "database", "item", "entry", "logs", "treaty", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}

@@ -22,6 +22,7 @@
 //	GET /history.{csv,json}        the same series, to download (?reading=)
 //	GET /warheads                  each party's warheads against its freeze baseline at every event, breakdown, flows, findings
 //	GET /escrow                    each party's escrowed declarations: regions open and hidden, checks, confidence
+//	GET /inspections               each treaty year's inspections against the quotas, their reports, confidence
 //	GET /notifications             deadlines, late and missing notifications, acknowledgements
 //	GET /database                  facilities and items, with search
 //	GET /items/{party}/{uid}       one item's full history
@@ -184,6 +185,7 @@ func (d *Dashboard) handlers() []handler {
 		{"GET /history.json", d.historyJSON},
 		{"GET /warheads", d.warheads},
 		{"GET /escrow", d.escrowPage},
+		{"GET /inspections", d.inspections},
 		{"GET /notifications", d.notifications},
 		{"GET /database", d.database},
 		{"GET /items/{party}/{uid}", d.item},

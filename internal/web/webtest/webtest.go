@@ -126,6 +126,9 @@ type pending struct {
 	acks   []sim.Ack
 	target *body.Ref // for an acknowledgement, set once the target is signed
 	of     int       // for an acknowledgement, the pending index of its target
+	// answers is, for a step of an inspection that answers another, the
+	// pending index of that step, plus one; 0 for none.
+	answers int
 }
 
 // ingest signs every notification of the world, and every
@@ -133,6 +136,7 @@ type pending struct {
 // and applies them to the registry.
 func (w *World) ingest(ctx context.Context) error {
 	var ps []pending
+	ids := map[string]int{} // sim.Event.ID → pending index
 	for _, ev := range w.Sim.Events {
 		for _, part := range ev.Split(maxItems) {
 			n, err := notification(w.Treaty, part)
@@ -141,6 +145,12 @@ func (w *World) ingest(ctx context.Context) error {
 			}
 			ps = append(ps, pending{party: part.Party, sent: part.Sent, eff: part.Effective, kind: entry.Notification, body: n})
 			i := len(ps) - 1
+			if part.ID != "" {
+				ids[part.ID] = i
+			}
+			if a, ok := ids[part.Answers]; ok {
+				ps[i].answers = a + 1
+			}
 			for _, a := range part.Acks {
 				ps = append(ps, pending{party: a.Party, sent: a.Sent, eff: treaty.DateOf(a.Sent), kind: entry.Acknowledgement, of: i})
 			}
@@ -189,6 +199,13 @@ func (w *World) body(p *pending, refs []body.Ref) ([]byte, error) {
 		}
 		return (&body.Acknowledgement{Entry: refs[p.of]}).Encode()
 	}
+	if p.answers > 0 {
+		a := refs[p.answers-1]
+		if a.Origin == "" {
+			return nil, fmt.Errorf("%s by %s at %s sent before the step it answers", p.body.Type, p.party, p.sent)
+		}
+		p.body.Answers = &a
+	}
 	return p.body.Encode()
 }
 
@@ -204,6 +221,10 @@ func notification(t *treaty.Treaty, ev sim.Event) (*body.Notification, error) {
 			n.Fields = map[string]string{}
 		}
 		n.Fields[k] = v
+	}
+	if len(ev.Stated) > 0 {
+		n.Items = slices.Clone(ev.Stated)
+		return n, nil
 	}
 	if !slices.Contains(nt.Fields, "items") {
 		return n, nil
