@@ -36,7 +36,7 @@ type inspectionsData struct {
 	Quotas      []quotaView
 	Inspections []inspectionView
 	Exhibitions []registry.Exhibition
-	Confidence  []confidenceView
+	Confidence  []campaignView
 }
 
 // A quotaView is one party's use of one inspection type in the year.
@@ -53,9 +53,9 @@ type inspectionView struct {
 	Start, End treaty.Date // the first step's and the report's effective dates
 }
 
-// A confidenceView is one inspected party's confidence campaign, to the
+// A campaignView is one inspected party's confidence campaign, to the
 // end of the year shown.
-type confidenceView struct {
+type campaignView struct {
 	Party treaty.Party
 	Index int
 	Steps []confidence.Step // in the year shown
@@ -217,14 +217,14 @@ func percentParam(r *http.Request, name string, def float64) (float64, error) {
 // campaigns returns, for each inspected party, the confidence campaign
 // of the reentry-vehicle inspections of it before end (rvSamples), with
 // the steps of end's treaty year, and draws the chart.
-func campaigns(t *treaty.Treaty, all []registry.Inspection, end treaty.Date, pct float64) ([]confidenceView, error) {
-	var out []confidenceView
+func campaigns(t *treaty.Treaty, all []registry.Inspection, end treaty.Date, pct float64) ([]campaignView, error) {
+	var out []campaignView
 	for i, p := range t.Parties {
 		steps, err := confidence.Campaign(rvSamples(all, p.ID, end, pct))
 		if err != nil {
 			return nil, fmt.Errorf("confidence of the inspections of %s: %w", p.ID, err)
 		}
-		cv := confidenceView{Party: p, Index: i, Count: len(steps)}
+		cv := campaignView{Party: p, Index: i, Count: len(steps)}
 		if len(steps) > 0 {
 			cv.Final = steps[len(steps)-1].CategoryCumulative
 		}
@@ -262,7 +262,7 @@ func misdeclared(n int, pct float64) int {
 // drawConfidence draws one chart of every party's cumulative probability
 // of detection, in percent, over time, into the first view that has a
 // campaign (the page shows it once).
-func drawConfidence(cs []confidenceView, all []registry.Inspection, t *treaty.Treaty, end treaty.Date, pct float64) error {
+func drawConfidence(cs []campaignView, all []registry.Inspection, t *treaty.Treaty, end treaty.Date, pct float64) error {
 	var series []chartdraw.Series
 	var first treaty.Date
 	for _, c := range cs {
