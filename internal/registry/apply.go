@@ -28,6 +28,7 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 		return err
 	}
 	defer s.end()
+	s.cur, s.pend = &r.cur, newPending()
 	next := map[string]uint64{}
 	for i := range recs {
 		if err := r.apply(s, next, &recs[i]); err != nil {
@@ -40,10 +41,14 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 			return fmt.Errorf("updating log cursor: %w", err)
 		}
 	}
+	if err := s.flushLatest(); err != nil {
+		return err
+	}
 	if err := s.tx.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
 	r.commitBooks(s)
+	r.commitCurrent(s)
 	return nil
 }
 
@@ -131,10 +136,8 @@ func (s *session) write(p *plan, t *treaty.Treaty) error {
 			return err
 		}
 	}
-	for _, f := range p.facilities {
-		if err := s.exec(`INSERT OR IGNORE INTO facilities(party, id, origin, idx) VALUES (?, ?, ?, ?)`, rec.Party, f, rec.Origin, rec.Index); err != nil {
-			return err
-		}
+	if err := s.writeFacilities(p); err != nil {
+		return err
 	}
 	for i := range p.facts {
 		if err := s.writeFact(rec.Party, &p.facts[i]); err != nil {
@@ -180,14 +183,29 @@ func (s *session) writeLatest(p *plan, t *treaty.Treaty) error {
 	for i := range p.facts {
 		f := &p.facts[i]
 		if st := p.next[i]; st != nil {
-			if err := s.putLatest(party, f.uid, &latest{state: *st, effective: f.effective, idx: f.idx}); err != nil {
-				return err
-			}
+			s.putLatest(party, f.uid, &latest{state: *st, effective: f.effective, idx: f.idx})
 			continue
 		}
 		if err := s.refold(t, party, f.uid); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// writeFacilities records the facilities p names that its party had not
+// named before: a facility the registry remembers is not written again.
+func (s *session) writeFacilities(p *plan) error {
+	rec := p.rec
+	for _, f := range p.facilities {
+		k := itemKey{rec.Party, f}
+		if s.cur.facilities[k] || s.pend.facilities[k] {
+			continue
+		}
+		if err := s.exec(`INSERT OR IGNORE INTO facilities(party, id, origin, idx) VALUES (?, ?, ?, ?)`, rec.Party, f, rec.Origin, rec.Index); err != nil {
+			return err
+		}
+		s.pend.facilities[k] = true
 	}
 	return nil
 }

@@ -17,6 +17,10 @@ type session struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 	books map[string]*book // the warhead books this session changed or read
+	// cur and pend, set for an Apply session only, keep current state in
+	// memory (current.go).
+	cur  *current
+	pend *pending
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {
@@ -184,6 +188,20 @@ func (l *latest) after(effective string, idx uint64) bool {
 
 // latest returns the item's cached latest state, or nil if none is kept.
 func (s *session) latest(party, uid string) (*latest, error) {
+	k := itemKey{party, uid}
+	if s.pend != nil {
+		if l, ok := s.cached(k); ok {
+			return l, nil
+		}
+	}
+	l, err := s.readLatest(party, uid)
+	if err == nil && s.pend != nil {
+		s.pend.latest[k] = l
+	}
+	return l, err
+}
+
+func (s *session) readLatest(party, uid string) (*latest, error) {
 	var l latest
 	ok, err := s.row(`SELECT effective, idx, type, category, status, facility, warheads FROM item_state WHERE party = ? AND uid = ?`,
 		[]any{party, uid}, &l.effective, &l.idx, &l.state.Type, &l.state.Category, &l.state.Status, &l.state.Facility, &l.state.Warheads)
@@ -193,12 +211,12 @@ func (s *session) latest(party, uid string) (*latest, error) {
 	return &l, nil
 }
 
-func (s *session) putLatest(party, uid string, l *latest) error {
-	st := &l.state
-	return s.exec(`INSERT INTO item_state(party, uid, effective, idx, type, category, status, facility, warheads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(party, uid) DO UPDATE SET effective = excluded.effective, idx = excluded.idx, type = excluded.type,
-		category = excluded.category, status = excluded.status, facility = excluded.facility, warheads = excluded.warheads`,
-		party, uid, l.effective, l.idx, st.Type, st.Category, st.Status, st.Facility, st.Warheads)
+// putLatest sets the item's latest state (nil: it has none); item_state
+// is told when the session commits (flushLatest).
+func (s *session) putLatest(party, uid string, l *latest) {
+	k := itemKey{party, uid}
+	s.pend.latest[k] = l
+	s.pend.dirty[k] = true
 }
 
 // refold rebuilds the item's cached latest state from its whole history.
@@ -211,8 +229,10 @@ func (s *session) refold(t *treaty.Treaty, party, uid string) error {
 	if ref != nil || st == nil {
 		// Only valid facts are written, so this is a history emptied by
 		// corrections or one the treaty's rules no longer accept.
-		return s.exec(`DELETE FROM item_state WHERE party = ? AND uid = ?`, party, uid)
+		s.putLatest(party, uid, nil)
+		return nil
 	}
 	last := chain[len(chain)-1]
-	return s.putLatest(party, uid, &latest{state: *st, effective: last.effective, idx: last.idx})
+	s.putLatest(party, uid, &latest{state: *st, effective: last.effective, idx: last.idx})
+	return nil
 }
