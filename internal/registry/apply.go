@@ -28,7 +28,7 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 		return err
 	}
 	defer s.end()
-	s.cur, s.pend = &r.cur, newPending()
+	s.cur, s.pend, s.bulk = &r.cur, newPending(), r.bulk
 	next := map[string]uint64{}
 	for i := range recs {
 		if err := r.apply(s, next, &recs[i]); err != nil {
@@ -49,6 +49,7 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 	}
 	r.commitBooks(s)
 	r.commitCurrent(s)
+	r.commitBulk(s)
 	return nil
 }
 
@@ -97,6 +98,7 @@ func (r *Registry) apply(s *session, next map[string]uint64, rec *Record) error 
 		return fmt.Errorf("applying %s#%d: %w", rec.Origin, rec.Index, err)
 	}
 	next[rec.Origin] = n + 1
+	s.applied++
 	return nil
 }
 

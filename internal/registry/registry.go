@@ -126,6 +126,7 @@ type Registry struct {
 	log         *slog.Logger
 	applyMu     sync.Mutex
 	cur         current // Apply's memory of current state; applyMu guards it
+	bulk        *bulk   // bulk mode (bulk.go), nil if not; applyMu guards it
 }
 
 // dsn is the SQLite data source of the database at path: write-ahead
@@ -133,7 +134,7 @@ type Registry struct {
 // foreign keys enforced.
 func dsn(path string) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)", "cache_size(-65536)"} {
 		q.Add("_pragma", p)
 	}
 	return "file:" + path + "?" + q.Encode()

@@ -21,6 +21,11 @@ type session struct {
 	// memory (current.go).
 	cur  *current
 	pend *pending
+	// bulk, set for an Apply session in bulk mode (bulk.go): the records
+	// the session applied and the indexes it built.
+	bulk    *bulk
+	applied uint64
+	built   []string
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {
@@ -128,6 +133,9 @@ func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err 
 // declaration recorded in parts is one statement: its parts (declarations
 // effective on partOf) do not count.
 func (s *session) hasData(party string, before uint64, partOf string) (bool, error) {
+	if err := s.need("entries_by_effect"); err != nil {
+		return false, err
+	}
 	var has bool
 	_, err := s.row(`SELECT EXISTS (SELECT 1 FROM entries e WHERE party = ? AND effect = 'data' AND idx < ? AND refused IS NULL
 		AND NOT (kind = 'declaration' AND effective = ?)
@@ -150,6 +158,9 @@ func (s *session) chain(party, uid string, except int64) ([]fact, error) {
 
 // factsOf returns the facts entry origin, idx stated.
 func (s *session) factsOf(origin string, idx uint64) ([]fact, error) {
+	if err := s.need("item_history_by_entry"); err != nil {
+		return nil, err
+	}
 	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h WHERE origin = ? AND idx = ? ORDER BY uid`, origin, idx)
 	if err != nil {
 		return nil, err
