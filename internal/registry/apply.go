@@ -213,6 +213,9 @@ func (s *session) writeFacilities(p *plan) error {
 }
 
 func (s *session) writeFact(party string, f *fact) error {
+	if s.pend != nil {
+		s.pend.history[itemKey{party, f.uid}] = true
+	}
 	var moved any
 	if f.movedFrom != "" {
 		moved = f.movedFrom

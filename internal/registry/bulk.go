@@ -28,6 +28,22 @@ var secondaryIndexes = func() []string {
 type bulk struct {
 	dropped []string
 	rows    uint64
+	// items, while the bulk ingest started on an empty database and
+	// has not outgrown maxCurrent, is every item it wrote history for:
+	// an item not in it has no history, which validation then need not
+	// read. Nil otherwise.
+	items map[itemKey]bool
+}
+
+// absent reports whether the session knows, without reading, that the
+// item has no history and no items row (both are written together).
+func (s *session) absent(party, uid string) bool {
+	b := s.bulk
+	if b == nil || b.items == nil {
+		return false
+	}
+	k := itemKey{party, uid}
+	return !b.items[k] && !s.pend.history[k]
 }
 
 // StartBulk readies the registry for ingesting many records at once, as
@@ -55,6 +71,9 @@ func (r *Registry) StartBulk(ctx context.Context) error {
 		}
 	}
 	r.bulk = &bulk{dropped: slices.Clone(secondaryIndexes), rows: rows}
+	if rows == 0 {
+		r.bulk.items = map[itemKey]bool{}
+	}
 	return nil
 }
 
@@ -107,5 +126,13 @@ func (r *Registry) commitBulk(s *session) {
 		return
 	}
 	b.rows += s.applied
+	if b.items != nil && len(b.items)+len(s.pend.history) > maxCurrent {
+		b.items = nil // the shortcut ends; validation reads again
+	}
+	if b.items != nil {
+		for k := range s.pend.history {
+			b.items[k] = true
+		}
+	}
 	b.dropped = slices.DeleteFunc(b.dropped, func(n string) bool { return slices.Contains(s.built, n) })
 }

@@ -24,7 +24,7 @@ func TestBulk(t *testing.T) {
 			if got := indexNames(t, other); got != "" {
 				t.Fatalf("bulk mode kept indexes %s", got)
 			}
-			applyIn(t, other, recs, 1000)
+			applyIn(t, other, recs, 7)
 			// Validation needed an index only when the threshold let it.
 			if built := indexNames(t, other); (built != "") != (threshold == 0) {
 				t.Errorf("threshold %d: indexes built before EndBulk: %q", threshold, built)

@@ -28,10 +28,11 @@ type pending struct {
 	latest     map[itemKey]*latest
 	dirty      map[itemKey]bool
 	facilities map[itemKey]bool
+	history    map[itemKey]bool // items the session wrote history for
 }
 
 func newPending() *pending {
-	return &pending{latest: map[itemKey]*latest{}, dirty: map[itemKey]bool{}, facilities: map[itemKey]bool{}}
+	return &pending{latest: map[itemKey]*latest{}, dirty: map[itemKey]bool{}, facilities: map[itemKey]bool{}, history: map[itemKey]bool{}}
 }
 
 // cached returns the item's latest state as the session sees it, and

@@ -124,6 +124,9 @@ func (s *session) entry(origin string, idx uint64) (*stored, error) {
 
 // firstDeclared returns the index of the entry that first declared uid.
 func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err error) {
+	if s.absent(party, uid) {
+		return 0, false, nil
+	}
 	found, err = s.row(`SELECT idx FROM items WHERE party = ? AND uid = ?`, []any{party, uid}, &idx)
 	return idx, found, err
 }
@@ -147,6 +150,9 @@ func (s *session) hasData(party string, before uint64, partOf string) (bool, err
 // chain returns the facts about uid as known now (leaving out corrected
 // entries and entry except), in effective-date and log order.
 func (s *session) chain(party, uid string, except int64) ([]fact, error) {
+	if s.absent(party, uid) {
+		return nil, nil
+	}
 	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h WHERE party = ? AND uid = ? AND idx <> ?
 		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = h.origin AND c.idx = h.idx)
 		ORDER BY effective, idx`, party, uid, except)
