@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,11 +180,15 @@ func TestFirstSync(t *testing.T) {
 	want := indexes(t, db)
 	o.Close(ctx)
 	removeDB(db)
-	o2, err := Open(ctx, dir, nil)
+	var logged bytes.Buffer
+	o2, err := Open(ctx, dir, slog.New(slog.NewTextHandler(&logged, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer o2.Close(ctx)
+	if !strings.Contains(logged.String(), "catching up the treaty database in bulk") {
+		t.Errorf("the first sync did not take the bulk path; logged:\n%s", logged.String())
+	}
 	if got := snapshot(t, o2); !bytes.Equal(got, before) {
 		t.Errorf("first sync answers differently:\n%s\n%s", got, before)
 	}

@@ -35,6 +35,7 @@ func (o *Office) Sync(ctx context.Context) error {
 		if total < held+bulkBehind || total-held <= held {
 			return o.syncAll(ctx, nil)
 		}
+		o.Node.Logger.InfoContext(ctx, "catching up the treaty database in bulk", "held", held, "entries", total)
 		return o.bulkSync(ctx, nil)
 	})
 }
