@@ -1,6 +1,12 @@
 package registry
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
 
 // maxCurrent bounds how many items' latest states the write path keeps in
 // memory; past it the memory is dropped and refilled from item_state as
@@ -46,9 +52,13 @@ func (s *session) cached(k itemKey) (*latest, bool) {
 }
 
 // flushLatest writes the latest state of every item the session changed
-// to item_state, once per item however many records changed it.
+// to item_state, once per item however many records changed it, in key
+// order.
 func (s *session) flushLatest() error {
-	for k := range s.dirty() {
+	keys := slices.SortedFunc(maps.Keys(s.dirty()), func(a, b itemKey) int {
+		return cmp.Or(strings.Compare(a.party, b.party), strings.Compare(a.uid, b.uid))
+	})
+	for _, k := range keys {
 		l := s.pend.latest[k]
 		if l == nil {
 			if err := s.exec(`DELETE FROM item_state WHERE party = ? AND uid = ?`, k.party, k.uid); err != nil {
