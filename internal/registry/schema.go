@@ -117,6 +117,28 @@ CREATE TABLE IF NOT EXISTS item_history (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS item_history_by_entry ON item_history (origin, idx);
 
+-- each item's versions (docs/database.md, "Time travel"): its state
+-- over a valid interval [valid_from, valid_to) of effective dates as known
+-- over a recorded interval [recorded_from, recorded_to) of recorded
+-- times, derived from item_history and corrections and rewritten
+-- whenever the item's history changes; open ends are 9999-12-31 and
+-- 9999-12-31T23:59:59.999999999Z. On any date and known-at time an item
+-- has at most one version.
+CREATE TABLE IF NOT EXISTS item_versions (
+	party         TEXT NOT NULL,
+	uid           TEXT NOT NULL,
+	valid_from    TEXT NOT NULL,
+	valid_to      TEXT NOT NULL,
+	recorded_from TEXT NOT NULL,
+	recorded_to   TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	category      TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	facility      TEXT NOT NULL,
+	warheads      INTEGER NOT NULL,
+	PRIMARY KEY (party, uid, valid_from, recorded_from)
+) WITHOUT ROWID;
+
 -- each item's state after its latest fact as known now (corrected entries
 -- left out), and that fact's date and index: derived from item_history so
 -- that validating a fact dated after all others reads one row, not the
