@@ -144,11 +144,7 @@ func (s *session) write(p *plan, t *treaty.Treaty) error {
 	if err := s.writeLatest(p, t); err != nil {
 		return err
 	}
-	uids, err := s.touched(p)
-	if err != nil {
-		return err
-	}
-	if err := s.writeVersions(rec.Party, uids); err != nil {
+	if err := s.writeVersions(p); err != nil {
 		return err
 	}
 	if err := s.writeDeclared(p); err != nil {

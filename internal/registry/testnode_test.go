@@ -141,6 +141,7 @@ func (n *testNode) invariants() {
 			n.t.Fatalf("log of %s: NextIndex %d, %v; want %d", party, next, err, len(log))
 		}
 	}
+	checkVersions(n.t, n.reg)
 }
 
 // dump returns every row of every table, in primary-key order.

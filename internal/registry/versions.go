@@ -84,7 +84,8 @@ func knownTimes(facts []knownFact) []string {
 }
 
 // spansAt folds the facts known at t (recorded at or before t, and not
-// corrected by then) in order, one span per effective date stated.
+// corrected by then) in order: one span per effective date stated, and
+// adjacent spans in the same state merged.
 func spansAt(facts []knownFact, t string) []span {
 	var out []span
 	var st itemState
@@ -103,27 +104,117 @@ func spansAt(facts []knownFact, t string) []span {
 		}
 		out = append(out, span{from: f.effective, to: validForever, state: st})
 	}
+	return coalesce(out)
+}
+
+// coalesce merges adjacent spans in the same state.
+func coalesce(spans []span) []span {
+	out := spans[:0]
+	for _, sp := range spans {
+		if n := len(out); n > 0 && out[n-1].state == sp.state {
+			out[n-1].to = sp.to
+			continue
+		}
+		out = append(out, sp)
+	}
 	return out
 }
 
-// writeVersions rewrites the versions of party's items uids from their
-// whole history.
-func (s *session) writeVersions(party string, uids []string) error {
+// writeVersions brings the versions of the items p changes up to date:
+// a fact after everything known about its item, recorded after every
+// change of what is known about it, closes the item's open version and
+// opens its successors (appendVersion); any other change rewrites the
+// item's versions from its whole history. Both give the rows versionsOf
+// gives.
+func (s *session) writeVersions(p *plan) error {
+	uids, err := s.touched(p)
+	if err != nil {
+		return err
+	}
+	appended := map[string]bool{}
+	for i := range p.facts {
+		if p.corrects != nil || p.next[i] == nil {
+			continue
+		}
+		if appended[p.facts[i].uid], err = s.appendVersion(p.rec.Party, &p.facts[i]); err != nil {
+			return err
+		}
+	}
 	for _, uid := range uids {
-		facts, err := s.knownFacts(party, uid)
-		if err != nil {
-			return err
-		}
-		if err := s.exec(`DELETE FROM item_versions WHERE party = ? AND uid = ?`, party, uid); err != nil {
-			return err
-		}
-		for _, v := range versionsOf(facts) {
-			st := &v.state
-			if err := s.exec(`INSERT INTO item_versions(party, uid, valid_from, valid_to, recorded_from, recorded_to, type, category, status, facility, warheads)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, party, uid, v.validFrom, v.validTo, v.recFrom, v.recTo,
-				st.Type, st.Category, st.Status, st.Facility, st.Warheads); err != nil {
-				return fmt.Errorf("writing versions of %s: %w", uid, err)
+		if !appended[uid] {
+			if err := s.rewriteVersions(p.rec.Party, uid); err != nil {
+				return err
 			}
+		}
+	}
+	return nil
+}
+
+// appendVersion adds fact f, dated on or after the item's latest fact, to
+// the item's versions, if f is recorded after every time at which what
+// is known about the item changed; it reports whether it did.
+func (s *session) appendVersion(party string, f *fact) (bool, error) {
+	var last string
+	if _, err := s.row(`SELECT coalesce(max(max(recorded_from), max(CASE WHEN recorded_to <> ?1 THEN recorded_to ELSE '' END)), '')
+		FROM item_versions WHERE party = ?2 AND uid = ?3`, []any{recordedNever, party, f.uid}, &last); err != nil {
+		return false, err
+	}
+	if last >= f.recorded && last != "" {
+		return false, nil
+	}
+	var v version
+	ok, err := s.row(`SELECT valid_from, recorded_from, type, category, status, facility, warheads FROM item_versions
+		WHERE party = ? AND uid = ? AND valid_to = ? AND recorded_to = ?`, []any{party, f.uid, validForever, recordedNever},
+		&v.validFrom, &v.recFrom, &v.state.Type, &v.state.Category, &v.state.Status, &v.state.Facility, &v.state.Warheads)
+	switch {
+	case err != nil:
+		return false, err
+	case !ok && last != "", ok && f.effective < v.validFrom:
+		return false, nil
+	}
+	next := v.state
+	next.set(f)
+	switch {
+	case ok && next == v.state:
+		return true, nil
+	case ok && f.effective == v.validFrom:
+		// The open version may now equal the one before it.
+		return false, nil
+	}
+	var add []version
+	if ok {
+		if err := s.exec(`UPDATE item_versions SET recorded_to = ? WHERE party = ? AND uid = ? AND valid_from = ? AND recorded_from = ?`,
+			f.recorded, party, f.uid, v.validFrom, v.recFrom); err != nil {
+			return false, err
+		}
+		if v.validFrom < f.effective {
+			add = append(add, version{validFrom: v.validFrom, validTo: f.effective, recFrom: f.recorded, recTo: recordedNever, state: v.state})
+		}
+	}
+	add = append(add, version{validFrom: f.effective, validTo: validForever, recFrom: f.recorded, recTo: recordedNever, state: next})
+	return true, s.insertVersions(party, f.uid, add)
+}
+
+// rewriteVersions rewrites the versions of party's item uid from its
+// whole history.
+func (s *session) rewriteVersions(party, uid string) error {
+	facts, err := s.knownFacts(party, uid)
+	if err != nil {
+		return err
+	}
+	if err := s.exec(`DELETE FROM item_versions WHERE party = ? AND uid = ?`, party, uid); err != nil {
+		return err
+	}
+	return s.insertVersions(party, uid, versionsOf(facts))
+}
+
+func (s *session) insertVersions(party, uid string, vs []version) error {
+	for _, v := range vs {
+		st := &v.state
+		if err := s.exec(`INSERT INTO item_versions(party, uid, valid_from, valid_to, recorded_from, recorded_to, type, category, status, facility, warheads)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, party, uid, v.validFrom, v.validTo, v.recFrom, v.recTo,
+			st.Type, st.Category, st.Status, st.Facility, st.Warheads); err != nil {
+			return fmt.Errorf("writing versions of %s: %w", uid, err)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -29,8 +30,11 @@ func TestVersionsProperty(t *testing.T) {
 			for i, p := range []string{"USA", "RUS"} {
 				gens[p] = newGen(n.tr, p, 100+seed*10+uint64(i))
 				gens[p].run(t, steps)
-				must(t, n.reg.Apply(n.ctx, gens[p].recs...))
+				for _, rec := range gens[p].recs {
+					must(t, n.reg.Apply(n.ctx, rec))
+				}
 			}
+			checkVersions(t, n.reg)
 			rnd := rand.New(rand.NewPCG(seed, 17))
 			for _, p := range []string{"USA", "RUS"} {
 				for _, pt := range versionPoints(rnd, gens[p]) {
@@ -97,4 +101,47 @@ func (r *Registry) oldInventory(s *session, party string, asOf treaty.Date, know
 		facts = facts[n:]
 	}
 	return out, nil
+}
+
+// checkVersions checks that every item's rows in item_versions, however
+// they were maintained, are those versionsOf computes from its whole
+// history.
+func checkVersions(t testing.TB, r *Registry) {
+	t.Helper()
+	s, err := r.begin(context.Background(), true)
+	must(t, err)
+	defer s.end()
+	rows, err := s.query(`SELECT party, uid, valid_from, valid_to, recorded_from, recorded_to, type, category, status, facility, warheads
+		FROM item_versions ORDER BY party, uid, valid_from, recorded_from`)
+	must(t, err)
+	got := map[[2]string][]version{}
+	for rows.Next() {
+		var k [2]string
+		var v version
+		must(t, rows.Scan(&k[0], &k[1], &v.validFrom, &v.validTo, &v.recFrom, &v.recTo,
+			&v.state.Type, &v.state.Category, &v.state.Status, &v.state.Facility, &v.state.Warheads))
+		got[k] = append(got[k], v)
+	}
+	must(t, rows.Err())
+	rows.Close()
+	items, err := s.query(`SELECT DISTINCT party, uid FROM item_history ORDER BY 1, 2`)
+	must(t, err)
+	var keys [][2]string
+	for items.Next() {
+		var k [2]string
+		must(t, items.Scan(&k[0], &k[1]))
+		keys = append(keys, k)
+	}
+	items.Close()
+	for _, k := range keys {
+		facts, err := s.knownFacts(k[0], k[1])
+		must(t, err)
+		if want := versionsOf(facts); !slices.Equal(got[k], want) {
+			t.Fatalf("%s %s: item_versions holds\n%+v\nwant\n%+v", k[0], k[1], got[k], want)
+		}
+		delete(got, k)
+	}
+	for k := range got {
+		t.Fatalf("%s %s: versions of an item without history", k[0], k[1])
+	}
 }
