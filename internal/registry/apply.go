@@ -250,8 +250,11 @@ func (s *session) writeEntry(p *plan, refused string) error {
 			typ = n.Type
 		}
 	}
-	return s.exec(`INSERT INTO entries(origin, idx, leaf_hash, party, kind, type, effect, effective, recorded, due, corrects, answers_origin, answers_idx, refused, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := s.exec(`INSERT INTO entries(origin, idx, leaf_hash, party, kind, type, effect, effective, recorded, due, corrects, answers_origin, answers_idx, refused)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		rec.Origin, rec.Index, rec.LeafHash[:], rec.Party, string(rec.Kind), typ, p.effect, rec.Effective.String(),
-		fmtTime(rec.Recorded), due, corrects, answersOrigin, answersIdx, why, rec.Body)
+		fmtTime(rec.Recorded), due, corrects, answersOrigin, answersIdx, why); err != nil {
+		return err
+	}
+	return s.exec(`INSERT INTO bodies(origin, idx, body) VALUES (?, ?, ?)`, rec.Origin, rec.Index, rec.Body)
 }

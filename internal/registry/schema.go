@@ -56,7 +56,17 @@ CREATE TABLE IF NOT EXISTS entries (
 	answers_origin TEXT,
 	answers_idx    INTEGER,
 	refused   TEXT,             -- NULL if applied, else the reason
-	body      BLOB NOT NULL,
+	PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entries_refused ON entries (party, idx) WHERE refused IS NOT NULL;
+
+-- each entry's canonical JSON body, apart from the entries table so that
+-- the queries that scan entries (findings, notices, statements) read
+-- narrow rows: bodies were most of that table's bytes.
+CREATE TABLE IF NOT EXISTS bodies (
+	origin TEXT NOT NULL,
+	idx    INTEGER NOT NULL,
+	body   BLOB NOT NULL,
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_type ON entries (party, kind, type, effective);
