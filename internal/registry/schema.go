@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS entries (
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_refused ON entries (party, idx) WHERE refused IS NOT NULL;
+-- for the findings that look across parties by kind and type up to a time
+-- (unacknowledged notifications, inspection reports).
+CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, type, recorded);
 
 -- each entry's canonical JSON body, apart from the entries table so that
 -- the queries that scan entries (findings, notices, statements) read
@@ -178,6 +181,7 @@ CREATE TABLE IF NOT EXISTS acks (
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS acks_by_target ON acks (target_origin, target_idx);
+CREATE INDEX IF NOT EXISTS acks_by_recorded ON acks (recorded);
 
 -- declared counts: one row per per-type row or aggregate value of a
 -- declaration entry. A per-type row has type, category and status and an
