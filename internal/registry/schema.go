@@ -24,7 +24,7 @@ func parseDate(s string) treaty.Date {
 
 // schema is the registry's database. Tables hold what the logs say and
 // are only ever inserted into, except logs.next_index, the ingestion
-// cursor, item_state, a cache derived from item_history, and
+// cursor, item_state and item_versions, derived from item_history, and
 // escrow_regions' reveal columns, set once by the region's reveal. Dates are
 // stored as YYYY-MM-DD, times in timeLayout.
 const schema = `
