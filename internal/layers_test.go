@@ -25,7 +25,7 @@ import (
 var layers = [][]string{
 	{"entry", "entry/body", "escrow/internal/indep", "escrow", "evidence", "draw"}, // public formats and their offline checks
 	{"internal/durable", "internal/notetest"},                                      // support
-	{"internal/treaty", "internal/confidence", "internal/declaration", "internal/engine", "internal/sim"},
+	{"internal/treaty", "internal/confidence", "internal/declaration", "internal/engine", "internal/scenario", "internal/sim"},
 	{"internal/evidencedir", "internal/ledger", "internal/witness", "internal/peer", "internal/node"},
 	{"internal/registry", "internal/factsheet"},
 	{"internal/office"},

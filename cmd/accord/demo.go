@@ -49,7 +49,9 @@ Scenarios:
                  5 Feb 2021, and every party's warheads per site
   freeze         the US position of October 2020 (us-freeze-2020): New START
                  extended to 5 Feb 2022, warheads per site exchanged as of
-                 20 Oct 2020, flows between exchanges, no breach
+                 20 Oct 2020, flows between exchanges, no breach; each
+                 party commits to its warheads of 20 Oct 2020 and reveals
+                 them region by region over a year (escrow, simulated)
   freeze-breach  the same world with one simulated breach of the freeze
 
 Examples:

@@ -36,13 +36,17 @@ const Banner = "Demonstration: item-level data simulated, calibrated to the publ
 // per site.
 const warheadBanner = " Warheads per site simulated, their totals calibrated to the US government's published stockpile and dismantlements and to SIPRI and Nuclear Notebook estimates (docs/warheads.md)."
 
+// escrowBanner is what the banner adds in the freeze scenarios, whose
+// parties commit to and reveal escrowed declarations (escrow.go).
+const escrowBanner = " The escrowed declarations (each party's commitment of 20 October 2020 and its reveals, region by region, over the following year) are simulated: no party ever made one."
+
 // ScenarioBanner is Banner for a scenario: for those with warheads it
 // says what is simulated, and for freeze-breach that the breach is.
 func ScenarioBanner(scenario string) string {
 	b := Banner
 	switch scenario {
 	case sim.Freeze, sim.FreezeBreach:
-		b += " The freeze is the US position of October 2020 (us-freeze-2020), never agreed: New START ends on 5 February 2022 in this world." + warheadBanner
+		b += " The freeze is the US position of October 2020 (us-freeze-2020), never agreed: New START ends on 5 February 2022 in this world." + warheadBanner + escrowBanner
 	case sim.Trilateral:
 		b += warheadBanner
 	}

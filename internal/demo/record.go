@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -11,7 +12,10 @@ import (
 
 	"accord/entry"
 	"accord/entry/body"
+	"accord/internal/ledger"
+	"accord/internal/node"
 	"accord/internal/office"
+	"accord/internal/peer"
 	"accord/internal/sim"
 	"accord/internal/treaty"
 )
@@ -32,7 +36,9 @@ type sent struct {
 
 // record replays the world into the parties' logs: each party's
 // notifications in order, then every acknowledgement and inspection
-// record, each dated as the simulation dates it.
+// record, each dated as the simulation dates it. A step of an inspection
+// that answers another party's (sim.Event.Answers) is recorded in a later
+// round than the step it answers, naming where that landed.
 func (d *Demo) record(ctx context.Context) error {
 	offices := map[string]*office.Office{}
 	for _, p := range d.Nodes {
@@ -43,41 +49,97 @@ func (d *Demo) record(ctx context.Context) error {
 		defer o.Close(ctx)
 		offices[p.ID] = o
 	}
-	byParty := map[string][][]*sim.Event{}
+	rounds := answerRounds(d.World.Events)
 	total := 0
+	for _, r := range rounds {
+		total += len(r)
+	}
+	var done counter
+	results := make([][]sent, len(d.Nodes))
+	refs := map[string]body.Ref{}
+	for i, round := range rounds {
+		if i > 0 {
+			if err := d.exchange(ctx, offices); err != nil {
+				return err
+			}
+		}
+		if err := d.recordRound(ctx, offices, round, refs, results, func(k int) {
+			d.progress("recording notifications in each party's log", done.add(k), total)
+		}); err != nil {
+			return err
+		}
+	}
+	if err := d.acknowledge(ctx, offices, results); err != nil {
+		return err
+	}
+	if err := d.exchange(ctx, offices); err != nil {
+		return err
+	}
+	return d.escrow(ctx, offices)
+}
+
+// answerRounds splits events into rounds: the events that answer none,
+// then those answering an event of the round before, and so on.
+func answerRounds(evs []sim.Event) [][]*sim.Event {
+	depth := map[string]int{}
+	var out [][]*sim.Event
+	for i := range evs {
+		e := &evs[i]
+		k := 0
+		if e.Answers != "" {
+			k = depth[e.Answers] + 1
+		}
+		if e.ID != "" {
+			depth[e.ID] = k
+		}
+		for len(out) <= k {
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], e)
+	}
+	return out
+}
+
+// recordRound records one round's events, each party's in order and the
+// parties at once, adds where each landed to results and, for an event
+// others answer, to refs.
+func (d *Demo) recordRound(ctx context.Context, offices map[string]*office.Office, round []*sim.Event, refs map[string]body.Ref, results [][]sent, progress func(int)) error {
+	byParty := map[string][][]*sim.Event{}
 	for _, p := range d.Nodes {
 		var events []*sim.Event
-		for i := range d.World.Events {
-			if e := &d.World.Events[i]; e.Party == p.ID {
+		for _, e := range round {
+			if e.Party == p.ID {
 				events = append(events, e)
 			}
 		}
 		byParty[p.ID] = batches(d.World.Treaty, events)
-		for _, b := range byParty[p.ID] {
-			total += len(b)
-		}
 	}
-	var done counter
-	results := make([][]sent, len(d.Nodes))
+	got := make([][]sent, len(d.Nodes))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, p := range d.Nodes {
 		g.Go(func() error {
 			var err error
-			results[i], err = d.notifyAll(gctx, offices[p.ID], byParty[p.ID], func(k int) {
-				d.progress("recording notifications in each party's log", done.add(k), total)
-			})
+			got[i], err = d.notifyAll(gctx, offices[p.ID], byParty[p.ID], refs, progress)
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	return d.acknowledge(ctx, offices, results)
+	for i, ss := range got {
+		results[i] = append(results[i], ss...)
+		for _, s := range ss {
+			if s.event.ID != "" {
+				refs[s.event.ID] = s.ref
+			}
+		}
+	}
+	return nil
 }
 
 // notifyAll sends one party's notifications in order, in runs of
 // independent ones.
-func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim.Event, progress func(int)) ([]sent, error) {
+func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim.Event, refs map[string]body.Ref, progress func(int)) ([]sent, error) {
 	var out []sent
 	// Chunks of runs share a checkpoint; progress is reported per chunk.
 	const chunk = 16
@@ -88,7 +150,7 @@ func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim
 		for r, batch := range batches[:k] {
 			runs[r] = make([]office.Pending, len(batch))
 			for i, e := range batch {
-				runs[r][i] = pending(e)
+				runs[r][i] = pending(e, refs)
 			}
 			n += len(batch)
 		}
@@ -108,8 +170,13 @@ func (d *Demo) notifyAll(ctx context.Context, o *office.Office, batches [][]*sim
 	return out, nil
 }
 
-func pending(e *sim.Event) office.Pending {
-	n := &body.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields, Stock: e.Stock}
+// pending is the notification of e; refs (read only) are where the
+// events it may answer landed.
+func pending(e *sim.Event, refs map[string]body.Ref) office.Pending {
+	n := &body.Notification{Type: e.Type, From: e.From, To: e.To, Fields: e.Fields, Stock: e.Stock, Items: e.Stated}
+	if ref, ok := refs[e.Answers]; ok {
+		n.Answers = &ref
+	}
 	for _, it := range e.Items {
 		ri := body.Item{UID: it.UID, Type: it.Type, Category: it.Category, Status: it.Status, Facility: it.Facility}
 		if it.Category != "" {
@@ -250,4 +317,43 @@ func (c *counter) add(k int) int {
 	defer c.mu.Unlock()
 	c.n += k
 	return c.n
+}
+
+// exchange has every party's treaty database take in the other parties'
+// logs as recorded so far, as the nodes' peers would once they run: a
+// step of an inspection is checked against the step it answers, in the
+// other party's log.
+func (d *Demo) exchange(ctx context.Context, offices map[string]*office.Office) error {
+	for _, p := range d.Nodes {
+		for _, q := range d.Nodes {
+			if p != q {
+				if err := ingestLog(ctx, offices[p.ID], q); err != nil {
+					return fmt.Errorf("%s taking in the log of %s: %w", p.ID, q.ID, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// ingestLog applies to o's database the entries of q's log it does not
+// hold yet.
+func ingestLog(ctx context.Context, o *office.Office, q *Party) error {
+	size, err := ledger.IntegratedSize(filepath.Join(q.Dir, node.LogDir))
+	if err != nil {
+		return err
+	}
+	from, err := o.Registry.NextIndex(ctx, q.Node.Verifier.Name())
+	if err != nil || from >= size {
+		return err
+	}
+	var run []peer.Ingested
+	err = ledger.EntriesFrom(ctx, q.Node.Source(), q.Node.Verifier, from, size, func(r ledger.Record) error {
+		run = append(run, peer.Ingested{Entry: *r.Entry, Raw: r.Encoded})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return o.IngestAll(ctx, q.ID, from, run)
 }

@@ -17,7 +17,9 @@ import (
 // party, on the simulated breach's date, and trilateral exactly one,
 // against China, on its first production (its estimated stockpile grows
 // past its level on the framework's entry into force); none has a balance
-// or deployed_mismatch finding, nor a refused notification; and each
+// or deployed_mismatch finding, nor a refused notification, nor an
+// escrow_total or escrow_freeze finding on the escrowed declarations of
+// freeze and freeze-breach (checked by checkEscrows); and each
 // party's first warhead event, the baseline, is the total the simulation
 // opened its book with.
 func TestFreezeScenarios(t *testing.T) {
@@ -38,12 +40,15 @@ func TestFreezeScenarios(t *testing.T) {
 					kinds[f.Kind] = append(kinds[f.Kind], f)
 				}
 			}
-			for _, k := range []string{registry.FindingBalance, registry.FindingDeployedMismatch, "refused"} {
+			for _, k := range []string{registry.FindingBalance, registry.FindingDeployedMismatch, "refused", registry.FindingEscrowTotal, registry.FindingEscrowFreeze} {
 				for _, f := range kinds[k] {
 					t.Errorf("%s finding: %s %s %s: %s", k, f.Party, f.Type, f.Effective, f.Reason)
 				}
 			}
 			checkBreaches(t, breach(d.World), kinds[registry.FindingFreezeBreach])
+			if sc != sim.Trilateral {
+				checkEscrows(t, d)
+			}
 		})
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -292,36 +291,9 @@ func (o *Office) keptValue(id string, side *registry.DrawSide) (*[draw.ValueSize
 	return v, nil
 }
 
-// appendDraw signs and appends a draw entry effective on day, checked by
-// the treaty database first, and waits for a published checkpoint.
+// appendDraw appends a draw entry effective on day (appendCommitment).
 func (o *Office) appendDraw(ctx context.Context, b []byte, day treaty.Date) (uint64, error) {
-	log, err := o.Log(ctx)
-	if err != nil {
-		return 0, err
-	}
-	e := entry.Entry{Treaty: o.Treaty.ID, Party: o.Node.Config.Party, Kind: entry.Commitment,
-		Effective: day.Time(), Created: o.now().UTC().Truncate(time.Millisecond), Body: b}
-	var seq *ledger.Sequenced
-	err = o.locked(func() error {
-		if err := o.syncAll(ctx, nil); err != nil {
-			return err
-		}
-		next, err := o.Registry.NextIndex(ctx, e.Origin())
-		if err != nil {
-			return err
-		}
-		if err := o.Registry.Check(ctx, registry.RecordOf(&e, next, nil)); err != nil {
-			return err
-		}
-		if seq, err = log.Sequence(ctx, e); err != nil {
-			return err
-		}
-		return o.syncAll(ctx, nil)
-	})
-	if err != nil {
-		return 0, err
-	}
-	a, err := seq.Await(ctx)
+	a, err := o.appendCommitment(ctx, b, day)
 	return a.Index, err
 }
 

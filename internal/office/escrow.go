@@ -198,15 +198,21 @@ func (o *Office) keepDeclaration(h [32]byte, d *escrow.Declaration) error {
 	return os.Rename(tmp.Name(), filepath.Join(dir, hex.EncodeToString(h[:])+".json"))
 }
 
-// appendEscrow signs and appends an escrow entry effective on day, as
-// Notify appends a notification, and waits for a published checkpoint.
+// appendEscrow appends an escrow entry effective on day (appendCommitment).
 func (o *Office) appendEscrow(ctx context.Context, b *escrow.LogBody, day treaty.Date) (ledger.Appended, error) {
+	return o.appendCommitment(ctx, b.Marshal(), day)
+}
+
+// appendCommitment signs and appends a commitment-kind entry (an escrow
+// or a draw body) effective on day, checked by the treaty database first
+// as Notify checks a notification, and waits for a published checkpoint.
+func (o *Office) appendCommitment(ctx context.Context, b []byte, day treaty.Date) (ledger.Appended, error) {
 	log, err := o.Log(ctx)
 	if err != nil {
 		return ledger.Appended{}, err
 	}
 	e := entry.Entry{Treaty: o.Treaty.ID, Party: o.Node.Config.Party, Kind: entry.Commitment,
-		Effective: day.Time(), Created: o.now().UTC().Truncate(time.Millisecond), Body: b.Marshal()}
+		Effective: day.Time(), Created: o.now().UTC().Truncate(time.Millisecond), Body: b}
 	var seq *ledger.Sequenced
 	err = o.locked(func() error {
 		if err := o.syncAll(ctx, nil); err != nil {

@@ -74,6 +74,10 @@ CREATE TABLE IF NOT EXISTS bodies (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_type ON entries (party, kind, type, effective);
 CREATE INDEX IF NOT EXISTS entries_by_effect ON entries (party, effect, idx);
+-- an inspection's steps: the latest step of a type before another, and
+-- the steps answering one
+CREATE INDEX IF NOT EXISTS entries_by_origin_type ON entries (origin, type, idx);
+CREATE INDEX IF NOT EXISTS entries_by_answers ON entries (answers_origin, answers_idx);
 
 -- the ids parties gave their notifications (body.Notification.ID): the
 -- first entry of a log with an id holds it.

@@ -63,6 +63,7 @@ func (n *Server) routes() []route {
 		{"GET /witness/checkpoints", public, n.serveCheckpoints},
 		{"GET /healthz", public, serveHealth},
 		{"GET /factsheet", public, n.serveFactSheet},
+		{"GET /escrow/{hash}", public, n.serveReveal},
 		{"GET /openapi.json", public, serveOpenAPI},
 		{"GET /v1/log", operatorOnly, n.serveLogStatus},
 		{"GET /v1/peers", operatorOnly, n.servePeers},

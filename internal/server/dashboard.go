@@ -218,8 +218,16 @@ func heldLogOf(party, vkey, dir string, witnessKeys map[string]string) (heldLog,
 
 func (v *view) Treaty() *treaty.Treaty       { return v.office.Treaty }
 func (v *view) Registry() *registry.Registry { return v.office.Registry }
-func (v *view) Now() time.Time               { return time.Now() }
-func (v *view) Simulated() string            { return v.banner }
+
+// HeldEvidence returns the findings of the node's evidence files against
+// party by at (web.EvidenceView).
+func (v *view) HeldEvidence(party string, at time.Time) ([]registry.Finding, error) {
+	st := &registry.Status{Party: party, At: at}
+	err := v.office.AddHeldEvidence(st)
+	return st.Other, err
+}
+func (v *view) Now() time.Time    { return time.Now() }
+func (v *view) Simulated() string { return v.banner }
 
 // Interpolated reports whether accord.yaml's dashboard.interpolated file
 // lists party's numbers on d.

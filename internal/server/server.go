@@ -169,6 +169,7 @@ func (n *Server) Serve(ctx context.Context, ln net.Listener) error {
 	})
 	g.Go(func() error { return svc.peers.Run(ctx) })
 	g.Go(func() error { return n.warmDashboard(ctx) })
+	g.Go(func() error { return n.fetchReveals(ctx) })
 	n.Logger.InfoContext(ctx, "serving", "origin", n.Origin(), "url", n.scheme()+"://"+ln.Addr().String()+"/", "peers", len(n.Config.Peers))
 	return g.Wait()
 }

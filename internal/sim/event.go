@@ -38,6 +38,16 @@ type Event struct {
 	Acks []Ack `json:"acks,omitempty"`
 	// Note says in words what the notification is about.
 	Note string `json:"note,omitempty"`
+	// ID names an event that another answers (a step of an inspection);
+	// Answers is the ID of the event this one answers, in another party's
+	// log: whoever records the world sets the notification's answers to
+	// where that event landed (inspect.go).
+	ID      string `json:"id,omitempty"`
+	Answers string `json:"answers,omitempty"`
+	// Stated are the items of an inspection step exactly as its
+	// notification states them (a briefing's missiles with their
+	// warheads, what a report found), in place of Items.
+	Stated []body.Item `json:"stated,omitempty"`
 }
 
 // An Ack is one party's acknowledgement of a notification.

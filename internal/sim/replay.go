@@ -17,23 +17,8 @@ import (
 func Replay(t *treaty.Treaty, events []Event, party string, d treaty.Date) []declaration.Item {
 	state := map[string]declaration.Item{}
 	for i := range events {
-		e := &events[i]
-		if e.Party != party || e.Effective.After(d) {
-			continue
-		}
-		nt, _ := t.Notification(e.Type)
-		switch nt.Effect {
-		case "data", "change":
-			for _, it := range e.Items {
-				state[it.UID] = it
-			}
-		case "move":
-			for _, it := range e.Items {
-				if s, ok := state[it.UID]; ok {
-					s.Facility = e.To
-					state[it.UID] = s
-				}
-			}
+		if e := &events[i]; e.Party == party && !e.Effective.After(d) {
+			apply(t, state, e)
 		}
 	}
 	out := make([]declaration.Item, 0, len(state))
@@ -45,4 +30,23 @@ func Replay(t *treaty.Treaty, events []Event, party string, d treaty.Date) []dec
 	}
 	slices.SortFunc(out, func(a, b declaration.Item) int { return strings.Compare(a.UID, b.UID) })
 	return out
+}
+
+// apply applies one event to state: a full statement or a change sets
+// each item it lists; a move sets their facility.
+func apply(t *treaty.Treaty, state map[string]declaration.Item, e *Event) {
+	nt, _ := t.Notification(e.Type)
+	switch nt.Effect {
+	case "data", "change":
+		for _, it := range e.Items {
+			state[it.UID] = it
+		}
+	case "move":
+		for _, it := range e.Items {
+			if s, ok := state[it.UID]; ok {
+				s.Facility = e.To
+				state[it.UID] = s
+			}
+		}
+	}
 }

@@ -65,6 +65,9 @@ type World struct {
 	// Breach is the simulated breach of the freeze-breach scenario; nil in
 	// every other.
 	Breach *Breach `json:"breach,omitempty"`
+	// Escrows are the parties' simulated escrowed declarations of the
+	// freeze scenarios (escrow.go); none in the others.
+	Escrows []Escrow `json:"escrows,omitempty"`
 }
 
 // A Progress function hears about each party and date as Build reaches
@@ -99,14 +102,22 @@ func BuildWith(scenario string, seed uint64, progress Progress) (*World, error) 
 		w.Events = append(w.Events, evs...)
 		w.Calibration = append(w.Calibration, targets...)
 	}
-	w.Events = append(w.Events, inspections(ns, w.Parties, b.rng("inspections"))...)
+	w.Events = append(w.Events, inspections(ns, w.Parties, w.Events, b.rng("inspections"))...)
 	if err := b.scenario(w); err != nil {
 		return nil, err
 	}
+	fitInspections(w)
 	w.Facilities = facilitiesOf(w.Parties)
 	slices.SortStableFunc(w.Events, func(a, b Event) int { return a.Effective.Compare(b.Effective) })
 	b.time(w)
+	answerTimes(ns, w, b.rng("inspection times"))
 	w.Interpolated = interpolated(w.Calibration)
+	if w.Scenario == Freeze || w.Scenario == FreezeBreach {
+		// after b.time: a commitment is sent after its statement
+		if w.Escrows, err = escrows(w, w.Treaty); err != nil {
+			return nil, err
+		}
+	}
 	return w, nil
 }
 

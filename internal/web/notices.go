@@ -91,6 +91,9 @@ func (d *Dashboard) notifications(w http.ResponseWriter, r *http.Request) error 
 			all = append(all, noticeView{Notice: n, Party: p.ID, Anchor: notificationAnchor(n.Type)})
 		}
 	}
+	if err := d.heldEvidence(&data, now); err != nil {
+		return err
+	}
 	slices.SortStableFunc(data.Findings, func(a, b findingView) int { return a.Due.Compare(b.Due) })
 	slices.SortStableFunc(data.Upcoming, func(a, b upcomingView) int { return a.Due.Compare(b.Due) })
 	if err := d.timeline(&data, r, all, acks, now); err != nil {
@@ -156,6 +159,37 @@ func (d *Dashboard) timeline(data *noticesData, r *http.Request, all []noticeVie
 		}
 		return a.Sent.Compare(b.Sent)
 	})
+	return nil
+}
+
+// An EvidenceView is a NodeView that also holds evidence files: split
+// views of a party's log, completeness evidence against a party's
+// escrowed declaration (docs/escrow.md, "Evidence as a finding").
+type EvidenceView interface {
+	// HeldEvidence returns the findings the node's evidence proves
+	// against party by at.
+	HeldEvidence(party string, at time.Time) ([]registry.Finding, error)
+}
+
+// heldEvidence adds the findings of the node's evidence files, read on
+// every request (they are few and each is checked again).
+func (d *Dashboard) heldEvidence(data *noticesData, now time.Time) error {
+	ev, ok := d.src.(EvidenceView)
+	if !ok {
+		return nil
+	}
+	for _, p := range d.src.Treaty().Parties {
+		fs, err := ev.HeldEvidence(p.ID, now)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			data.Counts[f.Kind]++
+			if data.Party == "" || data.Party == f.Party {
+				data.Findings = append(data.Findings, findingView{Finding: f})
+			}
+		}
+	}
 	return nil
 }
 

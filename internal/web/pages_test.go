@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"accord/internal/registry"
 	"accord/internal/web"
 )
 
@@ -321,18 +322,23 @@ func TestSecurityHeaders(t *testing.T) {
 	refusing := startServer(t, closed)
 	paths := []string{"/?date=2020-09-01", "/history", "/history.csv", "/history.json", "/notifications?year=2020", "/database?party=USA&q=MM-III",
 		"/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty", "/factsheet.csv", "/factsheet.json", "/factsheet.html",
-		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads"}
-	if len(web.Routes()) != 16 {
+		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads", "/escrow", "/inspections?year=2019"}
+	if len(web.Routes()) != 18 {
 		t.Errorf("the dashboard has %d routes; list a path of each new one here", len(web.Routes()))
 	}
 	inline := regexp.MustCompile(`(?i)<script|\sstyle=|\son[a-z]+=|javascript:`)
 	styleElem := regexp.MustCompile(`(?s)<style>(.*?)</style>`)
 	// The warheads page, its chart and the overview's alert, over the
-	// freeze fixture.
+	// freeze fixture; the escrow page with commitments, over the demo's
+	// freeze scenario.
 	withWarheads := newServer(t, freeze(t).View())
-	for _, srv := range []*httptestServer{open, refusing, withWarheads} {
-		if srv == withWarheads {
+	withEscrows := newServer(t, escrowWorld(t).View())
+	for _, srv := range []*httptestServer{open, refusing, withWarheads, withEscrows} {
+		switch srv {
+		case withWarheads:
 			paths = []string{"/", "/warheads", "/warheads?party=RUS&date=2021-05-01", "/notifications"}
+		case withEscrows:
+			paths = []string{"/escrow", "/escrow?date=2021-03-01"}
 		}
 		for _, p := range paths {
 			res, err := srv.Client().Get(srv.URL + p)
@@ -365,5 +371,30 @@ func TestSecurityHeaders(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// heldView is a node that keeps completeness evidence against Russia.
+type heldView struct{ web.NodeView }
+
+func (heldView) HeldEvidence(party string, at time.Time) ([]registry.Finding, error) {
+	if party != "RUS" {
+		return nil, nil
+	}
+	return []registry.Finding{{Kind: registry.FindingIncomplete, Party: "RUS", Sent: time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC),
+		Reason: "declaration of 2020-10-20 was incomplete: warhead X-1 seen at s in region r"}}, nil
+}
+
+// TestHeldEvidenceFindings checks that the notifications page lists the
+// findings of the node's evidence files beside the database's.
+func TestHeldEvidenceFindings(t *testing.T) {
+	body := mustGet(t, newServer(t, heldView{world.View()}), "/notifications?party=RUS")
+	for _, want := range []string{"escrowed declaration proven incomplete", "warhead X-1 seen at s in region r"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("notifications page lacks %q", want)
+		}
+	}
+	if body := mustGet(t, newServer(t, heldView{world.View()}), "/notifications?party=USA"); strings.Contains(body, "X-1") {
+		t.Error("Russia's evidence is listed under the United States")
 	}
 }

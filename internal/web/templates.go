@@ -14,7 +14,7 @@ import (
 )
 
 // pageNames are the page templates, each rendered inside base.html.
-var pageNames = []string{"overview", "history", "warheads", "notifications", "database", "item", "entry", "logs", "treaty", "error"}
+var pageNames = []string{"overview", "history", "warheads", "escrow", "inspections", "notifications", "database", "item", "entry", "logs", "treaty", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -64,6 +64,7 @@ var funcs = template.FuncMap{
 	"join":     strings.Join,
 	"lines":    func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") },
 	"add":      func(a, b int) int { return a + b },
+	"sub":      func(a, b int) int { return a - b },
 	"deref": func(p *int) int {
 		if p == nil {
 			return 0

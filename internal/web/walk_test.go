@@ -36,7 +36,7 @@ var walkPaths = []string{
 	"/notifications?year=%s", "/notifications?party=%s", "/notifications?type=%s", "/notifications?show=%s&year=2020",
 	"/database?date=%s", "/database?party=%s", "/database?q=%s", "/database?facility=%s&date=%s",
 	"/items/USA/%s", "/items/%s/USA-B2A-WHI-001", "/entries/USA/%s", "/entries/%s/0", "/proofs/USA/%s", "/proofs/%s/0",
-	"/logs?date=%s", "/treaty?date=%s", "/warheads?date=%s", "/warheads?party=%s",
+	"/logs?date=%s", "/treaty?date=%s", "/warheads?date=%s", "/warheads?party=%s", "/escrow?date=%s",
 	"/factsheet.csv?date=%s", "/factsheet.json?date=%s", "/factsheet.html?date=%s",
 }
 
@@ -47,10 +47,12 @@ var freezeWalkPaths = []string{"/?date=%s", "/history?reading=%s", "/factsheet.h
 // TestPageWalk asks every page for every date from 1990 to 2100 and for
 // bad values of every parameter: each answers a page or a clear 4xx,
 // never a 500, and an error page never shows template internals. The
-// pages that read warheads are walked again over the freeze fixture.
+// pages that read warheads are walked again over the freeze fixture, and
+// the escrow page over the demo's freeze scenario with its escrows.
 func TestPageWalk(t *testing.T) {
 	walk(t, newServer(t, world.View()), walkPaths)
 	walk(t, newServer(t, freeze(t).View()), freezeWalkPaths)
+	walk(t, newServer(t, escrowWorld(t).View()), []string{"/escrow?date=%s"})
 }
 
 func walk(t *testing.T, srv *httptestServer, paths []string) {

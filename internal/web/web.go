@@ -21,6 +21,8 @@
 //	GET /history                   the aggregates over time against the limits, as charts and a table
 //	GET /history.{csv,json}        the same series, to download (?reading=)
 //	GET /warheads                  each party's warheads against its freeze baseline at every event, breakdown, flows, findings
+//	GET /escrow                    each party's escrowed declarations: regions open and hidden, checks, confidence
+//	GET /inspections               each treaty year's inspections against the quotas, their reports, confidence
 //	GET /notifications             deadlines, late and missing notifications, acknowledgements
 //	GET /database                  facilities and items, with search
 //	GET /items/{party}/{uid}       one item's full history
@@ -182,6 +184,8 @@ func (d *Dashboard) handlers() []handler {
 		{"GET /history.csv", d.historyCSV},
 		{"GET /history.json", d.historyJSON},
 		{"GET /warheads", d.warheads},
+		{"GET /escrow", d.escrowPage},
+		{"GET /inspections", d.inspections},
 		{"GET /notifications", d.notifications},
 		{"GET /database", d.database},
 		{"GET /items/{party}/{uid}", d.item},

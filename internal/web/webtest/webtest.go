@@ -48,6 +48,9 @@ type World struct {
 	// Banner, if set, is what the dashboard says about the data, in place
 	// of the simulation's banner.
 	Banner string
+	// Reveals are the escrow reveals' bytes the view holds (web.RevealStore),
+	// by party and SHA-256 (escrow.go).
+	Reveals map[string]map[[32]byte][]byte
 }
 
 // A Log is one party's log held in memory.
@@ -123,6 +126,9 @@ type pending struct {
 	acks   []sim.Ack
 	target *body.Ref // for an acknowledgement, set once the target is signed
 	of     int       // for an acknowledgement, the pending index of its target
+	// answers is, for a step of an inspection that answers another, the
+	// pending index of that step, plus one; 0 for none.
+	answers int
 }
 
 // ingest signs every notification of the world, and every
@@ -130,6 +136,7 @@ type pending struct {
 // and applies them to the registry.
 func (w *World) ingest(ctx context.Context) error {
 	var ps []pending
+	ids := map[string]int{} // sim.Event.ID → pending index
 	for _, ev := range w.Sim.Events {
 		for _, part := range ev.Split(maxItems) {
 			n, err := notification(w.Treaty, part)
@@ -138,6 +145,12 @@ func (w *World) ingest(ctx context.Context) error {
 			}
 			ps = append(ps, pending{party: part.Party, sent: part.Sent, eff: part.Effective, kind: entry.Notification, body: n})
 			i := len(ps) - 1
+			if part.ID != "" {
+				ids[part.ID] = i
+			}
+			if a, ok := ids[part.Answers]; ok {
+				ps[i].answers = a + 1
+			}
 			for _, a := range part.Acks {
 				ps = append(ps, pending{party: a.Party, sent: a.Sent, eff: treaty.DateOf(a.Sent), kind: entry.Acknowledgement, of: i})
 			}
@@ -186,6 +199,13 @@ func (w *World) body(p *pending, refs []body.Ref) ([]byte, error) {
 		}
 		return (&body.Acknowledgement{Entry: refs[p.of]}).Encode()
 	}
+	if p.answers > 0 {
+		a := refs[p.answers-1]
+		if a.Origin == "" {
+			return nil, fmt.Errorf("%s by %s at %s sent before the step it answers", p.body.Type, p.party, p.sent)
+		}
+		p.body.Answers = &a
+	}
 	return p.body.Encode()
 }
 
@@ -201,6 +221,10 @@ func notification(t *treaty.Treaty, ev sim.Event) (*body.Notification, error) {
 			n.Fields = map[string]string{}
 		}
 		n.Fields[k] = v
+	}
+	if len(ev.Stated) > 0 {
+		n.Items = slices.Clone(ev.Stated)
+		return n, nil
 	}
 	if !slices.Contains(nt.Fields, "items") {
 		return n, nil
@@ -391,22 +415,27 @@ func Empty(ctx context.Context, tr *treaty.Treaty, banner, dbPath string) (*Worl
 // returned), appends it to the party's log, ingests it and signs a new
 // checkpoint. It returns the entry's reference.
 func (w *World) Notify(ctx context.Context, party string, eff treaty.Date, sent time.Time, n *body.Notification) (body.Ref, error) {
-	l, ok := w.Logs[party]
-	if !ok {
-		return body.Ref{}, fmt.Errorf("%s has no log in this world", party)
-	}
 	b, err := n.Encode()
 	if err != nil {
 		return body.Ref{}, err
 	}
-	rec, err := l.record(w.Treaty.ID, entry.Notification, eff, sent, b)
+	return w.Append(ctx, party, entry.Notification, eff, sent, b)
+}
+
+// Append is Notify for an entry of any kind with body b.
+func (w *World) Append(ctx context.Context, party string, kind entry.Kind, eff treaty.Date, sent time.Time, b []byte) (body.Ref, error) {
+	l, ok := w.Logs[party]
+	if !ok {
+		return body.Ref{}, fmt.Errorf("%s has no log in this world", party)
+	}
+	rec, err := l.record(w.Treaty.ID, kind, eff, sent, b)
 	if err != nil {
 		return body.Ref{}, err
 	}
 	if err := w.Reg.Check(ctx, rec); err != nil {
 		return body.Ref{}, err
 	}
-	if _, err := l.append(w.Treaty.ID, entry.Notification, eff, sent, b); err != nil {
+	if _, err := l.append(w.Treaty.ID, kind, eff, sent, b); err != nil {
 		return body.Ref{}, err
 	}
 	if err := w.Reg.Apply(ctx, rec); err != nil {

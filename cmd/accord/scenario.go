@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"accord/internal/scenario"
+	"accord/internal/treaty"
+)
+
+func init() { register(newScenarioCmd) }
+
+type scenarioFlags struct {
+	party  string
+	date   string
+	change string
+	rate   int
+	json   bool
+}
+
+func newScenarioCmd() *cobra.Command {
+	var f scenarioFlags
+	c := &cobra.Command{
+		Use:   "scenario --party P --date DATE [--change FILE.yaml] FILE...",
+		Short: "One party's holdings under every 2020 option at once, and its upload potential",
+		Long: `One party's holdings under every 2020 option at once, and its upload potential.
+
+FILE is a declaration, as for accord check (docs/declarations.md). The
+party's declaration in force on DATE is evaluated under newstart (as
+extended), newstart-freeze-2020 (Russia's one-year extension with a
+freeze), us-freeze-2020 (the US position), trilateral-draft and "none"
+(no treaty): for each limit its value, ceiling, margin, verdict, and what
+the party could add before it breaches it ("?" when the limit has no
+data). Then the upload potential: how many warheads each type could carry
+if no treaty limited it, from the loads of the force-facts table, each
+with its sources (docs/analysis.md).
+
+--change applies a YAML file of steps to the holdings first (retire,
+eliminate, upload, download, deploy; docs/analysis.md). --rate N adds how
+many months loading each type would take at N missiles or bombers a
+month: a parameter, as accord holds no published rate.
+
+Exit status: 0 when the comparison is printed, whatever it shows; 2 on
+bad input.
+
+Examples:
+  accord scenario --party USA --date 2020-09-01 testdata/us-2020-09-01-types.csv
+  accord scenario --party USA --date 2020-09-01 --change posture.yaml --rate 10 us.csv
+  accord scenario --party USA --date 2021-06-01 --json us.csv us-warheads.csv`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runScenario(c.OutOrStdout(), f, args)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.party, "party", "", "the party whose holdings are evaluated (required)")
+	fl.StringVar(&f.date, "date", "", "the date, YYYY-MM-DD (required)")
+	fl.StringVar(&f.change, "change", "", "a change file to apply to the holdings first")
+	fl.IntVar(&f.rate, "rate", 0, "missiles or bombers loaded per month per type, a parameter (default: no time shown)")
+	fl.BoolVar(&f.json, "json", false, "print the comparison as one JSON object")
+	c.MarkFlagRequired("party")
+	c.MarkFlagRequired("date")
+	return c
+}
+
+func runScenario(w io.Writer, f scenarioFlags, files []string) error {
+	d, err := treaty.ParseDate(f.date)
+	if err != nil {
+		return fmt.Errorf("--date: %w", err)
+	}
+	if f.rate < 0 {
+		return fmt.Errorf("--rate %d: a rate is a positive number of missiles or bombers a month", f.rate)
+	}
+	var change *scenario.Change
+	if f.change != "" {
+		if change, err = readChange(f.change); err != nil {
+			return err
+		}
+	}
+	set, err := scenario.LoadFiles(files...)
+	if err != nil {
+		return err
+	}
+	r, err := scenario.Evaluate(set, f.party, d, change, f.rate)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	return printScenario(w, r)
+}
+
+func readChange(path string) (*scenario.Change, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > scenario.MaxChangeSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, scenario.MaxChangeSize)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return scenario.ParseChange(path, data)
+}
+
+func printScenario(w io.Writer, r *scenario.Report) error {
+	fmt.Fprintf(w, "%s on %s (declared %s)\n", r.Party, r.AsOf, r.Declared)
+	if c := r.Change; c != nil {
+		steps := make([]string, len(c.Steps))
+		for i, s := range c.Steps {
+			steps[i] = s.String()
+		}
+		fmt.Fprintf(w, "change %s: %s\n", c.File, strings.Join(steps, "; "))
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "OPTION\tLIMIT\tVALUE\tCEILING\tMARGIN\tCAN ADD\tVERDICT\n")
+	for _, o := range r.Outcomes {
+		printOutcome(tw, o)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printUpload(w, r.Upload)
+}
+
+func printOutcome(tw io.Writer, o scenario.Outcome) {
+	switch {
+	case o.Option == scenario.NoTreaty:
+		fmt.Fprintf(tw, "%s\t-\t\t\t\t\tno limits\n", o.Option)
+		return
+	case !o.Party:
+		fmt.Fprintf(tw, "%s\t-\t\t\t\t\tnot a party\n", o.Option)
+		return
+	}
+	for _, l := range o.Limits {
+		add, ok := scenario.Headroom(l)
+		if !ok {
+			fmt.Fprintf(tw, "%s\t%s\t?\t?\t?\t?\t%s\n", o.Option, l.ID, words(l.Verdict))
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%+d\t%d\t%s\n", o.Option, l.ID, l.Value, l.Limit, l.Margin, add, words(l.Verdict))
+	}
+}
+
+func words(v string) string { return strings.ReplaceAll(v, "_", " ") }
+
+func printUpload(w io.Writer, u scenario.Potential) error {
+	if len(u.Rows) == 0 {
+		fmt.Fprintln(w, "\nupload potential: the declaration holds no missiles or heavy bombers per type or item")
+		return nil
+	}
+	fmt.Fprintln(w, "\nupload potential with no treaty (loads: force-facts table, docs/analysis.md)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(cells ...string) {
+		if u.Rate == 0 {
+			cells = cells[:len(cells)-1]
+		}
+		fmt.Fprintln(tw, strings.TrimRight(strings.Join(cells, "\t"), "\t"))
+	}
+	row("TYPE", "DEPLOYED", "COUNTED", "RESERVE", "LOAD", "POTENTIAL", "MONTHS")
+	for _, r := range u.Rows {
+		load := "?"
+		if r.Known {
+			load = span(r.Low, r.High)
+		}
+		row(r.Type, fmt.Sprint(r.Deployed), fmt.Sprint(r.Counted), fmt.Sprint(r.Reserve), load, span(r.PotentialLow, r.PotentialHigh), fmt.Sprint(r.Months))
+	}
+	row("total", "", fmt.Sprint(u.Counted), "", "", span(u.Low, u.High), "")
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if u.Rate > 0 {
+		fmt.Fprintf(w, "months at %d missiles or bombers a month per type: a parameter, not a published rate\n", u.Rate)
+	}
+	for _, r := range u.Rows {
+		if !r.Known {
+			fmt.Fprintf(w, "%s: no load on record, counted as declared\n", r.Type)
+		}
+	}
+	return nil
+}
+
+// span is "n" or "low-high".
+func span(low, high int) string {
+	if low == high {
+		return fmt.Sprint(low)
+	}
+	return fmt.Sprintf("%d-%d", low, high)
+}
