@@ -61,8 +61,11 @@ func TestDemoInventory(t *testing.T) {
 // TestDemoStatus pins every party's Status and Findings on the demo world
 // at demoDates and at the world's clock: the digests in
 // testdata/demo-status.golden were made by the registry before bodies left
-// the entries table and Inventory moved to item_versions. A change to
-// internal/sim's world changes them: rerun with -update after checking why.
+// the entries table and Inventory moved to item_versions, on the same
+// demo world (this test and the demo world of demo_bench_test.go run on
+// that code). A change to internal/sim's world changes them: make them
+// again the same way, with the registry's code from before the change
+// under test, never with -update alone.
 func TestDemoStatus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the demo world")
