@@ -40,6 +40,9 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 			return fmt.Errorf("updating log cursor: %w", err)
 		}
 	}
+	if err := s.flushHeads(); err != nil {
+		return fmt.Errorf("writing item heads: %w", err)
+	}
 	if err := s.tx.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}

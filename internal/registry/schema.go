@@ -24,9 +24,9 @@ func parseDate(s string) treaty.Date {
 
 // schema is the registry's database. Tables hold what the logs say and
 // are only ever inserted into, except logs.next_index, the ingestion
-// cursor, item_state and item_versions, derived from item_history, and
-// escrow_regions' reveal columns, set once by the region's reveal. Dates are
-// stored as YYYY-MM-DD, times in timeLayout.
+// cursor, item_state, item_versions and version_heads, derived from
+// item_history, and escrow_regions' reveal columns, set once by the
+// region's reveal. Dates are stored as YYYY-MM-DD, times in timeLayout.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (
 	key   TEXT PRIMARY KEY,
@@ -154,6 +154,29 @@ CREATE TABLE IF NOT EXISTS item_versions (
 	facility      TEXT NOT NULL,
 	warheads      INTEGER NOT NULL,
 	PRIMARY KEY (party, uid, valid_from, recorded_from)
+) WITHOUT ROWID;
+
+-- each item's head: its open version in item_versions (valid until
+-- further notice, as known now) with its state, the key of the version
+-- before it as known now ('' if none), and changed, the latest recorded
+-- time at which any of the item's versions opened or closed. Derived from
+-- item_versions, so that a fact after everything known about its item
+-- extends the item's versions reading one row. An item whose every fact
+-- is corrected has no head.
+CREATE TABLE IF NOT EXISTS version_heads (
+	party         TEXT NOT NULL,
+	uid           TEXT NOT NULL,
+	valid_from    TEXT NOT NULL,
+	recorded_from TEXT NOT NULL,
+	prev_from     TEXT NOT NULL,
+	prev_recorded TEXT NOT NULL,
+	changed       TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	category      TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	facility      TEXT NOT NULL,
+	warheads      INTEGER NOT NULL,
+	PRIMARY KEY (party, uid)
 ) WITHOUT ROWID;
 
 -- each item's state after its latest fact as known now (corrected entries

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"accord/internal/declaration"
@@ -120,12 +121,12 @@ func coalesce(spans []span) []span {
 	return out
 }
 
-// writeVersions brings the versions of the items p changes up to date:
-// a fact after everything known about its item, recorded after every
-// change of what is known about it, closes the item's open version and
-// opens its successors (appendVersion); any other change rewrites the
-// item's versions from its whole history. Both give the rows versionsOf
-// gives.
+// writeVersions brings the versions of the items p changes up to date.
+// A fact after everything known about its item, recorded after every
+// change of the item's versions, or the first fact of a new item, extends
+// the item's versions from its head (appendVersion), reading one row; any
+// other change rewrites the item's versions from its whole history. Both
+// give the rows versionsOf gives.
 func (s *session) writeVersions(p *plan) error {
 	uids, err := s.touched(p)
 	if err != nil {
@@ -133,10 +134,12 @@ func (s *session) writeVersions(p *plan) error {
 	}
 	appended := map[string]bool{}
 	for i := range p.facts {
-		if p.corrects != nil || p.next[i] == nil {
+		f := &p.facts[i]
+		isNew := slices.Contains(p.newUIDs, f.uid)
+		if p.corrects != nil || p.next[i] == nil && !isNew {
 			continue
 		}
-		if appended[p.facts[i].uid], err = s.appendVersion(p.rec.Party, &p.facts[i]); err != nil {
+		if appended[f.uid], err = s.appendVersion(p.rec.Party, f, isNew); err != nil {
 			return err
 		}
 	}
@@ -151,52 +154,88 @@ func (s *session) writeVersions(p *plan) error {
 }
 
 // appendVersion adds fact f, dated on or after the item's latest fact, to
-// the item's versions, if f is recorded after every time at which what
-// is known about the item changed; it reports whether it did.
-func (s *session) appendVersion(party string, f *fact) (bool, error) {
-	var last string
-	if _, err := s.row(`SELECT coalesce(max(max(recorded_from), max(CASE WHEN recorded_to <> ?1 THEN recorded_to ELSE '' END)), '')
-		FROM item_versions WHERE party = ?2 AND uid = ?3`, []any{recordedNever, party, f.uid}, &last); err != nil {
-		return false, err
-	}
-	if last >= f.recorded && last != "" {
-		return false, nil
-	}
-	var v version
-	ok, err := s.row(`SELECT valid_from, recorded_from, type, category, status, facility, warheads FROM item_versions
-		WHERE party = ? AND uid = ? AND valid_to = ? AND recorded_to = ?`, []any{party, f.uid, validForever, recordedNever},
-		&v.validFrom, &v.recFrom, &v.state.Type, &v.state.Category, &v.state.Status, &v.state.Facility, &v.state.Warheads)
+// the item's versions from its head, if f is recorded after the head's
+// changed, or if f is the first fact of a new item (isNew); it reports
+// whether it did. A fact that leaves the item's state as it was changes
+// nothing; one dated on the head's first day changes the head's state,
+// unless that makes it the state of the version before it
+// (appendSameDay). Each writes the versions it closes and opens in one
+// statement.
+func (s *session) appendVersion(party string, f *fact, isNew bool) (bool, error) {
+	h, ok, err := s.head(party, f.uid)
 	switch {
 	case err != nil:
 		return false, err
-	case !ok && last != "", ok && f.effective < v.validFrom:
+	case !ok && isNew:
+		v := version{validFrom: f.effective, validTo: validForever, recFrom: f.recorded, recTo: recordedNever}
+		v.state.set(f)
+		return true, s.openHead(party, f.uid, &head{version: v, changed: f.recorded})
+	case !ok || f.recorded <= h.changed || f.effective < h.validFrom:
 		return false, nil
 	}
-	next := v.state
+	next := h.state
 	next.set(f)
 	switch {
-	case ok && next == v.state:
+	case next == h.state:
 		return true, nil
-	case ok && f.effective == v.validFrom:
-		// The open version may now equal the one before it.
-		return false, nil
+	case f.effective == h.validFrom:
+		return true, s.appendSameDay(party, f, &h, next)
 	}
-	var add []version
-	if ok {
-		if err := s.exec(`UPDATE item_versions SET recorded_to = ? WHERE party = ? AND uid = ? AND valid_from = ? AND recorded_from = ?`,
-			f.recorded, party, f.uid, v.validFrom, v.recFrom); err != nil {
-			return false, err
-		}
-		if v.validFrom < f.effective {
-			add = append(add, version{validFrom: v.validFrom, validTo: f.effective, recFrom: f.recorded, recTo: recordedNever, state: v.state})
-		}
-	}
-	add = append(add, version{validFrom: f.effective, validTo: validForever, recFrom: f.recorded, recTo: recordedNever, state: next})
-	return true, s.insertVersions(party, f.uid, add)
+	split := version{validFrom: h.validFrom, validTo: f.effective, recFrom: f.recorded, recTo: recordedNever, state: h.state}
+	nh := head{version: version{validFrom: f.effective, validTo: validForever, recFrom: f.recorded, recTo: recordedNever, state: next},
+		prevFrom: split.validFrom, prevRec: split.recFrom, changed: f.recorded}
+	return true, s.openHead(party, f.uid, &nh, closed(h.version, f), split)
 }
 
-// rewriteVersions rewrites the versions of party's item uid from its
-// whole history.
+// appendSameDay replaces head h, whose valid interval starts on f's
+// date, with a version in state next; if next is the state of the version
+// before h, the two merge into one open version.
+func (s *session) appendSameDay(party string, f *fact, h *head, next itemState) error {
+	prev := version{validFrom: h.prevFrom, validTo: h.validFrom, recFrom: h.prevRec, recTo: recordedNever}
+	if h.prevFrom != "" {
+		st := &prev.state
+		if _, err := s.row(`SELECT type, category, status, facility, warheads FROM item_versions
+			WHERE party = ? AND uid = ? AND valid_from = ? AND recorded_from = ?`, []any{party, f.uid, h.prevFrom, h.prevRec},
+			&st.Type, &st.Category, &st.Status, &st.Facility, &st.Warheads); err != nil {
+			return err
+		}
+	}
+	if h.prevFrom == "" || prev.state != next {
+		v := version{validFrom: h.validFrom, validTo: validForever, recFrom: f.recorded, recTo: recordedNever, state: next}
+		return s.openHead(party, f.uid, &head{version: v, prevFrom: h.prevFrom, prevRec: h.prevRec, changed: f.recorded}, closed(h.version, f))
+	}
+	nh := head{version: version{validFrom: prev.validFrom, validTo: validForever, recFrom: f.recorded, recTo: recordedNever, state: prev.state},
+		changed: f.recorded}
+	// The version now before the head ends where prev began; older
+	// versions between it and prev (closed by earlier changes) are
+	// scanned, in key order from prev's first day back.
+	if _, err := s.row(`SELECT valid_from, recorded_from FROM item_versions WHERE party = ? AND uid = ? AND valid_from < ?
+		AND valid_to = ? AND recorded_to = ? ORDER BY valid_from DESC LIMIT 1`, []any{party, f.uid, prev.validFrom, prev.validFrom, recordedNever},
+		&nh.prevFrom, &nh.prevRec); err != nil {
+		return err
+	}
+	return s.openHead(party, f.uid, &nh, closed(h.version, f), closed(prev, f))
+}
+
+// closed returns v as known until f was recorded.
+func closed(v version, f *fact) version {
+	v.recTo = f.recorded
+	return v
+}
+
+// openHead writes the versions the item's head h closes and opens,
+// rows, and h's own version, and makes h the item's head. A closed
+// version is written over its row.
+func (s *session) openHead(party, uid string, h *head, rows ...version) error {
+	if err := s.writeVersionRows(party, uid, append(rows, h.version), upsertVersion); err != nil {
+		return err
+	}
+	s.setHead(party, uid, h)
+	return nil
+}
+
+// rewriteVersions rewrites the versions of party's item uid, and its
+// head, from its whole history.
 func (s *session) rewriteVersions(party, uid string) error {
 	facts, err := s.knownFacts(party, uid)
 	if err != nil {
@@ -205,20 +244,45 @@ func (s *session) rewriteVersions(party, uid string) error {
 	if err := s.exec(`DELETE FROM item_versions WHERE party = ? AND uid = ?`, party, uid); err != nil {
 		return err
 	}
-	return s.insertVersions(party, uid, versionsOf(facts))
-}
-
-func (s *session) insertVersions(party, uid string, vs []version) error {
-	for _, v := range vs {
-		st := &v.state
-		if err := s.exec(`INSERT INTO item_versions(party, uid, valid_from, valid_to, recorded_from, recorded_to, type, category, status, facility, warheads)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, party, uid, v.validFrom, v.validTo, v.recFrom, v.recTo,
-			st.Type, st.Category, st.Status, st.Facility, st.Warheads); err != nil {
-			return fmt.Errorf("writing versions of %s: %w", uid, err)
-		}
+	vs := versionsOf(facts)
+	if err := s.writeVersionRows(party, uid, vs, ""); err != nil {
+		return err
+	}
+	if h, ok := headOf(vs); ok {
+		s.setHead(party, uid, &h)
+	} else {
+		s.dropHead(party, uid)
 	}
 	return nil
 }
+
+// upsertVersion, after the rows of an INSERT into item_versions, writes
+// a row whose key is already there over it: a version closed.
+const upsertVersion = ` ON CONFLICT(party, uid, valid_from, recorded_from) DO UPDATE SET recorded_to = excluded.recorded_to`
+
+// writeVersionRows inserts vs, up to versionsPerInsert rows a statement,
+// each statement ending with conflict.
+func (s *session) writeVersionRows(party, uid string, vs []version, conflict string) error {
+	for len(vs) > 0 {
+		n := min(len(vs), versionsPerInsert)
+		q := `INSERT INTO item_versions(party, uid, valid_from, valid_to, recorded_from, recorded_to, type, category, status, facility, warheads) VALUES ` +
+			strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, n-1) + `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + conflict
+		args := make([]any, 0, 11*n)
+		for _, v := range vs[:n] {
+			st := &v.state
+			args = append(args, party, uid, v.validFrom, v.validTo, v.recFrom, v.recTo, st.Type, st.Category, st.Status, st.Facility, st.Warheads)
+		}
+		if err := s.exec(q, args...); err != nil {
+			return fmt.Errorf("writing versions of %s: %w", uid, err)
+		}
+		vs = vs[n:]
+	}
+	return nil
+}
+
+// versionsPerInsert bounds the rows of one INSERT into item_versions (and
+// so the statements a session prepares for it).
+const versionsPerInsert = 8
 
 // knownFacts returns every fact about party's item uid, corrected ones
 // included, in effective-date and log order.

@@ -133,15 +133,71 @@ func checkVersions(t testing.TB, r *Registry) {
 		keys = append(keys, k)
 	}
 	items.Close()
+	heads := readHeads(t, s)
 	for _, k := range keys {
 		facts, err := s.knownFacts(k[0], k[1])
 		must(t, err)
-		if want := versionsOf(facts); !slices.Equal(got[k], want) {
+		want := versionsOf(facts)
+		if !slices.Equal(got[k], want) {
 			t.Fatalf("%s %s: item_versions holds\n%+v\nwant\n%+v", k[0], k[1], got[k], want)
 		}
 		delete(got, k)
+		h, ok := headOf(want)
+		if g, found := heads[k]; found != ok || g != h {
+			t.Fatalf("%s %s: version_heads holds %+v (%v), want %+v (%v)", k[0], k[1], g, found, h, ok)
+		}
+		delete(heads, k)
 	}
 	for k := range got {
 		t.Fatalf("%s %s: versions of an item without history", k[0], k[1])
+	}
+	for k := range heads {
+		t.Fatalf("%s %s: a head of an item without history", k[0], k[1])
+	}
+}
+
+// readHeads reads every row of version_heads.
+func readHeads(t testing.TB, s *session) map[[2]string]head {
+	t.Helper()
+	rows, err := s.query(`SELECT party, uid FROM version_heads`)
+	must(t, err)
+	var keys [][2]string
+	for rows.Next() {
+		var k [2]string
+		must(t, rows.Scan(&k[0], &k[1]))
+		keys = append(keys, k)
+	}
+	must(t, rows.Err())
+	rows.Close()
+	out := map[[2]string]head{}
+	for _, k := range keys {
+		h, _, err := s.head(k[0], k[1])
+		must(t, err)
+		out[k] = h
+	}
+	return out
+}
+
+// TestVersionsSameDay replays the replay benchmark's stream, 500
+// notifications a day, in which an item often changes twice on one day
+// and as often changes back to its state of the day before (a deployment
+// undone the same day, so that the day's version merges with the one
+// before it). Every item's versions and head must be what a rewrite from
+// its history gives, and Inventory what the fold it replaced gives, as
+// known just before, at and after every minute of the first day and at
+// the end of every day.
+func TestVersionsSameDay(t *testing.T) {
+	reg, _ := replay(t, 3000)
+	checkVersions(t, reg)
+	start := reg.t.Dates.EntryIntoForce
+	for i := range 500 {
+		k := start.Time().Add(time.Duration(i) * time.Minute)
+		compareOld(t, reg, "USA", point{start, k})
+		compareOld(t, reg, "USA", point{start, k.Add(-time.Nanosecond)})
+	}
+	for d := range 7 {
+		day := start.AddDays(d)
+		compareOld(t, reg, "USA", point{day, day.Time().Add(24 * time.Hour)})
+		compareOld(t, reg, "USA", point{day.AddDays(-1), day.Time().Add(12 * time.Hour)})
 	}
 }
