@@ -99,9 +99,11 @@ func (s *stream) record(tb testing.TB, n *body.Notification) Record {
 }
 
 // replay ingests n notifications into a new registry in batches of 1,000
-// and returns it.
-func replay(tb testing.TB, n int) *Registry {
-	return replayIn(tb, n, 1000, false, &clock{tb: tb})
+// and returns it with the time Apply took.
+func replay(tb testing.TB, n int) (*Registry, time.Duration) {
+	c := &clock{tb: tb}
+	reg := replayIn(tb, n, 1000, false, c)
+	return reg, c.wall
 }
 
 // replayIn is replay in batches of batch records, through the bulk path
@@ -145,7 +147,7 @@ func replayIn(tb testing.TB, n, batch int, bulk bool, c *clock) *Registry {
 // notification is accepted, and the counts match the generator's.
 func TestReplay(t *testing.T) {
 	const n = 5000
-	reg := replay(t, n)
+	reg, _ := replay(t, n)
 	fs, err := reg.Findings(t.Context(), "USA", mustTime("2011-02-20"))
 	if err != nil {
 		t.Fatal(err)
