@@ -88,6 +88,17 @@ func copyCached(cache, dir string) error {
 	return nil
 }
 
+// removeParties removes what a failed copy left of the parties'
+// directories.
+func (d *Demo) removeParties() error {
+	for _, id := range d.World.Parties {
+		if err := os.RemoveAll(filepath.Join(d.Dir, strings.ToLower(id))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // restore configures the nodes of a world copied from the cache: new
 // addresses, operator tokens, and what accord.yaml says of today.
 func (d *Demo) restore(ctx context.Context, cache string) error {

@@ -124,13 +124,19 @@ func Build(ctx context.Context, opts Options) (*Demo, error) {
 		return nil, err
 	}
 	if hit {
-		if err := <-copied; err != nil {
-			return nil, fmt.Errorf("copying the cached world %s: %w", cache, err)
+		err := <-copied
+		if err == nil {
+			if err := d.restore(ctx, cache); err != nil {
+				return nil, err
+			}
+			return d, nil
 		}
-		if err := d.restore(ctx, cache); err != nil {
+		// Another build may have just replaced the cached world: build
+		// afresh.
+		opts.Logger.WarnContext(ctx, "copying the cached world", "cache", cache, "err", err)
+		if err := d.removeParties(); err != nil {
 			return nil, err
 		}
-		return d, nil
 	}
 	if err := d.createNodes(ctx); err != nil {
 		return nil, err
