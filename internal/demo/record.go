@@ -375,13 +375,23 @@ func ingestLog(ctx context.Context, o *office.Office, q *Party) error {
 	if err != nil || from >= size {
 		return err
 	}
-	var run []peer.Ingested
+	run := make([]peer.Ingested, 0, ingestChunk)
 	err = ledger.Reread(ctx, q.Node.Source(), q.Node.Verifier, from, size, func(r ledger.Record) error {
 		run = append(run, peer.Ingested{Entry: *r.Entry, Raw: r.Encoded})
-		return nil
+		if len(run) < ingestChunk {
+			return nil
+		}
+		err := o.IngestAll(ctx, q.ID, from, run)
+		from, run = from+uint64(len(run)), make([]peer.Ingested, 0, ingestChunk)
+		return err
 	})
-	if err != nil {
+	if err != nil || len(run) == 0 {
 		return err
 	}
 	return o.IngestAll(ctx, q.ID, from, run)
 }
+
+// ingestChunk is how many of a peer's entries one transaction applies
+// while the parties take in each other's logs: enough to amortise the
+// commit, and a bound on the entries held in memory.
+const ingestChunk = 4096
