@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ var demoExecutable = os.Executable
 type demoFlags struct {
 	scenario, listen, dir string
 	seed                  uint64
-	buildOnly             bool
+	buildOnly, noCache    bool
 }
 
 func newDemoCmd() *cobra.Command {
@@ -38,6 +39,11 @@ with a simulated implementation of New START from entry into force (5 Feb
 2011) to expiry (5 Feb 2026), let the nodes verify, acknowledge and
 witness each other, and print a one-time link that opens the first
 party's dashboard, which its node serves.
+
+A built world is kept in the user's cache directory (accord/demo in
+$XDG_CACHE_HOME or ~/.cache), the latest per scenario and seed, and
+copied the next time the same accord binary builds the same scenario and
+seed; --no-cache builds afresh and keeps nothing.
 
 The item-level data is simulated and calibrated so that at every data
 exchange the engine's counts equal the published aggregate numbers; the
@@ -69,6 +75,7 @@ Examples:
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address of the first party's node: its API and dashboard")
 	fl.StringVar(&f.dir, "dir", "", "directory for the nodes (default: a new temporary directory, removed on exit)")
 	fl.BoolVar(&f.buildOnly, "build-only", false, "build the nodes' logs and stop, without serving")
+	fl.BoolVar(&f.noCache, "no-cache", false, "build the world afresh, neither reusing nor keeping a build in the user's cache directory")
 	return c
 }
 
@@ -95,7 +102,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	fmt.Fprintln(stdout, demo.ScenarioBanner(f.scenario))
 	start := time.Now()
 	bar := &stageBar{w: stderr}
-	d, err := demo.Build(ctx, demo.Options{Scenario: f.scenario, Seed: f.seed, Dir: dir, Listen: f.listen, Progress: bar.update})
+	d, err := demo.Build(ctx, demo.Options{Scenario: f.scenario, Seed: f.seed, Dir: dir, Listen: f.listen, Cache: demoCache(f), Progress: bar.update})
 	if err != nil {
 		return err
 	}
@@ -115,6 +122,19 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	}
 	bar.done()
 	return printDashboard(ctx, stdout, d, start)
+}
+
+// demoCache is the directory where the demo keeps the worlds it built,
+// in the user's cache directory: "" with --no-cache or if there is none.
+func demoCache(f demoFlags) string {
+	if f.noCache {
+		return ""
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "accord", "demo")
 }
 
 // printDashboard prints the login link of the first party's dashboard,

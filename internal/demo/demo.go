@@ -67,6 +67,10 @@ type Options struct {
 	// Listen is the address of the first party's node, whose dashboard
 	// the demo opens; empty or port 0 for a free port on loopback.
 	Listen string
+	// Cache, if set, is a directory where Build keeps the world it built
+	// and from which it copies a world built before by the same accord
+	// binary with the same scenario and seed (cache.go).
+	Cache string
 	// Progress, if set, is told what Build is doing.
 	Progress func(Progress)
 	Logger   *slog.Logger
@@ -97,26 +101,68 @@ type Party struct {
 	exited chan struct{} // closed when its serve process exits
 }
 
-// Build creates the nodes and fills their logs with the simulated world.
+// Build creates the nodes and fills their logs with the simulated world,
+// or copies them from Options.Cache if the same binary built the same
+// world before (cache.go).
 func Build(ctx context.Context, opts Options) (*Demo, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	d := &Demo{Dir: opts.Dir, opts: opts}
-	d.progress("simulating the treaty's implementation (item-level data simulated, calibrated to public aggregates)", 0, 1)
-	w, err := sim.BuildWith(opts.Scenario, opts.Seed, nil)
+	cache, hit, err := d.cached()
 	if err != nil {
+		return nil, fmt.Errorf("demo cache: %w", err)
+	}
+	copied := make(chan error, 1)
+	if hit {
+		go func() { copied <- copyCached(cache, d.Dir) }() // while the world is simulated
+	}
+	if err := d.simulate(); err != nil {
+		if hit {
+			<-copied
+		}
 		return nil, err
 	}
-	d.World = w
-	d.progress("simulating the treaty's implementation (item-level data simulated, calibrated to public aggregates)", 1, 1)
+	if hit {
+		err := <-copied
+		if err == nil {
+			if err := d.restore(ctx, cache); err != nil {
+				return nil, err
+			}
+			return d, nil
+		}
+		// Another build may have just replaced the cached world: build
+		// afresh.
+		opts.Logger.WarnContext(ctx, "copying the cached world", "cache", cache, "err", err)
+		if err := d.removeParties(); err != nil {
+			return nil, err
+		}
+	}
 	if err := d.createNodes(ctx); err != nil {
 		return nil, err
 	}
 	if err := d.record(ctx); err != nil {
 		return nil, err
 	}
+	if cache != "" {
+		if err := d.store(cache); err != nil {
+			opts.Logger.WarnContext(ctx, "keeping the built world", "cache", opts.Cache, "err", err)
+		}
+	}
 	return d, nil
+}
+
+// simulate builds the world the demo records.
+func (d *Demo) simulate() error {
+	const stage = "simulating the treaty's implementation (item-level data simulated, calibrated to public aggregates)"
+	d.progress(stage, 0, 1)
+	w, err := sim.BuildWith(d.opts.Scenario, d.opts.Seed, nil)
+	if err != nil {
+		return err
+	}
+	d.World = w
+	d.progress(stage, 1, 1)
+	return nil
 }
 
 func (d *Demo) progress(stage string, done, total int) {
@@ -145,27 +191,21 @@ func (d *Demo) createNodes(ctx context.Context) error {
 			return err
 		}
 		p.Node = n
-		if p.Operator, err = n.AddToken(id, node.RoleOperator); err != nil {
-			return err
-		}
-		listen := ""
-		if len(d.Nodes) == 0 {
-			listen = d.opts.Listen
-		}
-		if p.Addr, err = freeAddr(listen); err != nil {
-			return err
-		}
 		d.Nodes = append(d.Nodes, p)
+	}
+	if err := d.assignAddrs(); err != nil {
+		return err
 	}
 	for _, p := range d.Nodes {
 		if err := d.peer(p); err != nil {
 			return fmt.Errorf("configuring %s: %w", p.ID, err)
 		}
 	}
-	return nil
+	return d.configure(ctx)
 }
 
-// peer configures p to follow every other party's node.
+// peer has every other party's node issue p a peer token, which p stores,
+// and lists them in p's accord.yaml with their keys.
 func (d *Demo) peer(p *Party) error {
 	var peers []node.Peer
 	for _, q := range d.Nodes {
@@ -183,15 +223,59 @@ func (d *Demo) peer(p *Party) error {
 		if err := os.WriteFile(filepath.Join(p.Dir, tf), []byte(tok+"\n"), 0o600); err != nil {
 			return err
 		}
-		peers = append(peers, node.Peer{Party: q.ID, URL: "http://" + q.Addr + "/",
-			LogVKey: readKey(q.Dir, node.VKeyFile), WitnessVKey: readKey(q.Dir, node.WitnessVKeyFile), TokenFile: tf})
+		peers = append(peers, node.Peer{Party: q.ID, URL: "http://" + q.Addr + "/", LogVKey: readKey(q.Dir, node.VKeyFile), WitnessVKey: readKey(q.Dir, node.WitnessVKeyFile), TokenFile: tf})
 	}
 	path := filepath.Join(p.Dir, node.ConfigFile)
 	c, err := node.LoadConfig(path)
 	if err != nil {
 		return err
 	}
-	c.Listen, c.Peers = p.Addr, peers
+	c.Peers = peers
+	return os.WriteFile(path, c.Marshal(), 0o600)
+}
+
+// assignAddrs gives every node a free address on loopback, the first
+// node Options.Listen if set.
+func (d *Demo) assignAddrs() error {
+	for i, p := range d.Nodes {
+		listen := ""
+		if i == 0 {
+			listen = d.opts.Listen
+		}
+		var err error
+		if p.Addr, err = freeAddr(listen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// configure writes into every node's accord.yaml its address and its
+// peers', whether it is silent today, and the demo's banner; then it
+// opens the node again and gives it an operator token.
+func (d *Demo) configure(ctx context.Context) error {
+	for _, p := range d.Nodes {
+		if err := d.configureNode(ctx, p); err != nil {
+			return fmt.Errorf("configuring %s: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+func (d *Demo) configureNode(ctx context.Context, p *Party) error {
+	path := filepath.Join(p.Dir, node.ConfigFile)
+	c, err := node.LoadConfig(path)
+	if err != nil {
+		return err
+	}
+	c.Listen = p.Addr
+	for i := range c.Peers {
+		q := d.Party(c.Peers[i].Party)
+		if q == nil {
+			return fmt.Errorf("peer %s is not a party of the demo", c.Peers[i].Party)
+		}
+		c.Peers[i].URL = "http://" + q.Addr + "/"
+	}
 	// A party that has suspended its participation does not act: its node
 	// follows and witnesses the others but acknowledges nothing, so that
 	// the findings against it are about its silence since the suspension,
@@ -206,12 +290,13 @@ func (d *Demo) peer(p *Party) error {
 	if err := os.WriteFile(path, c.Marshal(), 0o600); err != nil {
 		return err
 	}
-	n, err := node.Open(context.Background(), p.Dir, d.opts.Logger)
+	n, err := node.Open(ctx, p.Dir, d.opts.Logger)
 	if err != nil {
 		return err
 	}
 	p.Node = n
-	return nil
+	p.Operator, err = n.AddToken(p.ID, node.RoleOperator)
+	return err
 }
 
 func readKey(dir, name string) string {

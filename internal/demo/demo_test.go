@@ -20,6 +20,8 @@ var (
 	builtOnce sync.Once
 	builtDemo *Demo
 	builtErr  error
+	// builtCache is where built keeps the world it built (Options.Cache).
+	builtCache string
 )
 
 // built builds the newstart demo once for the package's tests.
@@ -30,7 +32,8 @@ func built(t *testing.T) *Demo {
 			builtErr = err
 			return
 		}
-		builtDemo, builtErr = Build(context.Background(), Options{Scenario: "newstart", Seed: 1, Dir: dir})
+		builtCache = filepath.Join(dir, "cache")
+		builtDemo, builtErr = Build(context.Background(), Options{Scenario: "newstart", Seed: 1, Dir: filepath.Join(dir, "nodes"), Cache: builtCache})
 	})
 	if builtErr != nil {
 		t.Fatal(builtErr)

@@ -274,18 +274,39 @@ func (d *Demo) acknowledge(ctx context.Context, offices map[string]*office.Offic
 	g, gctx := errgroup.WithContext(ctx)
 	for party, es := range acks {
 		g.Go(func() error {
-			for len(es) > 0 {
-				k := min(len(es), batchMax)
-				if _, err := offices[party].AppendAll(gctx, es[:k]); err != nil {
-					return fmt.Errorf("%s acknowledgements: %w", party, err)
-				}
+			if err := appendAll(gctx, offices[party], es, func(k int) {
 				d.progress("recording acknowledgements and inspections", done.add(k), total)
-				es = es[k:]
+			}); err != nil {
+				return fmt.Errorf("%s acknowledgements: %w", party, err)
 			}
 			return nil
 		})
 	}
 	return g.Wait()
+}
+
+// appendChunk is how many acknowledgements and inspection records are
+// appended before waiting for a checkpoint that covers them: each wait
+// costs up to a checkpoint interval, and progress is reported per chunk.
+const appendChunk = 4096
+
+// appendAll appends entries that do not depend on each other to o's log,
+// chunk by chunk, each chunk as one run sharing one checkpoint, and then
+// has o's database take them in from the log in large transactions.
+func appendAll(ctx context.Context, o *office.Office, es []entry.Entry, progress func(int)) error {
+	log, err := o.Log(ctx)
+	if err != nil {
+		return err
+	}
+	for len(es) > 0 {
+		k := min(len(es), appendChunk)
+		if _, err := log.AppendRuns(ctx, [][]entry.Entry{es[:k]}); err != nil {
+			return err
+		}
+		progress(k)
+		es = es[k:]
+	}
+	return o.Sync(ctx)
 }
 
 func ackEntry(treatyID, party string, ref body.Ref, at time.Time) (entry.Entry, error) {
@@ -324,20 +345,27 @@ func (c *counter) add(k int) int {
 // step of an inspection is checked against the step it answers, in the
 // other party's log.
 func (d *Demo) exchange(ctx context.Context, offices map[string]*office.Office) error {
+	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range d.Nodes {
-		for _, q := range d.Nodes {
-			if p != q {
-				if err := ingestLog(ctx, offices[p.ID], q); err != nil {
+		g.Go(func() error {
+			for _, q := range d.Nodes {
+				if p == q {
+					continue
+				}
+				if err := ingestLog(gctx, offices[p.ID], q); err != nil {
 					return fmt.Errorf("%s taking in the log of %s: %w", p.ID, q.ID, err)
 				}
 			}
-		}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // ingestLog applies to o's database the entries of q's log it does not
-// hold yet.
+// hold yet. q's node signed them in this process a moment ago, so their
+// signatures are not checked again (ledger.Reread); each node's follower
+// verifies every one of them when it copies q's log once the nodes run.
 func ingestLog(ctx context.Context, o *office.Office, q *Party) error {
 	size, err := ledger.IntegratedSize(filepath.Join(q.Dir, node.LogDir))
 	if err != nil {
@@ -347,13 +375,23 @@ func ingestLog(ctx context.Context, o *office.Office, q *Party) error {
 	if err != nil || from >= size {
 		return err
 	}
-	var run []peer.Ingested
-	err = ledger.EntriesFrom(ctx, q.Node.Source(), q.Node.Verifier, from, size, func(r ledger.Record) error {
+	run := make([]peer.Ingested, 0, ingestChunk)
+	err = ledger.Reread(ctx, q.Node.Source(), q.Node.Verifier, from, size, func(r ledger.Record) error {
 		run = append(run, peer.Ingested{Entry: *r.Entry, Raw: r.Encoded})
-		return nil
+		if len(run) < ingestChunk {
+			return nil
+		}
+		err := o.IngestAll(ctx, q.ID, from, run)
+		from, run = from+uint64(len(run)), make([]peer.Ingested, 0, ingestChunk)
+		return err
 	})
-	if err != nil {
+	if err != nil || len(run) == 0 {
 		return err
 	}
 	return o.IngestAll(ctx, q.ID, from, run)
 }
+
+// ingestChunk is how many of a peer's entries one transaction applies
+// while the parties take in each other's logs: enough to amortise the
+// commit, and a bound on the entries held in memory.
+const ingestChunk = 4096

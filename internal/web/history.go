@@ -91,7 +91,9 @@ func charted(t *treaty.Treaty) []treaty.Limit {
 	return out
 }
 
-func (d *Dashboard) historyData(r *http.Request, reading string) (*historyData, error) {
+// computeHistory counts every party on every date the history shows,
+// under reading, and draws the charts (historyData caches it).
+func (d *Dashboard) computeHistory(r *http.Request, reading string) (*historyData, error) {
 	ctx := r.Context()
 	t := d.src.Treaty()
 	now, err := d.counts.sync(ctx)

@@ -78,6 +78,7 @@ type Dashboard struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	counts *counter
+	hist   historyCache
 	mux    *http.ServeMux
 }
 
