@@ -14,6 +14,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 
 	"accord/internal/declaration"
 	"accord/internal/engine"
@@ -84,7 +85,14 @@ func Evaluate(set *declaration.Set, party string, d treaty.Date, change *Change,
 	if err != nil {
 		return nil, err
 	}
-	decls := set.Declarations(base)
+	return Compare(set.Declarations(base), party, d, change, rate)
+}
+
+// Compare is Evaluate over declarations already gathered: those of a
+// node's treaty database, say (registry.Declaration). decls must hold the
+// party's declaration in force on d and, for the freezes to have a
+// baseline, those in force on each of Baselines; decls is not modified.
+func Compare(decls []*declaration.Declaration, party string, d treaty.Date, change *Change, rate int) (*Report, error) {
 	own := declaration.Latest(decls, party, d)
 	if own == nil {
 		return nil, fmt.Errorf("%s declared nothing on or before %s", party, d)
@@ -166,4 +174,27 @@ func Headroom(l engine.LimitResult) (int, bool) {
 		return 0, false
 	}
 	return max(l.Margin, 0), true
+}
+
+// Baselines are the dates every option's freezes take their baseline on,
+// sorted: the declarations in force on them are what a freeze is counted
+// against.
+func Baselines() ([]treaty.Date, error) {
+	var out []treaty.Date
+	for _, id := range Options {
+		if id == NoTreaty {
+			continue
+		}
+		t, err := treaty.Builtin(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range t.Limits {
+			if !l.Baseline.IsZero() && !slices.ContainsFunc(out, l.Baseline.Equal) {
+				out = append(out, l.Baseline)
+			}
+		}
+	}
+	slices.SortFunc(out, treaty.Date.Compare)
+	return out, nil
 }
