@@ -1,6 +1,9 @@
 package scenario
 
 import (
+	"fmt"
+	"slices"
+
 	"accord/internal/declaration"
 	"accord/internal/treaty"
 )
@@ -34,4 +37,29 @@ func OverTime(decls []*declaration.Declaration, party string, dates []treaty.Dat
 		out = append(out, Point{AsOf: d.String(), Party: party, Declared: own.AsOf.String(), Counted: u.Counted, Low: u.Low, High: u.High})
 	}
 	return out
+}
+
+// Gather reads one party's declarations with read (a treaty database's
+// lookup: the declaration in force on a date) on d, on each of Baselines
+// and on each date of series, and returns those that declare anything,
+// oldest first, ready for Compare and OverTime.
+func Gather(d treaty.Date, series []treaty.Date, read func(treaty.Date) (*declaration.Declaration, error)) ([]*declaration.Declaration, error) {
+	bases, err := Baselines()
+	if err != nil {
+		return nil, err
+	}
+	dates := slices.Concat([]treaty.Date{d}, bases, series)
+	slices.SortFunc(dates, treaty.Date.Compare)
+	dates = slices.CompactFunc(dates, treaty.Date.Equal)
+	var out []*declaration.Declaration
+	for _, x := range dates {
+		dl, err := read(x)
+		if err != nil {
+			return nil, fmt.Errorf("reading the declaration on %s: %w", x, err)
+		}
+		if dl != nil && (len(dl.Items) > 0 || len(dl.Types) > 0 || len(dl.Warheads) > 0 || dl.Aggregate != nil) {
+			out = append(out, dl)
+		}
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"strings"
 	"testing"
 
 	"accord/internal/declaration"
@@ -68,5 +69,27 @@ func TestBaselines(t *testing.T) {
 	}
 	if len(bs) != 2 || bs[0].String() != "2020-10-20" || bs[1].String() != "2021-02-05" {
 		t.Errorf("baselines %v", bs)
+	}
+}
+
+// TestGather reads on the date, the two baselines and the series, in
+// order and once each, and keeps what declares anything.
+func TestGather(t *testing.T) {
+	var read []string
+	decls, err := Gather(treaty.MustDate("2020-09-01"), []treaty.Date{treaty.MustDate("2020-03-01"), treaty.MustDate("2020-09-01")}, func(d treaty.Date) (*declaration.Declaration, error) {
+		read = append(read, d.String())
+		if d.String() == "2020-10-20" {
+			return &declaration.Declaration{Party: "USA", AsOf: d}, nil // nothing declared
+		}
+		return &declaration.Declaration{Party: "USA", AsOf: d, Types: []declaration.TypeCount{{Type: "B-2A"}}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(read, " "); got != "2020-03-01 2020-09-01 2020-10-20 2021-02-05" {
+		t.Errorf("read %s", got)
+	}
+	if len(decls) != 3 || decls[0].AsOf.String() != "2020-03-01" || decls[2].AsOf.String() != "2021-02-05" {
+		t.Errorf("gathered %d declarations", len(decls))
 	}
 }

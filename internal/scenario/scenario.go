@@ -76,6 +76,9 @@ type Report struct {
 	Change   *Change   `json:"change,omitempty"`
 	Outcomes []Outcome `json:"options"`
 	Upload   Potential `json:"upload"`
+	// OverTime is the party's upload potential on earlier dates, as
+	// declared (the change applies to AsOf only); set by the caller.
+	OverTime []Point `json:"over_time,omitempty"`
 }
 
 // Evaluate compares the options for party on d over the declarations in
