@@ -65,6 +65,10 @@ type Outcome struct {
 	Party   bool                 `json:"party"`
 	InForce bool                 `json:"treaty_in_force"`
 	Limits  []engine.LimitResult `json:"limits"`
+	// Tightest is the limit the party would breach first: the one it
+	// could add least to (Headroom), the first in treaty order on a tie;
+	// empty when no limit's headroom is known.
+	Tightest string `json:"tightest,omitempty"`
 }
 
 // A Report is every option's outcome for one party on one date, and its
@@ -156,7 +160,19 @@ func outcome(id, party string, d treaty.Date, decls []*declaration.Declaration) 
 			o.Limits = withoutTerms(p.Limits)
 		}
 	}
+	o.Tightest = tightest(o.Limits)
 	return o, nil
+}
+
+// tightest returns the id of the limit with the least headroom.
+func tightest(ls []engine.LimitResult) string {
+	id, least := "", 0
+	for _, l := range ls {
+		if n, ok := Headroom(l); ok && (id == "" || n < least) {
+			id, least = l.ID, n
+		}
+	}
+	return id
 }
 
 func withoutTerms(ls []engine.LimitResult) []engine.LimitResult {
