@@ -50,7 +50,17 @@ func nodeDeclarations(ctx context.Context, dir, party string, d treaty.Date) ([]
 		return nil, nil, errors.New("--party: " + party + " is not a party to " + o.Treaty.ID + " (parties: " + partyIDs(o.Treaty) + ")")
 	}
 	now := time.Now().UTC()
-	series := factsheet.Exchanges(o.Treaty, d)
+	// The data-exchange dates up to d, but not past today or the
+	// treaty's expiry: no declaration is in force after them that is
+	// not in force on them.
+	end := d
+	if today := treaty.DateOf(now); today.Before(end) {
+		end = today
+	}
+	if exp := o.Treaty.Expiry(); !exp.IsZero() && exp.Before(end) {
+		end = exp
+	}
+	series := factsheet.Exchanges(o.Treaty, end)
 	decls, err := scenario.Gather(d, series, func(x treaty.Date) (*declaration.Declaration, error) {
 		return o.Registry.Declaration(ctx, party, x, now)
 	})

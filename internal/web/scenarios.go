@@ -242,7 +242,7 @@ func (d *Dashboard) scenarioDeclarations(r *http.Request, q scenarioQuery) ([]*d
 	if err != nil {
 		return nil, nil, now, err
 	}
-	series := slices.DeleteFunc(withData(t, stated, historyDates(t, q.Date)), func(x treaty.Date) bool { return x.After(q.Date) })
+	series := withData(t, stated, historyDates(t, seriesEnd(t, q.Date, now)))
 	bases, err := scenario.Baselines()
 	if err != nil {
 		return nil, nil, now, err
@@ -395,4 +395,16 @@ func span(low, high int) string {
 		return factsheet.Thousands(low)
 	}
 	return factsheet.Thousands(low) + "–" + factsheet.Thousands(high)
+}
+
+// seriesEnd is the last date a series over time may reach: d, but not
+// past today or the treaty's expiry, as the history's.
+func seriesEnd(t *treaty.Treaty, d treaty.Date, now time.Time) treaty.Date {
+	if today := treaty.DateOf(now); today.Before(d) {
+		d = today
+	}
+	if exp := t.Expiry(); !exp.IsZero() && exp.Before(d) {
+		d = exp
+	}
+	return d
 }
