@@ -13,6 +13,7 @@ import (
 
 	"accord/internal/scenario"
 	"accord/internal/treaty"
+	"accord/internal/web"
 )
 
 func init() { register(newScenarioCmd) }
@@ -24,6 +25,7 @@ type scenarioFlags struct {
 	rate   int
 	json   bool
 	data   string
+	chart  string
 }
 
 func newScenarioCmd() *cobra.Command {
@@ -49,7 +51,8 @@ DATE (shown when there are two dates or more).
 --change applies a YAML file of steps to the holdings first (retire,
 eliminate, upload, download, deploy; docs/analysis.md). --rate N adds how
 many months loading each type would take at N missiles or bombers a
-month: a parameter, as accord holds no published rate.
+month: a parameter, as accord holds no published rate. --chart FILE.svg
+writes the upload potential over time as the dashboard draws it.
 
 Exit status: 0 when the comparison is printed, whatever it shows; 2 on
 bad input.
@@ -71,6 +74,7 @@ Examples:
 	fl.IntVar(&f.rate, "rate", 0, "missiles or bombers loaded per month per type, a parameter (default: no time shown)")
 	fl.BoolVar(&f.json, "json", false, "print the comparison as one JSON object")
 	fl.StringVar(&f.data, "data", "", "read the declarations from this node's treaty database instead of files")
+	fl.StringVar(&f.chart, "chart", "", "write the upload potential over time as an SVG chart to this file")
 	c.MarkFlagRequired("party")
 	c.MarkFlagRequired("date")
 	return c
@@ -99,6 +103,11 @@ func runScenario(ctx context.Context, w io.Writer, f scenarioFlags, files []stri
 		return err
 	}
 	r.OverTime = scenario.OverTime(decls, f.party, series)
+	if f.chart != "" {
+		if err := writeUploadChart(f.chart, r); err != nil {
+			return err
+		}
+	}
 	if f.json {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -224,4 +233,17 @@ func printOverTime(w io.Writer, pts []scenario.Point) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", p.AsOf, p.Declared, p.Counted, span(p.Low, p.High))
 	}
 	return tw.Flush()
+}
+
+// writeUploadChart writes the report's upload potential over time as an
+// SVG chart to path.
+func writeUploadChart(path string, r *scenario.Report) error {
+	svg, err := web.UploadChartSVG(r.Party, r.OverTime)
+	if err != nil {
+		return err
+	}
+	if svg == nil {
+		return fmt.Errorf("--chart: %s has holdings per type or item on fewer than two dates up to %s: nothing to draw over time", r.Party, r.AsOf)
+	}
+	return os.WriteFile(path, svg, 0o644)
 }

@@ -36,3 +36,14 @@ func overTimeChart(party string, pts []scenario.Point, index int) (template.HTML
 	lo, hi := dates[0].Time().AddDate(0, -2, 0), dates[len(dates)-1].Time().AddDate(0, 2, 0)
 	return renderChart("upload potential", "Warheads", timeTicks(dates), gridLines(dates), lo, hi, 0, niceCeil(top*1.12), []chartdraw.Series{counted, low, high})
 }
+
+// UploadChartSVG draws a party's upload potential over time as the
+// scenarios page draws it, as a standalone SVG document, for accord
+// scenario --chart. It returns nil for fewer than two points.
+func UploadChartSVG(party string, pts []scenario.Point) ([]byte, error) {
+	svg, err := overTimeChart(party, pts, 0)
+	if err != nil || svg == "" {
+		return nil, err
+	}
+	return []byte(svg), nil
+}
