@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"accord/internal/scenario"
 	"accord/internal/treaty"
+	"accord/internal/web"
 )
 
 func init() { register(newScenarioCmd) }
@@ -22,29 +24,35 @@ type scenarioFlags struct {
 	change string
 	rate   int
 	json   bool
+	data   string
+	chart  string
 }
 
 func newScenarioCmd() *cobra.Command {
 	var f scenarioFlags
 	c := &cobra.Command{
-		Use:   "scenario --party P --date DATE [--change FILE.yaml] FILE...",
+		Use:   "scenario --party P --date DATE [--change FILE.yaml] FILE... | --data DIR",
 		Short: "One party's holdings under every 2020 option at once, and its upload potential",
 		Long: `One party's holdings under every 2020 option at once, and its upload potential.
 
-FILE is a declaration, as for accord check (docs/declarations.md). The
-party's declaration in force on DATE is evaluated under newstart (as
+FILE is a declaration, as for accord check (docs/declarations.md); with
+--data DIR, the declarations are a node's treaty database instead, as
+known now. The party's declaration in force on DATE is evaluated under newstart (as
 extended), newstart-freeze-2020 (Russia's one-year extension with a
 freeze), us-freeze-2020 (the US position), trilateral-draft and "none"
 (no treaty): for each limit its value, ceiling, margin, verdict, and what
 the party could add before it breaches it ("?" when the limit has no
 data). Then the upload potential: how many warheads each type could carry
 if no treaty limited it, from the loads of the force-facts table, each
-with its sources (docs/analysis.md).
+with its sources (docs/analysis.md), and its totals over time: on each
+date a FILE declares, or with --data on each data-exchange date, up to
+DATE (shown when there are two dates or more).
 
 --change applies a YAML file of steps to the holdings first (retire,
 eliminate, upload, download, deploy; docs/analysis.md). --rate N adds how
 many months loading each type would take at N missiles or bombers a
-month: a parameter, as accord holds no published rate.
+month: a parameter, as accord holds no published rate. --chart FILE.svg
+writes the upload potential over time as the dashboard draws it.
 
 Exit status: 0 when the comparison is printed, whatever it shows; 2 on
 bad input.
@@ -52,10 +60,11 @@ bad input.
 Examples:
   accord scenario --party USA --date 2020-09-01 testdata/us-2020-09-01-types.csv
   accord scenario --party USA --date 2020-09-01 --change posture.yaml --rate 10 us.csv
-  accord scenario --party USA --date 2021-06-01 --json us.csv us-warheads.csv`,
-		Args: cobra.MinimumNArgs(1),
+  accord scenario --party USA --date 2021-06-01 --json us.csv us-warheads.csv
+  accord scenario --party RUS --date 2020-09-01 --data usa`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			return runScenario(c.OutOrStdout(), f, args)
+			return runScenario(c.Context(), c.OutOrStdout(), f, args)
 		},
 	}
 	fl := c.Flags()
@@ -64,12 +73,14 @@ Examples:
 	fl.StringVar(&f.change, "change", "", "a change file to apply to the holdings first")
 	fl.IntVar(&f.rate, "rate", 0, "missiles or bombers loaded per month per type, a parameter (default: no time shown)")
 	fl.BoolVar(&f.json, "json", false, "print the comparison as one JSON object")
+	fl.StringVar(&f.data, "data", "", "read the declarations from this node's treaty database instead of files")
+	fl.StringVar(&f.chart, "chart", "", "write the upload potential over time as an SVG chart to this file")
 	c.MarkFlagRequired("party")
 	c.MarkFlagRequired("date")
 	return c
 }
 
-func runScenario(w io.Writer, f scenarioFlags, files []string) error {
+func runScenario(ctx context.Context, w io.Writer, f scenarioFlags, files []string) error {
 	d, err := treaty.ParseDate(f.date)
 	if err != nil {
 		return fmt.Errorf("--date: %w", err)
@@ -83,13 +94,19 @@ func runScenario(w io.Writer, f scenarioFlags, files []string) error {
 			return err
 		}
 	}
-	set, err := scenario.LoadFiles(files...)
+	decls, series, err := scenarioDeclarations(ctx, f, d, files)
 	if err != nil {
 		return err
 	}
-	r, err := scenario.Evaluate(set, f.party, d, change, f.rate)
+	r, err := scenario.Compare(decls, f.party, d, change, f.rate)
 	if err != nil {
 		return err
+	}
+	r.OverTime = scenario.OverTime(decls, f.party, series)
+	if f.chart != "" {
+		if err := writeUploadChart(f.chart, r); err != nil {
+			return err
+		}
 	}
 	if f.json {
 		enc := json.NewEncoder(w)
@@ -132,7 +149,10 @@ func printScenario(w io.Writer, r *scenario.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return printUpload(w, r.Upload)
+	if err := printUpload(w, r.Upload); err != nil {
+		return err
+	}
+	return printOverTime(w, r.OverTime)
 }
 
 func printOutcome(tw io.Writer, o scenario.Outcome) {
@@ -198,4 +218,32 @@ func span(low, high int) string {
 		return fmt.Sprint(low)
 	}
 	return fmt.Sprintf("%d-%d", low, high)
+}
+
+// printOverTime prints the upload potential's totals on each date of the
+// series, when there are two or more.
+func printOverTime(w io.Writer, pts []scenario.Point) error {
+	if len(pts) < 2 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nupload potential over time (as declared on each date)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "DATE\tDECLARED\tCOUNTED\tPOTENTIAL\n")
+	for _, p := range pts {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", p.AsOf, p.Declared, p.Counted, span(p.Low, p.High))
+	}
+	return tw.Flush()
+}
+
+// writeUploadChart writes the report's upload potential over time as an
+// SVG chart to path.
+func writeUploadChart(path string, r *scenario.Report) error {
+	svg, err := web.UploadChartSVG(r.Party, r.OverTime)
+	if err != nil {
+		return err
+	}
+	if svg == nil {
+		return fmt.Errorf("--chart: %s has holdings per type or item on fewer than two dates up to %s: nothing to draw over time", r.Party, r.AsOf)
+	}
+	return os.WriteFile(path, svg, 0o644)
 }

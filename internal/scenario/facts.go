@@ -21,6 +21,7 @@ type Source struct {
 // smallest figure given, High the largest.
 type Fact struct {
 	Type     string   `yaml:"type" json:"type"`
+	Aliases  []string `yaml:"aliases" json:"aliases,omitempty"`
 	Party    string   `yaml:"party" json:"party"`
 	Category string   `yaml:"category" json:"category"`
 	Load     [2]int   `yaml:"load" json:"load"`
@@ -38,7 +39,8 @@ var facts = sync.OnceValues(func() (map[string]Fact, error) {
 	return parseFacts(factsYAML)
 })
 
-// Facts returns the force-facts table (facts.yaml) by type.
+// Facts returns the force-facts table (facts.yaml) by type, and by each
+// of a type's aliases.
 func Facts() map[string]Fact {
 	m, err := facts()
 	if err != nil {
@@ -64,10 +66,12 @@ func parseFacts(data []byte) (map[string]Fact, error) {
 		case len(f.Sources) == 0:
 			return nil, fmt.Errorf("facts.yaml: %s: no source", f.Type)
 		}
-		if _, dup := m[f.Type]; dup {
-			return nil, fmt.Errorf("facts.yaml: %s: listed twice", f.Type)
+		for _, name := range append([]string{f.Type}, f.Aliases...) {
+			if _, dup := m[name]; dup {
+				return nil, fmt.Errorf("facts.yaml: %s: listed twice", name)
+			}
+			m[name] = f
 		}
-		m[f.Type] = f
 	}
 	return m, nil
 }

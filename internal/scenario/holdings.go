@@ -99,6 +99,7 @@ func (c *Change) Apply(d *declaration.Declaration) (*declaration.Declaration, er
 }
 
 func (h holdings) apply(s Step) error {
+	s.Type = h.resolve(s.Type)
 	kind := h.kind(s.Type)
 	if kind == "" {
 		return fmt.Errorf("no missile or heavy bomber of type %q is declared", s.Type)
@@ -204,4 +205,19 @@ func (h holdings) deploy(s Step, kind string) error {
 	h.add(key{s.Type, kind, "deployed"}, 0, s.N*s.Load)
 	h.move(s.Type, launcher(kind), "non_deployed", "deployed", s.N, 0)
 	return nil
+}
+
+// resolve returns the name h holds typ under: typ itself, or another name
+// of the same type in the force-facts table (Minuteman III for MM-III).
+func (h holdings) resolve(typ string) string {
+	f, ok := Facts()[typ]
+	if h.kind(typ) != "" || !ok {
+		return typ
+	}
+	for _, name := range append([]string{f.Type}, f.Aliases...) {
+		if h.kind(name) != "" {
+			return name
+		}
+	}
+	return typ
 }

@@ -14,6 +14,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 
 	"accord/internal/declaration"
 	"accord/internal/engine"
@@ -64,6 +65,10 @@ type Outcome struct {
 	Party   bool                 `json:"party"`
 	InForce bool                 `json:"treaty_in_force"`
 	Limits  []engine.LimitResult `json:"limits"`
+	// Tightest is the limit the party would breach first: the one it
+	// could add least to (Headroom), the first in treaty order on a tie;
+	// empty when no limit's headroom is known.
+	Tightest string `json:"tightest,omitempty"`
 }
 
 // A Report is every option's outcome for one party on one date, and its
@@ -75,6 +80,9 @@ type Report struct {
 	Change   *Change   `json:"change,omitempty"`
 	Outcomes []Outcome `json:"options"`
 	Upload   Potential `json:"upload"`
+	// OverTime is the party's upload potential on earlier dates, as
+	// declared (the change applies to AsOf only); set by the caller.
+	OverTime []Point `json:"over_time,omitempty"`
 }
 
 // Evaluate compares the options for party on d over the declarations in
@@ -84,7 +92,14 @@ func Evaluate(set *declaration.Set, party string, d treaty.Date, change *Change,
 	if err != nil {
 		return nil, err
 	}
-	decls := set.Declarations(base)
+	return Compare(set.Declarations(base), party, d, change, rate)
+}
+
+// Compare is Evaluate over declarations already gathered: those of a
+// node's treaty database, say (registry.Declaration). decls must hold the
+// party's declaration in force on d and, for the freezes to have a
+// baseline, those in force on each of Baselines; decls is not modified.
+func Compare(decls []*declaration.Declaration, party string, d treaty.Date, change *Change, rate int) (*Report, error) {
 	own := declaration.Latest(decls, party, d)
 	if own == nil {
 		return nil, fmt.Errorf("%s declared nothing on or before %s", party, d)
@@ -145,7 +160,19 @@ func outcome(id, party string, d treaty.Date, decls []*declaration.Declaration) 
 			o.Limits = withoutTerms(p.Limits)
 		}
 	}
+	o.Tightest = tightest(o.Limits)
 	return o, nil
+}
+
+// tightest returns the id of the limit with the least headroom.
+func tightest(ls []engine.LimitResult) string {
+	id, least := "", 0
+	for _, l := range ls {
+		if n, ok := Headroom(l); ok && (id == "" || n < least) {
+			id, least = l.ID, n
+		}
+	}
+	return id
 }
 
 func withoutTerms(ls []engine.LimitResult) []engine.LimitResult {
@@ -166,4 +193,27 @@ func Headroom(l engine.LimitResult) (int, bool) {
 		return 0, false
 	}
 	return max(l.Margin, 0), true
+}
+
+// Baselines are the dates every option's freezes take their baseline on,
+// sorted: the declarations in force on them are what a freeze is counted
+// against.
+func Baselines() ([]treaty.Date, error) {
+	var out []treaty.Date
+	for _, id := range Options {
+		if id == NoTreaty {
+			continue
+		}
+		t, err := treaty.Builtin(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range t.Limits {
+			if !l.Baseline.IsZero() && !slices.ContainsFunc(out, l.Baseline.Equal) {
+				out = append(out, l.Baseline)
+			}
+		}
+	}
+	slices.SortFunc(out, treaty.Date.Compare)
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"strings"
 	"testing"
 
 	"accord/internal/declaration"
@@ -187,4 +188,59 @@ func mustTreaty(t testing.TB, id string) *treaty.Treaty {
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// TestTightest: on 1 September 2020 the United States could add 25
+// deployed vehicles, 93 warheads and no launcher under New START: the
+// launchers bind first, under every option with central limits; with the
+// posture of TestEvaluateChange the warheads (over, 0) tie with the
+// launchers (0) and the first in treaty order is named.
+func TestTightest(t *testing.T) {
+	r, err := Evaluate(loadSet(t, usTypes), "USA", date(t, "2020-09-01"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range r.Outcomes {
+		want := "launchers"
+		if o.Option == NoTreaty {
+			want = ""
+		}
+		if o.Tightest != want {
+			t.Errorf("%s: tightest %q, want %q", o.Option, o.Tightest, want)
+		}
+	}
+	c, err := ParseChange("posture.yaml", []byte("steps:\n  - retire: 50\n    type: Minuteman III\n  - upload: 2\n    type: Trident II\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = Evaluate(loadSet(t, usTypes), "USA", date(t, "2020-09-01"), c, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Outcomes[0].Tightest; got != "warheads" {
+		t.Errorf("with the posture: tightest %q, want warheads", got)
+	}
+}
+
+// TestExamples: every example change file parses and applies to the
+// holdings it names (the United States' or Russia's of 2020, per type).
+func TestExamples(t *testing.T) {
+	us := usDeclaration(t)
+	if len(Examples()) < 3 {
+		t.Fatalf("%d examples", len(Examples()))
+	}
+	for _, e := range Examples() {
+		c, err := ParseChange(e.Name+".yaml", e.YAML)
+		if err != nil {
+			t.Errorf("%s: %v", e.Name, err)
+			continue
+		}
+		if strings.HasPrefix(e.Name, "us-") {
+			if _, err := c.Apply(us); err != nil {
+				t.Errorf("%s: %v", e.Name, err)
+			}
+		}
+	}
+	if _, ok := LookupExample("us-fewer-icbms"); !ok {
+		t.Error("no example us-fewer-icbms")
+	}
 }

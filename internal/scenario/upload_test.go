@@ -101,3 +101,34 @@ func TestFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestFactsAliases: a declaration naming Minuteman III by its alias
+// (the demo's MM-III) gets its load: (10 + min(4, 2)) × 3 = 36; a type
+// listed twice, by name or alias, is refused.
+func TestFactsAliases(t *testing.T) {
+	d := &declaration.Declaration{Party: "USA", Types: []declaration.TypeCount{
+		{Type: "MM-III", Category: "icbm", Status: "deployed", Count: 10, Warheads: 10},
+		{Type: "MM-III", Category: "icbm", Status: "non_deployed", Count: 4},
+		{Type: "MM-III", Category: "icbm_launcher", Status: "non_deployed", Count: 2},
+		{Type: "MM-III", Category: "icbm_launcher", Status: "deployed", Count: 10},
+	}}
+	if u := UploadPotential(d, 0); u.Low != 36 || u.High != 36 || !u.Rows[0].Known {
+		t.Errorf("MM-III: %+v", u)
+	}
+	// A change naming the type by its other name applies to it.
+	c, err := ParseChange("c.yaml", []byte("steps:\n  - retire: 3\n    type: Minuteman III\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := c.Apply(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := UploadPotential(changed, 0); u.Counted != 7 || u.Rows[0].Type != "MM-III" || u.Rows[0].Reserve != 5 {
+		t.Errorf("after retiring 3 Minuteman III: %+v", u)
+	}
+	dup := "types:\n  - {type: X, aliases: [Y], party: USA, category: icbm, load: [1, 1], sources: [{title: t, url: u, says: s}]}\n  - {type: Y, party: USA, category: icbm, load: [1, 1], sources: [{title: t, url: u, says: s}]}\n"
+	if _, err := parseFacts([]byte(dup)); err == nil || err.Error() != "facts.yaml: Y: listed twice" {
+		t.Errorf("parseFacts: %v", err)
+	}
+}

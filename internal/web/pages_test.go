@@ -322,8 +322,9 @@ func TestSecurityHeaders(t *testing.T) {
 	refusing := startServer(t, closed)
 	paths := []string{"/?date=2020-09-01", "/history", "/history.csv", "/history.json", "/notifications?year=2020", "/database?party=USA&q=MM-III",
 		"/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty", "/factsheet.csv", "/factsheet.json", "/factsheet.html",
-		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads", "/escrow", "/inspections?year=2019"}
-	if len(web.Routes()) != 18 {
+		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads", "/escrow", "/inspections?year=2019",
+		"/scenarios?date=2020-09-01&party=USA&example=us-fewer-icbms", "/scenarios?date=2020-09-01&format=csv", "/compare?date=2020-09-01"}
+	if len(web.Routes()) != 21 {
 		t.Errorf("the dashboard has %d routes; list a path of each new one here", len(web.Routes()))
 	}
 	inline := regexp.MustCompile(`(?i)<script|\sstyle=|\son[a-z]+=|javascript:`)

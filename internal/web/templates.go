@@ -14,7 +14,7 @@ import (
 )
 
 // pageNames are the page templates, each rendered inside base.html.
-var pageNames = []string{"overview", "history", "warheads", "escrow", "inspections", "notifications", "database", "item", "entry", "logs", "treaty", "error"}
+var pageNames = []string{"overview", "history", "warheads", "escrow", "inspections", "notifications", "database", "item", "entry", "logs", "treaty", "scenarios", "compare", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
@@ -77,7 +77,9 @@ var funcs = template.FuncMap{
 		}
 		return factsheet.Thousands(*l.Ceiling)
 	},
-	"isDefault": func(s string) bool { return s == treaty.DefaultReading },
+	"isDefault":   func(s string) bool { return s == treaty.DefaultReading },
+	"span":        span,
+	"optionTitle": optionTitle,
 }
 
 // partyOf returns the party of a log origin "accord/<treaty>/<party>".

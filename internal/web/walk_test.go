@@ -38,6 +38,8 @@ var walkPaths = []string{
 	"/items/USA/%s", "/items/%s/USA-B2A-WHI-001", "/entries/USA/%s", "/entries/%s/0", "/proofs/USA/%s", "/proofs/%s/0",
 	"/logs?date=%s", "/treaty?date=%s", "/warheads?date=%s", "/warheads?party=%s", "/escrow?date=%s",
 	"/factsheet.csv?date=%s", "/factsheet.json?date=%s", "/factsheet.html?date=%s",
+	"/scenarios?date=%s", "/scenarios?party=%s", "/scenarios?date=2020-09-01&change=%s", "/scenarios?date=2020-09-01&example=%s",
+	"/scenarios?date=2020-09-01&rate=%s", "/compare?date=%s", "/compare?treaties=%s", "/compare?treaties=newstart,%s",
 }
 
 // freezeWalkPaths are the pages that read warheads, walked again over the

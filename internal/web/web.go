@@ -30,6 +30,8 @@
 //	GET /proofs/{party}/{index}    the entry's receipt (c2sp.org/tlog-proof), to check offline
 //	GET /logs                      each log's size, checkpoint, cosignatures, evidence
 //	GET /treaty                    the treaty's clauses, each with an anchor
+//	GET|POST /scenarios            one party's holdings under every 2020 option, upload potential (?format=csv|json)
+//	GET /compare                   treaty definitions side by side, clause by clause (?treaties=a,b&date=)
 //	GET /factsheet.{csv,json,html} the public fact sheet (?date=)
 package web
 
@@ -194,6 +196,9 @@ func (d *Dashboard) handlers() []handler {
 		{"GET /proofs/{party}/{index}", d.proof},
 		{"GET /logs", d.logs},
 		{"GET /treaty", d.treaty},
+		{"GET /scenarios", d.scenarios},
+		{"POST /scenarios", d.scenarios},
+		{"GET /compare", d.compare},
 	} {
 		hs = append(hs, handler{Route{p.pattern, false}, p.fn})
 	}
