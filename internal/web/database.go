@@ -30,7 +30,7 @@ type databaseData struct {
 	Matched    int
 	Total      int
 	Limit      int
-	Exact      bool // Q names an item that exists at some time, shown or not
+	Exact      bool               // Q names an item that exists at some time, shown or not
 	matched    []declaration.Item // every item matched, for the download
 }
 
