@@ -301,6 +301,9 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	p := page{Title: title, Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Warheads: hasWarheads(d.src.Treaty()), Now: d.src.Now(), Authed: d.auth(r), Data: data,
 		Elapsed: func() string { return time.Since(start).Round(time.Millisecond).String() }, path: r.URL.EscapedPath()}
 	p.view, _ = r.Context().Value(viewKey{}).(*view)
+	if p.view == nil && status == http.StatusOK {
+		p.view = &view{Page: name} // a page whose path is all its state: /treaty, /entries/USA/12
+	}
 	var b bytes.Buffer
 	if err := d.pages[name].ExecuteTemplate(&b, "base", p); err != nil {
 		return fmt.Errorf("rendering %s: %w", name, err)
