@@ -17,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"accord/internal/web"
+	"accord/internal/web/webtest"
 )
 
 // A tableCase is one table of a page and how its download is compared
@@ -485,4 +488,33 @@ func htmlMessage(page string) string {
 		return page
 	}
 	return html.UnescapeString(m[1])
+}
+
+// TestBrowserDownloads clicks, in Chromium, the history table's CSV link
+// and a chart's SVG link, and reads the files the browser saved: the
+// CSV's numbers are those the browser shows in the table, and the SVG is
+// the chart on the page.
+func TestBrowserDownloads(t *testing.T) {
+	srv := newServer(t, world.View())
+	b := &webtest.Browser{T: t, Ctx: webtest.NewBrowser(t), Base: srv.URL, Shots: webtest.ScreenshotDir(t)}
+	save := webtest.SaveDownloads(b)
+	b.Open("/history?reading=default", "#history-table")
+	shown := webtest.Eval[[][]string](b, `[...document.querySelectorAll("#history-table tbody tr")].map(tr =>
+		[tr.dataset.date, ...[...tr.querySelectorAll("td")].map(td => { const a = td.querySelector("a[data-value]"); return a ? a.innerText.replaceAll(",", "") : "" })])`)
+	b.Do("downloading the table", chromedp.Click(chromedp.CSS(`.downloads[data-table="history-table"] a.download-csv`)))
+	_, rows := readCSV(t, save())
+	if len(rows) != len(shown) || len(rows) < 10 {
+		t.Fatalf("the browser shows %d rows, saved a CSV of %d", len(shown), len(rows))
+	}
+	for i := range rows {
+		if strings.Join(rows[i], ",") != strings.Join(shown[i], ",") {
+			t.Errorf("row %d: the browser shows %v, the CSV holds %v", i+1, shown[i], rows[i])
+		}
+	}
+	chart := webtest.Eval[string](b, `document.querySelector("figure.chart svg").outerHTML`)
+	b.Do("downloading a chart", chromedp.Click(chromedp.CSS(`figure.chart .downloads a.download-svg`)))
+	svg := string(save())
+	if !strings.HasPrefix(svg, "<svg") || strings.Count(svg, "<path") < 5 || strings.Count(svg, "<path") != strings.Count(chart, "<path") {
+		t.Errorf("the SVG saved (%d bytes, %d paths) is not the chart shown (%d paths)", len(svg), strings.Count(svg, "<path"), strings.Count(chart, "<path"))
+	}
 }
