@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"html"
+	"image/png"
 	"io"
 	"math"
 	"net/http"
@@ -516,5 +517,83 @@ func TestBrowserDownloads(t *testing.T) {
 	svg := string(save())
 	if !strings.HasPrefix(svg, "<svg") || strings.Count(svg, "<path") < 5 || strings.Count(svg, "<path") != strings.Count(chart, "<path") {
 		t.Errorf("the SVG saved (%d bytes, %d paths) is not the chart shown (%d paths)", len(svg), strings.Count(svg, "<path"), strings.Count(chart, "<path"))
+	}
+}
+
+var permalinkRe = regexp.MustCompile(`<a id="permalink" rel="bookmark" href="([^"]*)">`)
+
+// TestPermalinks checks that each page's permalink sets every parameter
+// of its view, the defaults resolved, and shows the same page.
+func TestPermalinks(t *testing.T) {
+	srv := newServer(t, world.View())
+	rendered := regexp.MustCompile(`rendered in [^<]*`)
+	for _, c := range []struct{ path, want string }{
+		{"/", "/?date=2023-03-01"},
+		{"/?reading=default", "/?date=2023-03-01&reading=default"},
+		{"/history", "/history?reading=default"},
+		{"/database", "/database?date=" + world.Clock.UTC().Format("2006-01-02") + "&party=USA"},
+		{"/database?party=RUS&q=+SS-18+&date=2020-09-01", "/database?date=2020-09-01&party=RUS&q=SS-18"},
+		{"/notifications?party=USA", "/notifications?party=USA&year=2026"},
+		{"/inspections", "/inspections?misdeclared=5&year=2020"},
+		{"/items/USA/USA-B2A-WHI-001", "/items/USA/USA-B2A-WHI-001"},
+		{"/logs", "/logs"},
+		{"/treaty", "/treaty"},
+	} {
+		page := mustGet(t, srv, c.path)
+		m := permalinkRe.FindStringSubmatch(page)
+		if m == nil {
+			t.Errorf("%s has no permalink", c.path)
+			continue
+		}
+		link := html.UnescapeString(m[1])
+		if link != c.want {
+			t.Errorf("%s: permalink %s, want %s", c.path, link, c.want)
+			continue
+		}
+		if again := mustGet(t, srv, link); rendered.ReplaceAllString(again, "") != rendered.ReplaceAllString(page, "") {
+			t.Errorf("%s: its permalink %s shows another page", c.path, link)
+		}
+	}
+}
+
+// TestChartDownloads checks that every chart of the history, the
+// warheads and the inspections pages downloads as SVG, the page's own,
+// and as PNG of the chart's size.
+func TestChartDownloads(t *testing.T) {
+	srv := newServer(t, world.View())
+	freezeSrv := newServer(t, escrowWorld(t).View())
+	for _, c := range []struct {
+		base, path string
+		charts     []string
+	}{
+		{srv.URL, "/history?reading=default", []string{"", "deployed_delivery_vehicles", "warheads", "launchers"}},
+		{srv.URL, "/inspections?year=2012&misdeclared=5", []string{"confidence"}},
+		{freezeSrv.URL, "/warheads?date=2021-06-01", []string{"USA-total_warheads", "RUS-total_warheads"}},
+	} {
+		page := string(fetch(t, c.base+c.path, http.StatusOK))
+		for _, id := range c.charts {
+			svg := fetch(t, c.base+c.path+"&format=svg&chart="+id, http.StatusOK)
+			if !bytes.HasPrefix(svg, []byte("<svg")) || !strings.Contains(page, string(svg)) {
+				t.Errorf("%s chart %q: the SVG (%d bytes) is not one the page shows", c.path, id, len(svg))
+			}
+			img, err := png.Decode(bytes.NewReader(fetch(t, c.base+c.path+"&format=png&chart="+id, http.StatusOK)))
+			if err != nil || img.Bounds().Dx() != 960 || img.Bounds().Dy() != 320 {
+				t.Errorf("%s chart %q: PNG %v, %v; want 960×320", c.path, id, err, img)
+			}
+		}
+	}
+}
+
+// TestDownloadBound checks that a table longer than the bound is refused
+// with a 400 that says how to narrow it, and a shorter one is served.
+func TestDownloadBound(t *testing.T) {
+	srv := newServer(t, world.View())
+	defer web.SetMaxDownloadRows(10)()
+	status, msg := get(t, srv, "/database?party=USA&date=2020-09-01&format=csv&table=items")
+	if status != http.StatusBadRequest || !strings.Contains(msg, "more than the 10 a download carries: narrow the query") {
+		t.Errorf("a download of every item with a bound of 10 rows: %d %q", status, msg)
+	}
+	if status, _ := get(t, srv, "/logs?format=csv"); status != http.StatusOK {
+		t.Errorf("a download of the two logs with a bound of 10 rows: %d", status)
 	}
 }
