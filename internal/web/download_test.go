@@ -597,3 +597,38 @@ func TestDownloadBound(t *testing.T) {
 		t.Errorf("a download of the two logs with a bound of 10 rows: %d", status)
 	}
 }
+
+// TestReproduceFromDownloads follows docs/analysis.md, "Reproducing a
+// figure from the downloads": the United States' warheads of 1 September
+// 2020 in the history's series are the sum, over its items that day, of
+// the warheads on deployed ICBMs and SLBMs and one per deployed heavy
+// bomber (Article III.2), as the treaty database download lists them.
+func TestReproduceFromDownloads(t *testing.T) {
+	srv := newServer(t, world.View())
+	cols, rows := readCSV(t, fetch(t, srv.URL+"/history?reading=default&format=csv&table=series", http.StatusOK))
+	figure := ""
+	for _, r := range rows {
+		if r[indexOf(cols, "as_of")] == "2020-09-01" && r[indexOf(cols, "party")] == "USA" && r[indexOf(cols, "limit")] == "warheads" {
+			figure = r[indexOf(cols, "value")]
+		}
+	}
+	cols, rows = readCSV(t, fetch(t, srv.URL+"/database?party=USA&date=2020-09-01&format=csv&table=items", http.StatusOK))
+	cat, status, wh := indexOf(cols, "category"), indexOf(cols, "status"), indexOf(cols, "warheads")
+	sum := 0
+	for _, r := range rows {
+		switch {
+		case r[status] != "deployed":
+		case r[cat] == "icbm" || r[cat] == "slbm":
+			n, err := strconv.Atoi(r[wh])
+			if err != nil {
+				t.Fatalf("item %v: warheads %q", r, r[wh])
+			}
+			sum += n
+		case r[cat] == "heavy_bomber":
+			sum++
+		}
+	}
+	if figure == "" || strconv.Itoa(sum) != figure {
+		t.Errorf("the series says the US had %q warheads on 2020-09-01; its %d items sum to %d", figure, len(rows), sum)
+	}
+}
