@@ -38,6 +38,7 @@ var walkPaths = []string{
 	"/items/USA/%s", "/items/%s/USA-B2A-WHI-001", "/entries/USA/%s", "/entries/%s/0", "/proofs/USA/%s", "/proofs/%s/0",
 	"/logs?date=%s", "/treaty?date=%s", "/warheads?date=%s", "/warheads?party=%s", "/escrow?date=%s",
 	"/factsheet.csv?date=%s", "/factsheet.json?date=%s", "/factsheet.html?date=%s",
+	"/logs?format=%s", "/history?format=csv&table=%s", "/history?format=svg&chart=%s", "/?date=%s&format=json",
 }
 
 // freezeWalkPaths are the pages that read warheads, walked again over the
