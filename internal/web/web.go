@@ -31,6 +31,11 @@
 //	GET /logs                      each log's size, checkpoint, cosignatures, evidence
 //	GET /treaty                    the treaty's clauses, each with an anchor
 //	GET /factsheet.{csv,json,html} the public fact sheet (?date=)
+//
+// Every page with a table also answers ?format=csv and ?format=json
+// (&table=), and every page with a chart ?format=svg and ?format=png
+// (&chart=), on its own URL with its own parameters; every page links
+// its permalink (download.go).
 package web
 
 import (
