@@ -21,8 +21,8 @@ import (
 	"accord/internal/treaty"
 )
 
-// Everything the dashboard shows leaves as data (docs/api.md,
-// "Downloads"): a page's URL with format=csv or format=json added answers
+// Everything the dashboard shows leaves as data (docs/dashboard.md,
+// "Everything as data"): a page's URL with format=csv or format=json added answers
 // one of its tables (table=, by default the first), and with format=svg
 // or format=png one of its charts (chart=, by default the first). The
 // query's other parameters are the view's, so that a download and the
@@ -122,12 +122,27 @@ func cellValue(v any) any {
 	return v
 }
 
+// titleHeight is the band a downloaded chart's title takes above it.
+const titleHeight = 22
+
 // A figure is one chart of a page: its SVG for the page, and the chart
 // itself, drawn again as PNG when asked.
 type figure struct {
 	ID    string
+	Title string // the title a downloaded image carries; the page's is in HTML
 	SVG   template.HTML
 	chart *chartdraw.Chart
+}
+
+// titled returns the chart as downloaded: with its title above it, since
+// the page's title, legend and caption do not go with the image.
+func (f figure) titled() *chartdraw.Chart {
+	c := *f.chart
+	c.Title = f.Title
+	c.TitleStyle = chartdraw.Style{FontStyle: chartdraw.FontStyle{FontSize: 11, FontColor: inkColor}, Padding: chartdraw.Box{Top: 8, IsSet: true}}
+	// Above the plot, which keeps its size and so its ticks.
+	c.Height, c.Background.Padding.Top = c.Height+titleHeight, c.Background.Padding.Top+titleHeight
+	return &c
 }
 
 // A view is what a page's handler computes: its template and title, the
@@ -387,11 +402,14 @@ func (d *Dashboard) downloadFigure(w http.ResponseWriter, r *http.Request, forma
 			continue
 		}
 		name := fileName(v, f.ID, d.src.Now(), format)
-		if format == "svg" {
-			return download(w, "image/svg+xml", name, []byte(f.SVG))
-		}
 		var b bytes.Buffer
-		if err := f.chart.Render(chartdraw.PNG, &b); err != nil {
+		if format == "svg" {
+			if err := f.titled().Render(chartdraw.SVG, &b); err != nil {
+				return fmt.Errorf("drawing %s as SVG: %w", f.ID, err)
+			}
+			return download(w, "image/svg+xml", name, []byte(presentational(b.String())))
+		}
+		if err := f.titled().Render(chartdraw.PNG, &b); err != nil {
 			return fmt.Errorf("drawing %s as PNG: %w", f.ID, err)
 		}
 		return download(w, "image/png", name, b.Bytes())

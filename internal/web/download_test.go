@@ -12,6 +12,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -502,6 +504,7 @@ func TestBrowserDownloads(t *testing.T) {
 	b.Open("/history?reading=default", "#history-table")
 	shown := webtest.Eval[[][]string](b, `[...document.querySelectorAll("#history-table tbody tr")].map(tr =>
 		[tr.dataset.date, ...[...tr.querySelectorAll("td")].map(td => { const a = td.querySelector("a[data-value]"); return a ? a.innerText.replaceAll(",", "") : "" })])`)
+	b.Shoot("history-downloads")
 	b.Do("downloading the table", chromedp.Click(chromedp.CSS(`.downloads[data-table="history-table"] a.download-csv`)))
 	_, rows := readCSV(t, save())
 	if len(rows) != len(shown) || len(rows) < 10 {
@@ -572,16 +575,39 @@ func TestChartDownloads(t *testing.T) {
 	} {
 		page := string(fetch(t, c.base+c.path, http.StatusOK))
 		for _, id := range c.charts {
-			svg := fetch(t, c.base+c.path+"&format=svg&chart="+id, http.StatusOK)
-			if !bytes.HasPrefix(svg, []byte("<svg")) || !strings.Contains(page, string(svg)) {
-				t.Errorf("%s chart %q: the SVG (%d bytes) is not one the page shows", c.path, id, len(svg))
+			svg := string(fetch(t, c.base+c.path+"&format=svg&chart="+id, http.StatusOK))
+			if !strings.HasPrefix(svg, "<svg") || !strings.Contains(page, "<svg") || !samePaths(page, svg) {
+				t.Errorf("%s chart %q: the SVG (%d bytes, %d paths) is not one the page shows", c.path, id, len(svg), strings.Count(svg, "<path"))
 			}
-			img, err := png.Decode(bytes.NewReader(fetch(t, c.base+c.path+"&format=png&chart="+id, http.StatusOK)))
-			if err != nil || img.Bounds().Dx() != 960 || img.Bounds().Dy() != 320 {
-				t.Errorf("%s chart %q: PNG %v, %v; want 960×320", c.path, id, err, img)
+			if title := strings.TrimSpace(titleRe.FindString(svg)); id != "" && !strings.Contains(title, "</text>") {
+				t.Errorf("%s chart %q: the SVG has no title: %q", c.path, id, excerpt(svg))
+			}
+			raw := fetch(t, c.base+c.path+"&format=png&chart="+id, http.StatusOK)
+			img, err := png.Decode(bytes.NewReader(raw))
+			if id != "" {
+				os.WriteFile(filepath.Join(webtest.ScreenshotDir(t), "chart-"+id+".png"), raw, 0o644)
+			}
+			if err != nil || img.Bounds().Dx() != 960 || img.Bounds().Dy() != 342 {
+				t.Errorf("%s chart %q: PNG %v, %v; want 960×342, the chart and its title", c.path, id, err, img)
 			}
 		}
 	}
+}
+
+var (
+	svgRe   = regexp.MustCompile(`(?s)<svg.*?</svg>`)
+	titleRe = regexp.MustCompile(`<text[^>]*>[^<]{20,}</text>`)
+)
+
+// samePaths reports whether one of the page's charts draws as many paths
+// as svg: the same chart, its title aside.
+func samePaths(page, svg string) bool {
+	for _, s := range svgRe.FindAllString(page, -1) {
+		if strings.Count(s, "<path") == strings.Count(svg, "<path") && strings.Count(svg, "<path") > 3 {
+			return true
+		}
+	}
+	return false
 }
 
 // TestDownloadBound checks that a table longer than the bound is refused

@@ -204,7 +204,7 @@ func (d *Dashboard) drawCharts(data *historyData, dates []treaty.Date, until tre
 		if err != nil {
 			return err
 		}
-		fig.ID = l.ID
+		fig.ID, fig.Title = l.ID, l.Name
 		data.Charts = append(data.Charts, chartView{Limit: l, Anchor: limitAnchor(l.ID), YLabel: spec.YLabel, SVG: fig.SVG, Marks: marks, figure: fig})
 	}
 	return nil

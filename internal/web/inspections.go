@@ -89,6 +89,7 @@ func (d *Dashboard) inspections(r *http.Request) (*view, error) {
 	if len(data.Confidence) > 0 && data.Confidence[0].figure != nil {
 		f := *data.Confidence[0].figure
 		f.ID = "confidence"
+		f.Title = "Probability that a misdeclaration of " + strconv.FormatFloat(pct, 'f', -1, 64) + "% of the deployed missiles' warhead loadings would have been found"
 		v.Figures = append(v.Figures, f)
 	}
 	return v, nil

@@ -281,7 +281,7 @@ func (d *Dashboard) freezeViews(party string, evs []eventView, date treaty.Date)
 		if err != nil {
 			return nil, err
 		}
-		fig.ID = party + "-" + l.ID
+		fig.ID, fig.Title = party+"-"+l.ID, party+": "+l.Name
 		fv.SVG, fv.Bottom, fv.figure = fig.SVG, bottom, fig
 		out = append(out, fv)
 	}
