@@ -142,7 +142,46 @@ func (f figure) titled() *chartdraw.Chart {
 	c.TitleStyle = chartdraw.Style{FontStyle: chartdraw.FontStyle{FontSize: 11, FontColor: inkColor}, Padding: chartdraw.Box{Top: 8, IsSet: true}}
 	// Above the plot, which keeps its size and so its ticks.
 	c.Height, c.Background.Padding.Top = c.Height+titleHeight, c.Background.Padding.Top+titleHeight
+	c.Elements = append(slices.Clip(c.Elements), key(&c))
 	return &c
+}
+
+// key draws, in a row above the plot, each named series' stroke (its
+// colour and dash, or its dot) and name: the page's legend is HTML.
+func key(c *chartdraw.Chart) chartdraw.Renderable {
+	return func(r chartdraw.Renderer, plot chartdraw.Box, _ chartdraw.Style) {
+		font := c.GetFont()
+		if font == nil {
+			font = chartdraw.GetDefaultFont()
+		}
+		r.SetFont(font)
+		r.SetFontSize(8)
+		r.SetFontColor(inkColor)
+		x, y := plot.Left, plot.Top-titleHeight/2-4
+		for _, sr := range c.Series {
+			st := sr.GetStyle()
+			if sr.GetName() == "" || x > plot.Right-80 {
+				continue
+			}
+			if st.StrokeWidth == 0 || st.StrokeColor.A == 0 { // dots only: a ring
+				r.SetStrokeColor(st.DotColor)
+				r.SetFillColor(hollowFill)
+				r.SetStrokeWidth(2)
+				r.Circle(4, x+8, y)
+				r.FillStroke()
+			} else {
+				r.SetStrokeColor(st.StrokeColor)
+				r.SetStrokeWidth(2)
+				r.SetStrokeDashArray(st.StrokeDashArray)
+				r.MoveTo(x, y)
+				r.LineTo(x+16, y)
+				r.Stroke()
+				r.SetStrokeDashArray(nil)
+			}
+			r.Text(sr.GetName(), x+20, y+3)
+			x += 20 + r.MeasureText(sr.GetName()).Width() + 14
+		}
+	}
 }
 
 // A view is what a page's handler computes: its template and title, the
