@@ -1,119 +1,146 @@
 package registry
 
 import (
-	"context"
-	"crypto/sha256"
-	"fmt"
-
-	"golang.org/x/mod/sumdb/tlog"
+	"cmp"
+	"slices"
+	"strings"
 )
 
-// A Head is how far the treaty database has ingested one log: the
-// number of its entries applied (or refused) and the RFC 6962 root hash
-// of those entries' leaf hashes, as stored when each was ingested. When
-// Size equals the size of a signed checkpoint of the log, Root equals
-// the checkpoint's root hash, so a number computed from the database can
-// be traced to signed entries.
-type Head struct {
-	Origin string
-	Party  string
-	Size   uint64
-	Root   tlog.Hash
+// A head is an item's open version (valid until further notice, as known
+// now), the key (prevFrom, prevRec) of the version before it as known now
+// (empty if none), and changed, the latest recorded time at which any of
+// the item's versions opened or closed: one row of version_heads.
+type head struct {
+	version
+	prevFrom, prevRec string
+	changed           string
 }
 
-// Heads returns the head of every log the database has ingested, by
-// origin, read in one transaction so that every head is of the same
-// moment.
-func (r *Registry) Heads(ctx context.Context) ([]Head, error) {
-	s, err := r.begin(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer s.end()
-	hs, err := s.heads()
-	if err != nil {
-		return nil, err
-	}
-	for i := range hs {
-		if hs[i].Root, err = s.treeHash(hs[i].Origin, hs[i].Size); err != nil {
-			return nil, fmt.Errorf("hashing %s: %w", hs[i].Origin, err)
+// headOf returns the head of an item with versions vs, and whether it
+// has one (an item whose every fact is corrected has none).
+func headOf(vs []version) (head, bool) {
+	var h head
+	found := false
+	for _, v := range vs {
+		h.changed = max(h.changed, v.recFrom)
+		if v.recTo != recordedNever {
+			h.changed = max(h.changed, v.recTo)
+		}
+		if v.validTo == validForever && v.recTo == recordedNever {
+			h.version, found = v, true
 		}
 	}
-	return hs, nil
+	if !found {
+		return head{}, false
+	}
+	for _, v := range vs {
+		if v.validTo == h.validFrom && v.recTo == recordedNever {
+			h.prevFrom, h.prevRec = v.validFrom, v.recFrom
+		}
+	}
+	return h, true
 }
 
-func (s *session) heads() ([]Head, error) {
-	rows, err := s.query(`SELECT origin, party, next_index FROM logs ORDER BY origin`)
+// A headKey names an item: party and uid.
+type headKey [2]string
+
+// A headCache holds the heads a session read or changed; the changed ones
+// are written to version_heads when the session commits (flushHeads), so
+// an item changed many times in one transaction has its head read and
+// written once.
+type headCache struct {
+	heads map[headKey]cachedHead
+}
+
+type cachedHead struct {
+	h            head
+	found, dirty bool
+}
+
+func (s *session) headCache() *headCache {
+	if s.heads == nil {
+		s.heads = &headCache{heads: map[headKey]cachedHead{}}
+	}
+	return s.heads
+}
+
+// head returns the head of party's item uid, and whether it has one.
+func (s *session) head(party, uid string) (head, bool, error) {
+	c := s.headCache()
+	if e, ok := c.heads[headKey{party, uid}]; ok {
+		return e.h, e.found, nil
+	}
+	h := head{version: version{validTo: validForever, recTo: recordedNever}}
+	st := &h.state
+	found, err := s.row(`SELECT valid_from, recorded_from, prev_from, prev_recorded, changed, type, category, status, facility, warheads
+		FROM version_heads WHERE party = ? AND uid = ?`, []any{party, uid},
+		&h.validFrom, &h.recFrom, &h.prevFrom, &h.prevRec, &h.changed, &st.Type, &st.Category, &st.Status, &st.Facility, &st.Warheads)
 	if err != nil {
-		return nil, err
+		return head{}, false, err
 	}
-	defer rows.Close()
-	var out []Head
-	for rows.Next() {
-		var h Head
-		if err := rows.Scan(&h.Origin, &h.Party, &h.Size); err != nil {
-			return nil, err
+	c.heads[headKey{party, uid}] = cachedHead{h: h, found: found}
+	return h, found, nil
+}
+
+// setHead makes h the head of party's item uid.
+func (s *session) setHead(party, uid string, h *head) {
+	s.headCache().heads[headKey{party, uid}] = cachedHead{h: *h, found: true, dirty: true}
+}
+
+// dropHead records that party's item uid has no head.
+func (s *session) dropHead(party, uid string) {
+	s.headCache().heads[headKey{party, uid}] = cachedHead{dirty: true}
+}
+
+// flushHeads writes the heads the session changed, in key order, up to
+// headsPerInsert rows a statement.
+func (s *session) flushHeads() error {
+	if s.heads == nil {
+		return nil
+	}
+	var keys []headKey
+	for k, e := range s.heads.heads {
+		if e.dirty {
+			keys = append(keys, k)
 		}
-		out = append(out, h)
 	}
-	return out, rows.Err()
-}
-
-// treeHash returns the RFC 6962 root of the first n leaf hashes of a log,
-// folding complete subtrees as it reads them: memory is one hash per
-// level.
-func (s *session) treeHash(origin string, n uint64) (tlog.Hash, error) {
-	rows, err := s.query(`SELECT idx, leaf_hash FROM entries WHERE origin = ? AND idx < ? ORDER BY idx`, origin, n)
-	if err != nil {
-		return tlog.Hash{}, err
-	}
-	defer rows.Close()
-	var st merkleStack
-	for want := uint64(0); rows.Next(); want++ {
-		var idx uint64
-		var leaf []byte
-		if err := rows.Scan(&idx, &leaf); err != nil {
-			return tlog.Hash{}, err
+	slices.SortFunc(keys, func(a, b headKey) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	var put []headKey
+	for _, k := range keys {
+		if s.heads.heads[k].found {
+			put = append(put, k)
+			continue
 		}
-		if idx != want || len(leaf) != tlog.HashSize {
-			return tlog.Hash{}, fmt.Errorf("entry %d: the database holds no leaf hash of entry %d", idx, want)
+		if err := s.exec(`DELETE FROM version_heads WHERE party = ? AND uid = ?`, k[0], k[1]); err != nil {
+			return err
 		}
-		st.push(tlog.Hash(leaf))
 	}
-	if err := rows.Err(); err != nil {
-		return tlog.Hash{}, err
+	for len(put) > 0 {
+		n := min(len(put), headsPerInsert)
+		if err := s.putHeads(put[:n]); err != nil {
+			return err
+		}
+		put = put[n:]
 	}
-	if st.n != n {
-		return tlog.Hash{}, fmt.Errorf("the database holds %d of the log's %d leaf hashes", st.n, n)
-	}
-	return st.root(), nil
+	s.heads = nil
+	return nil
 }
 
-// A merkleStack folds leaf hashes into the roots of complete subtrees,
-// largest first, as a binary counter does: the tree of n leaves is the
-// subtrees of n's set bits.
-type merkleStack struct {
-	n     uint64
-	trees []tlog.Hash
-}
+// headsPerInsert bounds the rows of one INSERT into version_heads.
+const headsPerInsert = 64
 
-func (m *merkleStack) push(h tlog.Hash) {
-	m.trees = append(m.trees, h)
-	for k := m.n; k&1 == 1; k >>= 1 {
-		last := len(m.trees) - 1
-		m.trees = append(m.trees[:last-1], tlog.NodeHash(m.trees[last-1], m.trees[last]))
+func (s *session) putHeads(keys []headKey) error {
+	q := `INSERT INTO version_heads(party, uid, valid_from, recorded_from, prev_from, prev_recorded, changed, type, category, status, facility, warheads) VALUES ` +
+		strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), `, len(keys)-1) + `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(party, uid) DO UPDATE SET valid_from = excluded.valid_from,
+		recorded_from = excluded.recorded_from, prev_from = excluded.prev_from, prev_recorded = excluded.prev_recorded,
+		changed = excluded.changed, type = excluded.type, category = excluded.category,
+		status = excluded.status, facility = excluded.facility, warheads = excluded.warheads`
+	args := make([]any, 0, 12*len(keys))
+	for _, k := range keys {
+		h := s.heads.heads[k].h
+		st := &h.state
+		args = append(args, k[0], k[1], h.validFrom, h.recFrom, h.prevFrom, h.prevRec, h.changed, st.Type, st.Category, st.Status, st.Facility, st.Warheads)
 	}
-	m.n++
-}
-
-// root is RFC 6962's MTH: the subtrees joined from the right.
-func (m *merkleStack) root() tlog.Hash {
-	if len(m.trees) == 0 {
-		return sha256.Sum256(nil) // the root of the empty tree
-	}
-	h := m.trees[len(m.trees)-1]
-	for i := len(m.trees) - 2; i >= 0; i-- {
-		h = tlog.NodeHash(m.trees[i], h)
-	}
-	return h
+	return s.exec(q, args...)
 }
