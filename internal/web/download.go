@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-analyze/charts/chartdraw"
@@ -389,9 +390,30 @@ type checkpoint struct {
 	Hash   string `json:"hash"`
 }
 
+// A headCache keeps the logs' heads under the registry's positions (how
+// far it has ingested each log): a root hash reads every leaf hash of its
+// log, the positions one row per log, and the heads change only when the
+// positions do.
+type headCache struct {
+	mu    sync.Mutex
+	key   string
+	heads []checkpoint
+}
+
 // heads reads the head of every log the treaty database has ingested.
 func (d *Dashboard) heads(ctx context.Context) ([]checkpoint, error) {
-	hs, err := d.src.Registry().Heads(ctx)
+	reg := d.src.Registry()
+	key, err := reg.Positions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &d.headCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.heads != nil && c.key == key {
+		return c.heads, nil
+	}
+	hs, err := reg.Heads(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -399,6 +421,9 @@ func (d *Dashboard) heads(ctx context.Context) ([]checkpoint, error) {
 	for _, h := range hs {
 		out = append(out, checkpointOf(h))
 	}
+	// Heads read after Positions: if an entry came in between, they are
+	// newer than key, and the next call reads them again.
+	c.key, c.heads = key, out
 	return out, nil
 }
 

@@ -85,6 +85,8 @@ type Dashboard struct {
 	pages  map[string]*template.Template
 	counts *counter
 	mux    *http.ServeMux
+	// headCache keeps the logs' heads for JSON downloads (download.go).
+	headCache headCache
 }
 
 // New returns the dashboard of cfg.View.
