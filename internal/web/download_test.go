@@ -225,16 +225,23 @@ type htmlRow struct {
 	nums  []string
 }
 
-var tableTag = regexp.MustCompile(`<table[^>]* id="([^"]+)"`)
+var tableTag = regexp.MustCompile(`<table(?: class="([^"]+)")?(?: id="([^"]+)")?`)
 
 // htmlTables returns the body rows of every table whose id is id or
-// begins with id and a dash, in page order.
+// begins with id and a dash, or, without an id, whose class is id, in
+// page order.
 func htmlTables(t *testing.T, page []byte, id string) []htmlRow {
 	t.Helper()
 	var out []htmlRow
 	for _, m := range tableTag.FindAllSubmatchIndex(page, -1) {
-		got := string(page[m[2]:m[3]])
-		if got != id && !strings.HasPrefix(got, id+"-") {
+		var class, got string
+		if m[2] >= 0 {
+			class = string(page[m[2]:m[3]])
+		}
+		if m[4] >= 0 {
+			got = string(page[m[4]:m[5]])
+		}
+		if got != id && !strings.HasPrefix(got, id+"-") && (got != "" || class != id) {
 			continue
 		}
 		out = append(out, tableRows(t, page[m[0]:])...)
