@@ -122,6 +122,9 @@ func (r *Registry) write(s *session, p *plan) error {
 	if err := s.write(p, r.t); err != nil {
 		return err
 	}
+	if err := r.rejudge(s, p); err != nil {
+		return err
+	}
 	return r.writeWarheads(s, p)
 }
 
@@ -243,6 +246,9 @@ func (s *session) writeExtras(p *plan) error {
 			rec.Origin, rec.Index, rec.Party, fmtTime(rec.Recorded), a.Entry.Origin, a.Entry.Index, a.Entry.LeafHash[:]); err != nil {
 			return err
 		}
+		if err := s.writeMismatch(rec, a); err != nil {
+			return err
+		}
 	}
 	if in := p.insp; in != nil {
 		if err := s.exec(`INSERT INTO inspections(origin, idx, party, type, inspected, effective, recorded) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -282,5 +288,8 @@ func (s *session) writeEntry(p *plan, refused string) error {
 		fmtTime(rec.Recorded), due, corrects, answersOrigin, answersIdx, why); err != nil {
 		return err
 	}
-	return s.exec(`INSERT INTO bodies(origin, idx, body) VALUES (?, ?, ?)`, rec.Origin, rec.Index, rec.Body)
+	if err := s.exec(`INSERT INTO bodies(origin, idx, body) VALUES (?, ?, ?)`, rec.Origin, rec.Index, rec.Body); err != nil {
+		return err
+	}
+	return s.writeMismatchesOf(rec)
 }

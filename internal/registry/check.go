@@ -29,7 +29,8 @@ type plan struct {
 	counts     []declared // a per-type or aggregate declaration's counts
 	id         string     // the notification's id, "" if none
 	wev        *wevent    // a warhead notification's lots
-	// rows writes a commitment-kind entry's rows (escrow.go), if not nil.
+	// rows writes a commitment-kind entry's rows (escrow.go) or an
+	// inspection report's (reportfindings.go), if not nil.
 	rows func(*session) error
 }
 

@@ -175,10 +175,11 @@ func (r *Registry) scanUnacked(rows interface{ Scan(...any) error }, party, own 
 
 // mismatched finds acknowledgements of party's entries that name another
 // leaf hash than the one held: evidence that two parties were shown
-// different entries at one index.
+// different entries at one index. Ingest keeps them in ack_mismatches.
 func (r *Registry) mismatched(s *session, party string, now time.Time) ([]Finding, error) {
 	rows, err := s.query(`SELECT a.origin, a.idx, a.target_origin, a.target_idx, a.target_hash, e.leaf_hash, e.type, e.effective
-		FROM acks a JOIN entries e ON e.origin = a.target_origin AND e.idx = a.target_idx
+		FROM ack_mismatches m CROSS JOIN acks a ON a.origin = m.origin AND a.idx = m.idx
+		CROSS JOIN entries e ON e.origin = a.target_origin AND e.idx = a.target_idx
 		WHERE e.party = ? AND a.recorded <= ? AND a.target_hash <> e.leaf_hash ORDER BY a.target_origin, a.target_idx, a.origin, a.idx`,
 		party, fmtTime(now))
 	if err != nil {

@@ -336,6 +336,13 @@ func (r *Registry) report(s *session, p *plan, n *body.Notification, nt treaty.N
 			return refuseItem(ErrFields, it.UID, "a report names what was found by uid, with its type or the warheads counted: its site is the report's")
 		}
 	}
+	p.rows = func(s *session) error {
+		rep, err := r.stepAt(s, p.rec.Origin, p.rec.Index)
+		if err != nil {
+			return err
+		}
+		return r.writeReport(s, rep, br) // reportfindings.go
+	}
 	rvs, err := r.answering(s, p.rec.Origin, br.ref, treaty.StepRVDesignation)
 	if err != nil || len(rvs) == 0 {
 		return err

@@ -93,41 +93,41 @@ func (r *Registry) Inspections(ctx context.Context, party string, now time.Time)
 	return out, nil
 }
 
-// inspectionFindings returns the findings of the reports on inspections
-// of party recorded by now.
-func (r *Registry) inspectionFindings(s *session, party string, now time.Time) ([]Finding, error) {
-	all, err := r.inspections(s, now)
-	if err != nil {
-		return nil, err
-	}
-	var out []Finding
-	for _, in := range all {
-		if in.Inspected == party {
-			out = append(out, in.Findings...)
-		}
-	}
-	return out, nil
-}
-
+// inspections assembles the inspections whose reports were recorded by
+// now.
 func (r *Registry) inspections(s *session, now time.Time) ([]Inspection, error) {
 	var out []Inspection
+	res := resolved{}
+	err := r.reports(s, now, func(rep, br *step) error {
+		in, err := r.inspection1(s, rep, br, res, now)
+		out = append(out, in)
+		return err
+	})
+	return out, err
+}
+
+// reports calls f with each report recorded by now and the briefing it
+// answers, in the order of the treaty's report types, then of recording.
+func (r *Registry) reports(s *session, now time.Time, f func(rep, br *step) error) error {
 	for _, nt := range r.t.Notifications {
 		if nt.Step != treaty.StepReport {
 			continue
 		}
 		reps, err := r.typed(s, nt.ID, now)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, rep := range reps {
-			in, err := r.inspection1(s, rep, now)
+			br, err := r.stepAt(s, rep.n.Answers.Origin, rep.n.Answers.Index)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, in)
+			if err := f(rep, br); err != nil {
+				return err
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // typed returns the applied notifications of type typ recorded by now.
@@ -162,12 +162,13 @@ func (r *Registry) typed(s *session, typ string, now time.Time) ([]*step, error)
 	return out, nil
 }
 
-// inspection1 assembles the inspection whose report is rep.
-func (r *Registry) inspection1(s *session, rep *step, now time.Time) (Inspection, error) {
-	br, err := r.stepAt(s, rep.n.Answers.Origin, rep.n.Answers.Index)
-	if err != nil {
-		return Inspection{}, err
-	}
+// A resolved holds the resolutions of each log an assembly of
+// inspections read (resolutions), by origin.
+type resolved map[string]map[string]*step
+
+// inspection1 assembles the inspection whose report is rep, answering
+// the briefing br.
+func (r *Registry) inspection1(s *session, rep, br *step, res resolved, now time.Time) (Inspection, error) {
 	des, err := r.stepAt(s, br.n.Answers.Origin, br.n.Answers.Index)
 	if err != nil {
 		return Inspection{}, err
@@ -188,7 +189,7 @@ func (r *Registry) inspection1(s *session, rep *step, now time.Time) (Inspection
 		in.Steps = append(in.Steps, stepEntry(rv))
 	}
 	in.Steps = append(in.Steps, stepEntry(rep))
-	if err := r.signatures(s, &in, rep, now); err != nil {
+	if err := r.signatures(s, &in, rep, res, now); err != nil {
 		return in, err
 	}
 	return in, r.judge(s, &in, rep, br, now)
@@ -233,7 +234,7 @@ func (r *Registry) before(s *session, des *step, now time.Time) ([]StepEntry, er
 // signatures records the inspected party's countersignatures of the
 // report (acknowledgements and comments recorded by now), and the
 // ambiguities with their comments and resolutions.
-func (r *Registry) signatures(s *session, in *Inspection, rep *step, now time.Time) error {
+func (r *Registry) signatures(s *session, in *Inspection, rep *step, res resolved, now time.Time) error {
 	k := fmtTime(now)
 	own := r.origin(in.Inspected)
 	acks, err := s.indexes(`SELECT idx FROM acks WHERE origin = ? AND target_origin = ? AND target_idx = ? AND recorded <= ? ORDER BY idx`,
@@ -244,9 +245,20 @@ func (r *Registry) signatures(s *session, in *Inspection, rep *step, now time.Ti
 	for _, idx := range acks {
 		in.Countersigned = append(in.Countersigned, body.Ref{Origin: own, Index: idx})
 	}
-	cs, err := r.answering(s, own, rep.ref, treaty.StepComments)
+	comments, err := r.comments1(s, in, rep, now)
 	if err != nil {
 		return err
+	}
+	return r.addAmbiguities(s, in, rep, comments, res, now)
+}
+
+// comments1 adds to in.Countersigned the inspected party's comments on
+// the report recorded by now, and returns the latest of them, if any.
+func (r *Registry) comments1(s *session, in *Inspection, rep *step, now time.Time) (*step, error) {
+	k := fmtTime(now)
+	cs, err := r.answering(s, r.origin(in.Inspected), rep.ref, treaty.StepComments)
+	if err != nil {
+		return nil, err
 	}
 	var comments *step
 	for _, c := range cs {
@@ -255,13 +267,23 @@ func (r *Registry) signatures(s *session, in *Inspection, rep *step, now time.Ti
 			comments = c
 		}
 	}
-	res, err := r.resolutions(s, rep.ref.Origin)
-	if err != nil {
-		return err
+	return comments, nil
+}
+
+// addAmbiguities adds the ambiguities the report records to in, with
+// the comments on them and their resolutions recorded by now.
+func (r *Registry) addAmbiguities(s *session, in *Inspection, rep, comments *step, res resolved, now time.Time) error {
+	byKey, ok := res[rep.ref.Origin]
+	if !ok {
+		var err error
+		if byKey, err = r.resolutions(s, rep.ref.Origin); err != nil {
+			return err
+		}
+		res[rep.ref.Origin] = byKey
 	}
 	for _, a := range ambiguities {
 		if rep.field(a) != "" {
-			in.Ambiguities = append(in.Ambiguities, ambiguity(rep, a, comments, res[resolutionKey(rep.ref.Index, a)], k))
+			in.Ambiguities = append(in.Ambiguities, ambiguity(rep, a, comments, byKey[resolutionKey(rep.ref.Index, a)], fmtTime(now)))
 		}
 	}
 	return nil
@@ -292,6 +314,14 @@ func (r *Registry) judge(s *session, in *Inspection, rep, br *step, now time.Tim
 			in.Findings = append(in.Findings, reportFinding(FindingDiscrepancy, in, rep, br, why))
 		}
 	}
+	in.Findings = append(in.Findings, openAmbiguities(in, rep, br)...)
+	return nil
+}
+
+// openAmbiguities returns a finding for each of in's ambiguities not
+// resolved.
+func openAmbiguities(in *Inspection, rep, br *step) []Finding {
+	var out []Finding
 	for _, a := range in.Ambiguities {
 		if a.ResolvedBy != nil {
 			continue
@@ -300,9 +330,9 @@ func (r *Registry) judge(s *session, in *Inspection, rep, br *step, now time.Tim
 		if a.CommentBy != nil {
 			why += fmt.Sprintf("; %s comments (%s): %s", in.Inspected, a.CommentBy, a.Comment)
 		}
-		in.Findings = append(in.Findings, reportFinding(FindingAmbiguity, in, rep, br, why))
+		out = append(out, reportFinding(FindingAmbiguity, in, rep, br, why))
 	}
-	return nil
+	return out
 }
 
 func reportFinding(kind string, in *Inspection, rep, br *step, why string) Finding {

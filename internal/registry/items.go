@@ -243,8 +243,15 @@ func (r *Registry) stateOn(s *session, party, uid, d string) (*itemState, *Refus
 	if err != nil {
 		return nil, nil, err
 	}
-	if l != nil && l.effective <= d {
+	switch {
+	case l != nil && l.effective <= d:
 		return &l.state, nil, nil
+	case l != nil:
+		// The item's history folds (item_state is kept only for one that
+		// does), and so does every prefix of it: its version on d as known
+		// now is the fold of its facts up to d.
+		st, err := s.versionOn(party, uid, d)
+		return st, nil, err
 	}
 	chain, err := s.chain(party, uid, -1)
 	if err != nil {

@@ -62,6 +62,8 @@ CREATE INDEX IF NOT EXISTS entries_refused ON entries (party, idx) WHERE refused
 -- for the findings that look across parties by kind and type up to a time
 -- (unacknowledged notifications, inspection reports).
 CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, type, recorded);
+-- a party's full statements of holdings (the omission findings).
+CREATE INDEX IF NOT EXISTS entries_statements ON entries (party, idx) WHERE effect = 'data' OR (kind = 'declaration' AND type = 'types');
 
 -- each entry's canonical JSON body, apart from the entries table so that
 -- the queries that scan entries (findings, notices, statements) read
@@ -210,6 +212,45 @@ CREATE TABLE IF NOT EXISTS acks (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS acks_by_target ON acks (target_origin, target_idx);
 CREATE INDEX IF NOT EXISTS acks_by_recorded ON acks (recorded);
+
+-- inspection findings kept at ingest (reportfindings.go): each item an
+-- inspection report found, under the inspected party and the report's
+-- date; the discrepancy of each that differs from the database as it
+-- stands; and the reports that record an ambiguity.
+CREATE TABLE IF NOT EXISTS report_items (
+	party  TEXT NOT NULL,
+	uid    TEXT NOT NULL,
+	date   TEXT NOT NULL,
+	origin TEXT NOT NULL,
+	idx    INTEGER NOT NULL,
+	pos    INTEGER NOT NULL,
+	PRIMARY KEY (party, uid, date, origin, idx, pos)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS report_discrepancies (
+	origin    TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	pos       INTEGER NOT NULL,
+	inspected TEXT NOT NULL,
+	reason    TEXT NOT NULL,
+	PRIMARY KEY (origin, idx, pos)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS report_discrepancies_by_party ON report_discrepancies (inspected);
+CREATE TABLE IF NOT EXISTS report_ambiguities (
+	inspected TEXT NOT NULL,
+	origin    TEXT NOT NULL,
+	idx       INTEGER NOT NULL,
+	PRIMARY KEY (inspected, origin, idx)
+) WITHOUT ROWID;
+
+-- the acknowledgements (origin, idx) that name an entry by another leaf
+-- hash than the one held, written by whichever of the two is ingested
+-- second: the acknowledgement-mismatch findings read these, not every
+-- acknowledgement.
+CREATE TABLE IF NOT EXISTS ack_mismatches (
+	origin TEXT NOT NULL,
+	idx    INTEGER NOT NULL,
+	PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
 
 -- declared counts: one row per per-type row or aggregate value of a
 -- declaration entry. A per-type row has type, category and status and an

@@ -148,7 +148,7 @@ func (n *testNode) invariants() {
 func dump(t testing.TB, r *Registry) string {
 	t.Helper()
 	var b strings.Builder
-	for _, table := range []string{"meta", "logs", "entries", "bodies", "corrections", "items", "facilities", "item_history", "item_state", "item_versions", "version_heads", "acks", "inspections", "warhead_lots", "warhead_findings"} {
+	for _, table := range []string{"meta", "logs", "entries", "bodies", "corrections", "items", "facilities", "item_history", "item_state", "item_versions", "version_heads", "acks", "ack_mismatches", "report_items", "report_discrepancies", "report_ambiguities", "inspections", "warhead_lots", "warhead_findings"} {
 		order := "1, 2"
 		if table == "item_versions" {
 			order = "1, 2, 3, 5"

@@ -353,3 +353,18 @@ func (r *Registry) inventory(s *session, party string, asOf treaty.Date, knownAt
 	}
 	return out, rows.Err()
 }
+
+// versionOn returns the state of party's item uid on date d as known now
+// (its version valid on d and not superseded), or nil if it has none
+// then: one probe of item_versions' key back from d.
+func (s *session) versionOn(party, uid, d string) (*itemState, error) {
+	var st itemState
+	ok, err := s.row(`SELECT type, category, status, facility, warheads FROM item_versions
+		WHERE party = ? AND uid = ? AND valid_from <= ? AND valid_to > ? AND recorded_to = ?
+		ORDER BY valid_from DESC LIMIT 1`, []any{party, uid, d, d, recordedNever},
+		&st.Type, &st.Category, &st.Status, &st.Facility, &st.Warheads)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &st, nil
+}
