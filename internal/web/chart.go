@@ -113,9 +113,9 @@ func (s chartSpec) color(party string) drawing.Color {
 // party in its colour), a vertical marker on that date, a numbered
 // dotted line on each event of the treaty, and a tick on every
 // data-exchange date.
-func chartSVG(s chartSpec) (template.HTML, error) {
+func chartSVG(s chartSpec) (figure, error) {
 	if len(s.Ticks) == 0 {
-		return "", nil
+		return figure{}, nil
 	}
 	last := s.Ticks[len(s.Ticks)-1]
 	if s.Until.After(last) {
@@ -135,7 +135,7 @@ func chartSVG(s chartSpec) (template.HTML, error) {
 	out = append(out, limits...)
 	out = append(out, s.effectiveSeries(top)...)
 	out = append(out, s.markSeries(top)...)
-	return renderChart(s.Limit.Name, s.YLabel, timeTicks(s.Ticks), gridLines(s.Ticks), lo, hi, 0, top, out)
+	return drawChart(s.Limit.Name, s.YLabel, timeTicks(s.Ticks), gridLines(s.Ticks), lo, hi, 0, top, out)
 }
 
 // renderChart draws series over time from lo to hi, with ticks and grid
@@ -143,7 +143,14 @@ func chartSVG(s chartSpec) (template.HTML, error) {
 // from bottom to top on the left, and returns the SVG with presentation
 // attributes in place of style attributes.
 func renderChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.GridLine, lo, hi time.Time, bottom, top float64, series []chartdraw.Series) (template.HTML, error) {
-	c := chartdraw.Chart{
+	f, err := drawChart(name, yLabel, ticks, grid, lo, hi, bottom, top, series)
+	return f.SVG, err
+}
+
+// drawChart draws the chart renderChart does, and keeps it to be drawn
+// again as PNG.
+func drawChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.GridLine, lo, hi time.Time, bottom, top float64, series []chartdraw.Series) (figure, error) {
+	c := &chartdraw.Chart{
 		Width: chartWidth, Height: chartHeight,
 		Background: chartdraw.Style{Padding: chartdraw.Box{Top: 28, Left: 16, Right: 24, Bottom: 12, IsSet: true}},
 		XAxis: chartdraw.XAxis{
@@ -169,11 +176,11 @@ func renderChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.G
 	}
 	var b bytes.Buffer
 	if err := c.Render(chartdraw.SVG, &b); err != nil {
-		return "", fmt.Errorf("drawing %s: %w", name, err)
+		return figure{}, fmt.Errorf("drawing %s: %w", name, err)
 	}
 	// The SVG is drawn here, from numbers and treaty text that the
 	// renderer escapes.
-	return template.HTML(presentational(b.String())), nil
+	return figure{SVG: template.HTML(presentational(b.String())), chart: c}, nil
 }
 
 // styleAttr is a style attribute of the renderer's SVG.

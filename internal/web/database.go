@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"accord/internal/declaration"
@@ -29,10 +30,34 @@ type databaseData struct {
 	Matched    int
 	Total      int
 	Limit      int
-	Exact      bool // Q names an item that exists at some time, shown or not
+	Exact      bool               // Q names an item that exists at some time, shown or not
+	matched    []declaration.Item // every item matched, for the download
 }
 
-func (d *Dashboard) database(w http.ResponseWriter, r *http.Request) error {
+// tables are the facilities, and every item matched (not only the first
+// maxItemsShown the page lists).
+func (db *databaseData) tables() []*table {
+	fs := newTable("facilities", txt("party"), txt("date"), txt("facility"), num("items"))
+	for _, f := range db.Facilities {
+		fs.add(db.Party.ID, db.Date, f.ID, f.Items)
+	}
+	its := newTable("items", txt("party"), txt("date"), txt("uid"), txt("type"), txt("category"), txt("status"), txt("facility"), num("warheads"))
+	for _, it := range db.matched {
+		its.add(db.Party.ID, db.Date, it.UID, it.Type, it.Category, it.Status, it.Facility, it.Warheads)
+	}
+	return []*table{its, fs}
+}
+
+func (d *Dashboard) database(r *http.Request) (*view, error) {
+	data, err := d.databaseOf(r)
+	if err != nil {
+		return nil, err
+	}
+	q := params("party", data.Party.ID, "date", data.Date.String(), "q", data.Q, "facility", data.Facility)
+	return &view{Page: "database", Title: "Treaty database", Query: q, Data: data, Tables: data.tables}, nil
+}
+
+func (d *Dashboard) databaseOf(r *http.Request) (*databaseData, error) {
 	ctx := r.Context()
 	t := d.src.Treaty()
 	q := r.URL.Query()
@@ -42,24 +67,24 @@ func (d *Dashboard) database(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := d.partyParam(pid)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	date, err := dateParam(r, "date", treaty.DateOf(d.src.Now()))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	data := databaseData{Party: p, Parties: t.Parties, Date: date, Q: strings.TrimSpace(q.Get("q")), Facility: q.Get("facility"), Limit: maxItemsShown}
 	now, err := d.counts.sync(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	decl, err := d.counts.declaration(ctx, p.ID, date, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fs, err := d.src.Registry().Facilities(ctx, p.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	at := map[string]int{}
 	for _, it := range decl.Items {
@@ -78,6 +103,7 @@ func (d *Dashboard) database(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		data.Matched++
+		data.matched = append(data.matched, it)
 		if len(data.Items) < maxItemsShown {
 			data.Items = append(data.Items, it)
 		}
@@ -85,11 +111,11 @@ func (d *Dashboard) database(w http.ResponseWriter, r *http.Request) error {
 	if data.Q != "" {
 		h, err := d.src.Registry().History(ctx, p.ID, data.Q)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		data.Exact = len(h) > 0
 	}
-	return d.render(w, r, http.StatusOK, "database", "Treaty database", data)
+	return &data, nil
 }
 
 type factView struct {
@@ -105,18 +131,18 @@ type itemData struct {
 	Facts   []factView
 }
 
-func (d *Dashboard) item(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) item(r *http.Request) (*view, error) {
 	p, err := d.partyParam(r.PathValue("party"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	uid := r.PathValue("uid")
 	h, err := d.src.Registry().History(r.Context(), p.ID, uid)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(h) == 0 {
-		return fmt.Errorf("%w: %s declared no item %s", ErrNotFound, p.ID, uid)
+		return nil, fmt.Errorf("%w: %s declared no item %s", ErrNotFound, p.ID, uid)
 	}
 	data := itemData{Party: p, UID: uid, Current: map[string]string{}}
 	for _, f := range h {
@@ -133,7 +159,20 @@ func (d *Dashboard) item(w http.ResponseWriter, r *http.Request) error {
 			data.Current["warheads"] = fmt.Sprint(*f.Warheads)
 		}
 	}
-	return d.render(w, r, http.StatusOK, "item", uid, data)
+	return &view{Page: "item", Title: uid, Query: url.Values{}, Data: data, Tables: data.tables}, nil
+}
+
+// tables is the item's history, every fact in the order it took effect.
+func (it *itemData) tables() []*table {
+	t := newTable("item-history", txt("party"), txt("uid"), txt("effective"), txt("recorded"), txt("type"), txt("category"), txt("status"), txt("facility"), txt("moved_from"), txt("warheads"), txt("change"), txt("entry"), txt("corrected_by"))
+	for _, f := range it.Facts {
+		var by any
+		if f.CorrectedBy != nil {
+			by = *f.CorrectedBy
+		}
+		t.add(it.Party.ID, it.UID, f.Effective, f.Recorded, f.Type, f.Category, f.Status, f.Facility, f.MovedFrom, f.Warheads, f.Change, f.Entry, by)
+	}
+	return []*table{t}
 }
 
 // describe says in words what a fact changed.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"time"
@@ -91,14 +92,14 @@ type confidenceView struct {
 // The checks of a reveal held, in the order escrow.CheckBundle runs them.
 const revealChecks = "log, tree, order, count, count_commitment"
 
-func (d *Dashboard) escrowPage(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) escrowPage(r *http.Request) (*view, error) {
 	t := d.src.Treaty()
 	now := d.src.Now()
-	data := escrowData{KnownAt: now}
+	data := &escrowData{KnownAt: now}
 	if r.URL.Query().Get("date") != "" {
 		date, err := dateParam(r, "date", treaty.DateOf(now))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if end := date.AddDays(1).Time(); end.Before(now) {
 			data.Date, data.KnownAt = date, end.Add(-time.Nanosecond)
@@ -107,11 +108,55 @@ func (d *Dashboard) escrowPage(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range t.Parties {
 		pe, err := d.partyEscrow(r.Context(), p, data.KnownAt)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		data.Parties = append(data.Parties, pe)
 	}
-	return d.render(w, r, http.StatusOK, "escrow", "Escrowed declarations", data)
+	// The permalink pins the day: as known at its end, which is now's
+	// answer until the day is over.
+	date := data.Date
+	if date.IsZero() {
+		date = treaty.DateOf(now)
+	}
+	return &view{Page: "escrow", Title: "Escrowed declarations", Query: params("date", date.String()), Data: data, Tables: data.tables}, nil
+}
+
+// tables are every commitment's regions, checks and confidence, a row
+// per region, check and number of regions misdeclared.
+func (e *escrowData) tables() []*table {
+	rs := newTable("regions", txt("party"), txt("commitment"), txt("region"), txt("state"), txt("revealed"), num("warheads"), txt("entry"), txt("check"))
+	cs := newTable("checks", txt("party"), txt("commitment"), txt("scope"), txt("checks"), txt("verdict"))
+	ps := newTable("confidence", txt("party"), txt("commitment"), num("regions_misdeclared"), num("percent"), txt("probability"))
+	for _, pe := range e.Parties {
+		for _, c := range pe.Commitments {
+			id := fmt.Sprintf("%s#%d", pe.Party.ID, c.Index)
+			for _, rg := range c.Regions {
+				if !rg.Revealed {
+					rs.add(pe.Party.ID, id, rg.ID, "hidden", nil, nil, nil, nil)
+					continue
+				}
+				rs.add(pe.Party.ID, id, rg.ID, "open", rg.RevealEffective, rg.RevealCount, fmt.Sprintf("%s#%d", pe.Party.ID, rg.RevealIndex), checkVerdict(rg.Check))
+			}
+			for _, ch := range c.Checks {
+				cs.add(pe.Party.ID, id, ch.Scope, ch.Name, checkVerdict(ch))
+			}
+			for _, cf := range c.Confidence {
+				ps.add(pe.Party.ID, id, cf.Misdeclared, math.Round(1000*cf.P)/10, cf.P)
+			}
+		}
+	}
+	return []*table{rs, cs, ps}
+}
+
+// checkVerdict says what a check's tag on the page says.
+func checkVerdict(c checkView) string {
+	switch {
+	case c.OK:
+		return "verified"
+	case c.Ran:
+		return "failed: " + c.Failed
+	}
+	return "not held"
 }
 
 // partyEscrow reads one party's commitments as known at knownAt and

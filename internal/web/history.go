@@ -17,6 +17,7 @@ type chartView struct {
 	YLabel string
 	SVG    template.HTML
 	Marks  []mark // the events marked on the chart, numbered from 1
+	figure figure
 }
 
 type historyCell struct {
@@ -59,12 +60,43 @@ func historyDates(t *treaty.Treaty, until treaty.Date) []treaty.Date {
 	return slices.CompactFunc(ds, treaty.Date.Equal)
 }
 
-func (d *Dashboard) history(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) history(r *http.Request) (*view, error) {
 	data, err := d.historyOf(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return d.render(w, r, http.StatusOK, "history", "History", data)
+	v := &view{Page: "history", Title: "History", Query: params("reading", data.Reading), Data: data, Tables: data.tables}
+	for _, c := range data.Charts {
+		v.Figures = append(v.Figures, c.figure)
+	}
+	return v, nil
+}
+
+// tables are the history's table as shown, a column per party and
+// limit, and its series, a row per party, limit and date with data.
+func (h *historyData) tables() []*table {
+	wide := newTable("history-table", txt("as_of"))
+	for _, p := range h.Parties {
+		for _, l := range h.Limits {
+			wide.Columns = append(wide.Columns, num(p.ID+" "+l.ID))
+		}
+	}
+	for _, row := range h.Rows {
+		vals := []any{row.Date}
+		for _, c := range row.Cells {
+			if c.Known && c.Binds {
+				vals = append(vals, c.Value)
+			} else {
+				vals = append(vals, nil)
+			}
+		}
+		wide.add(vals...)
+	}
+	long := newTable("series", txt("as_of"), txt("party"), txt("limit"), num("value"), txt("verdict"), txt("interpolated"), txt("reading"))
+	for _, p := range h.points() {
+		long.add(p.AsOf, p.Party, p.Limit, p.Value, p.Verdict, p.Interpolated, h.Reading)
+	}
+	return []*table{wide, long}
 }
 
 // historyOf reads the reading a request asks for and its history.
@@ -170,11 +202,12 @@ func (d *Dashboard) drawCharts(data *historyData, dates []treaty.Date, until tre
 				spec.Series = append(spec.Series, *s)
 			}
 		}
-		svg, err := chartSVG(spec)
+		fig, err := chartSVG(spec)
 		if err != nil {
 			return err
 		}
-		data.Charts = append(data.Charts, chartView{Limit: l, Anchor: limitAnchor(l.ID), YLabel: spec.YLabel, SVG: svg, Marks: marks})
+		fig.ID, fig.Title = l.ID, l.Name
+		data.Charts = append(data.Charts, chartView{Limit: l, Anchor: limitAnchor(l.ID), YLabel: spec.YLabel, SVG: fig.SVG, Marks: marks, figure: fig})
 	}
 	return nil
 }

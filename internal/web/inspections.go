@@ -62,27 +62,62 @@ type campaignView struct {
 	Final float64           // after the last inspection to the end of the year
 	Count int               // inspections in the campaign to the end of the year
 	SVG   template.HTML
+	// figure is the chart, on the first campaign only: every party's line.
+	figure *figure
 }
 
-func (d *Dashboard) inspections(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) inspections(r *http.Request) (*view, error) {
 	t := d.src.Treaty()
 	now := d.src.Now()
 	pct, err := percentParam(r, "misdeclared", DefaultMisdeclared)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	all, err := inspectionsOf(d.src.Registry()).read(r.Context(), d.counts, d.src)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	data := inspectionsData{KnownAt: now, Misdeclared: pct, Years: yearsOf(t, all)}
+	data := &inspectionsData{KnownAt: now, Misdeclared: pct, Years: yearsOf(t, all)}
 	if data.Year, err = yearParam(r, t, data.Years, now); err != nil {
-		return err
+		return nil, err
 	}
-	if err := d.fillInspections(r.Context(), &data, all); err != nil {
-		return err
+	if err := d.fillInspections(r.Context(), data, all); err != nil {
+		return nil, err
 	}
-	return d.render(w, r, http.StatusOK, "inspections", "Inspections", data)
+	q := params("year", strconv.Itoa(data.Year.Year()), "misdeclared", strconv.FormatFloat(pct, 'f', -1, 64))
+	v := &view{Page: "inspections", Title: "Inspections", Query: q, Data: data, Tables: data.tables}
+	if len(data.Confidence) > 0 && data.Confidence[0].figure != nil {
+		f := *data.Confidence[0].figure
+		f.ID = "confidence"
+		f.Title = "Probability that a misdeclaration of " + strconv.FormatFloat(pct, 'f', -1, 64) + "% of the deployed missiles' warhead loadings would have been found"
+		v.Figures = append(v.Figures, f)
+	}
+	return v, nil
+}
+
+// tables are the year's quotas, confidence campaigns, inspections and
+// exhibitions.
+func (in *inspectionsData) tables() []*table {
+	year := in.Year
+	qs := newTable("quotas", txt("treaty_year"), txt("party"), txt("inspection_type"), num("used"), num("quota"))
+	for _, q := range in.Quotas {
+		qs.add(year, q.Party, q.Type, q.Used, q.PerYear)
+	}
+	cs := newTable("campaign", txt("inspected"), txt("report"), num("N"), num("k"), num("n"), num("detect"), num("so_far"), txt("misdeclared_percent"))
+	for _, c := range in.Confidence {
+		for _, st := range c.Steps {
+			cs.add(c.Party.ID, st.Date, st.Population, st.Misdeclared, st.Sample, st.Detect, st.CategoryCumulative, in.Misdeclared)
+		}
+	}
+	is := newTable("inspections", txt("inspection_type"), txt("inspecting"), txt("inspected"), txt("facility"), txt("facility_type"), txt("start"), txt("end"), txt("designated"), txt("confirmed"), txt("steps"), txt("countersigned"), txt("findings"), txt("report"))
+	for _, v := range in.Inspections {
+		is.add(v.Type, v.Inspecting, v.Inspected, v.Facility, v.FacilityType, v.Start, v.End, v.Designated, v.Confirmed, len(v.Steps), len(v.Countersigned), len(v.Findings), v.Report)
+	}
+	xs := newTable("exhibitions", txt("effective"), txt("exhibition"), txt("party"), txt("item_type"), txt("place"), txt("entry"))
+	for _, x := range in.Exhibitions {
+		xs.add(x.Effective, x.Exhibition, x.Party, x.ItemType, x.Place, x.Entry)
+	}
+	return []*table{qs, cs, is, xs}
 }
 
 // An inspectionCache keeps the inspections the treaty database
@@ -290,8 +325,8 @@ func drawConfidence(cs []campaignView, all []registry.Inspection, t *treaty.Trea
 	for _, d := range ticks {
 		labels = append(labels, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: d.Time().Format("Jan 2006")})
 	}
-	svg, err := renderChart("confidence", "Probability of detection (%)", labels, gridLines(ticks), lo, hi, 0, 100, series)
-	cs[0].SVG = svg
+	fig, err := drawChart("confidence", "Probability of detection (%)", labels, gridLines(ticks), lo, hi, 0, 100, series)
+	cs[0].SVG, cs[0].figure = fig.SVG, &fig
 	return err
 }
 

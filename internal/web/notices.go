@@ -46,7 +46,40 @@ type noticesData struct {
 	Window    string
 }
 
-func (d *Dashboard) notifications(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) notifications(r *http.Request) (*view, error) {
+	data, err := d.noticesOf(r)
+	if err != nil {
+		return nil, err
+	}
+	q := params("party", data.Party, "year", strconv.Itoa(data.Year), "type", data.Type)
+	if data.Exception {
+		q.Set("show", "exceptions")
+	}
+	if data.Year == 0 {
+		q.Del("year")
+	}
+	return &view{Page: "notifications", Title: "Notifications", Query: q, Data: data, Tables: data.tables}, nil
+}
+
+// tables are the notifications due, the findings and the year's
+// timeline, as the page shows them.
+func (n *noticesData) tables() []*table {
+	up := newTable("upcoming", txt("party"), txt("owes"), txt("effective"), txt("due"), txt("entry"))
+	for _, u := range n.Upcoming {
+		up.add(u.Party, u.Type, u.Effective, u.Due, u.Entry)
+	}
+	fs := newTable("findings", txt("party"), txt("kind"), txt("finding"), txt("reason"), txt("notification"), txt("effective"), txt("due"), txt("sent"), txt("entry"), txt("by"))
+	for _, f := range n.Findings {
+		fs.add(f.Party, f.Kind, findingKind(f.Kind), f.Reason, f.Type, f.Effective, f.Due, f.Sent, f.Entry, f.By)
+	}
+	tl := newTable("timeline", txt("effective"), txt("from"), txt("notification"), txt("corrects"), txt("corrected_by"), txt("deadline"), txt("sent"), txt("state"), txt("reason"), txt("acknowledgement"), txt("acknowledged_by"), txt("entry"))
+	for _, x := range n.Timeline {
+		tl.add(x.Effective, x.Party, x.Type, x.Corrects, x.CorrectedBy, x.Due, x.Sent, x.State, x.Reason, x.Ack, x.AckBy, x.Entry)
+	}
+	return []*table{fs, up, tl}
+}
+
+func (d *Dashboard) noticesOf(r *http.Request) (*noticesData, error) {
 	ctx := r.Context()
 	t := d.src.Treaty()
 	now := d.src.Now()
@@ -54,12 +87,12 @@ func (d *Dashboard) notifications(w http.ResponseWriter, r *http.Request) error 
 	data := noticesData{Party: q.Get("party"), Type: q.Get("type"), Exception: q.Get("show") == "exceptions", Types: t.Notifications, Counts: map[string]int{}}
 	if data.Party != "" {
 		if _, err := d.partyParam(data.Party); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if data.Type != "" {
 		if _, ok := t.Notification(data.Type); !ok {
-			return badRequest("%s has no notification type %q", t.ID, data.Type)
+			return nil, badRequest("%s has no notification type %q", t.ID, data.Type)
 		}
 	}
 	if a := t.Acknowledgement; a != nil {
@@ -67,7 +100,7 @@ func (d *Dashboard) notifications(w http.ResponseWriter, r *http.Request) error 
 	}
 	pn, err := d.counts.noticesAt(ctx, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	acks := map[string]registry.Finding{} // acknowledgement findings, by entry
 	var all []noticeView
@@ -92,14 +125,14 @@ func (d *Dashboard) notifications(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	if err := d.heldEvidence(&data, now); err != nil {
-		return err
+		return nil, err
 	}
 	slices.SortStableFunc(data.Findings, func(a, b findingView) int { return a.Due.Compare(b.Due) })
 	slices.SortStableFunc(data.Upcoming, func(a, b upcomingView) int { return a.Due.Compare(b.Due) })
 	if err := d.timeline(&data, r, all, acks, now); err != nil {
-		return err
+		return nil, err
 	}
-	return d.render(w, r, http.StatusOK, "notifications", "Notifications", data)
+	return &data, nil
 }
 
 // timeline picks the notices of the year asked (by default the latest

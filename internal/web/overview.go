@@ -65,15 +65,48 @@ type overviewData struct {
 	Breaches []breachView
 }
 
-func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) overview(r *http.Request) (*view, error) {
+	data, err := d.overviewOf(r)
+	if err != nil {
+		return nil, err
+	}
+	q := params("date", data.Date.String(), "reading", data.Reading)
+	return &view{Page: "overview", Title: "Overview", Query: q, Data: data, Tables: data.tables}, nil
+}
+
+// tables is the overview's counts: a row per reading, party and limit
+// that binds it.
+func (o *overviewData) tables() []*table {
+	t := newTable("counts", txt("as_of"), txt("reading"), txt("party"), txt("limit"), num("value"), num("ceiling"), num("margin"), txt("verdict"), txt("data_of"), txt("stale"))
+	for _, rv := range o.Readings {
+		for _, pv := range rv.Parties {
+			for _, c := range pv.Cells {
+				if c == nil {
+					continue
+				}
+				var ceiling, margin any = c.Limit, nil
+				if c.NoBaseline {
+					ceiling = nil
+				}
+				if c.Verdict == engine.Met || c.Verdict == engine.Exceeded {
+					margin = c.Margin
+				}
+				t.add(o.Date, rv.ID, pv.Party, c.ID, c.Value, ceiling, margin, c.Verdict, pv.DataOf, pv.Stale)
+			}
+		}
+	}
+	return []*table{t}
+}
+
+func (d *Dashboard) overviewOf(r *http.Request) (*overviewData, error) {
 	t := d.src.Treaty()
 	now, err := d.counts.sync(r.Context())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	stated, err := d.counts.statedDates(r.Context(), now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	def := factsheet.Latest(t, stated, treaty.DateOf(now))
 	if def.IsZero() {
@@ -81,11 +114,11 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	date, err := dateParam(r, "date", def)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	only, err := d.readingParam(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	readings := t.ReadingIDs()
 	if only != "" {
@@ -93,19 +126,19 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	results, knownAt, err := d.counts.evaluate(r.Context(), date, readings)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	data := overviewData{Date: date, KnownAt: knownAt, Phase: t.Phase(date), InForce: t.InForce(date), Reading: only}
 	for _, res := range results {
 		data.Readings = append(data.Readings, d.readingView(res, stated))
 	}
 	if data.Breaches, err = d.breaches(r.Context(), knownAt); err != nil {
-		return err
+		return nil, err
 	}
 	ex := withData(t, stated, factsheet.Exchanges(t, treaty.DateOf(knownAt)))
 	data.Exchanges = slices.Clone(ex[max(0, len(ex)-8):])
 	slices.Reverse(data.Exchanges)
-	return d.render(w, r, http.StatusOK, "overview", "Overview", data)
+	return &data, nil
 }
 
 func (d *Dashboard) readingView(res engine.Result, stated map[string][]treaty.Date) readingView {

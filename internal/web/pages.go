@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"accord/internal/factsheet"
@@ -29,16 +30,16 @@ func signatureLines(signed []byte) int {
 	return strings.Count(sigs, "\u2014 ")
 }
 
-func (d *Dashboard) logs(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) logs(r *http.Request) (*view, error) {
 	ls, err := d.src.Logs(r.Context())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var data []logView
 	for _, l := range ls {
 		n, err := d.src.Registry().NextIndex(r.Context(), l.Origin)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		v := logView{LogHealth: l, Ingested: n}
 		if len(l.Checkpoint) > 0 {
@@ -46,7 +47,35 @@ func (d *Dashboard) logs(w http.ResponseWriter, r *http.Request) error {
 		}
 		data = append(data, v)
 	}
-	return d.render(w, r, http.StatusOK, "logs", "Logs", data)
+	return &view{Page: "logs", Title: "Logs", Query: url.Values{}, Data: data, Tables: func() []*table { return logsTables(data) }}, nil
+}
+
+// logsTables is one row per log: its latest checkpoint (size and root
+// hash, from the signed note), how much of it the treaty database holds,
+// its witnesses and evidence.
+func logsTables(ls []logView) []*table {
+	t := newTable("logs", txt("party"), txt("origin"), num("size"), txt("checkpoint_hash"), txt("checkpoint_time"), num("ingested"), txt("cosigners"), num("unverified_signatures"), txt("evidence"), txt("vkey"))
+	for _, l := range ls {
+		var cos, ev []string
+		for _, c := range l.Cosigners {
+			cos = append(cos, c.Name)
+		}
+		for _, e := range l.Evidence {
+			ev = append(ev, e.Kind+" "+e.File)
+		}
+		t.add(l.Party, l.Origin, l.Size, checkpointHash(l.Checkpoint), l.CheckpointTime, l.Ingested, strings.Join(cos, " "), l.Unverified, strings.Join(ev, " "), l.VKey)
+	}
+	return []*table{t}
+}
+
+// checkpointHash returns the root hash line of a checkpoint
+// (c2sp.org/tlog-checkpoint: origin, size, hash), or "".
+func checkpointHash(cp []byte) string {
+	lines := strings.SplitN(string(cp), "\n", 4)
+	if len(lines) < 4 {
+		return ""
+	}
+	return lines[2]
 }
 
 type treatyData struct {

@@ -63,7 +63,8 @@ func TestAuthorization(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv := newTestServer(t, d)
-		for _, path := range []string{"/", "/history", "/notifications", "/database", "/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty"} {
+		for _, path := range []string{"/", "/history", "/notifications", "/database", "/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty",
+			"/history?format=csv", "/database?party=USA&format=json&table=items", "/history?format=svg", "/history?format=png", "/logs?format=json"} {
 			status, body := get(t, srv, path)
 			if status != http.StatusUnauthorized || strings.Contains(body, "USA-B2A") || strings.Contains(body, "1,457") {
 				t.Errorf("unauthorized GET %s: %d", path, status)
@@ -323,7 +324,8 @@ func TestSecurityHeaders(t *testing.T) {
 	paths := []string{"/?date=2020-09-01", "/history", "/history.csv", "/history.json", "/notifications?year=2020", "/database?party=USA&q=MM-III",
 		"/items/USA/USA-B2A-WHI-001", "/entries/USA/0", "/proofs/USA/0", "/logs", "/treaty", "/factsheet.csv", "/factsheet.json", "/factsheet.html",
 		"/static/style.css", "/static/", "/static/nosuch.css", "/nosuch", "/?date=yesterday", "/warheads", "/escrow", "/inspections?year=2019",
-		"/scenarios?date=2020-09-01&party=USA&example=us-fewer-icbms", "/scenarios?date=2020-09-01&format=csv", "/compare?date=2020-09-01"}
+		"/scenarios?date=2020-09-01&party=USA&example=us-fewer-icbms", "/scenarios?date=2020-09-01&format=csv", "/compare?date=2020-09-01",
+		"/history?format=csv", "/history?format=json&table=series", "/history?format=svg", "/history?format=png", "/history?format=xml", "/logs?format=json"}
 	if len(web.Routes()) != 21 {
 		t.Errorf("the dashboard has %d routes; list a path of each new one here", len(web.Routes()))
 	}

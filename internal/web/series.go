@@ -65,10 +65,3 @@ func (d *Dashboard) historyJSON(w http.ResponseWriter, r *http.Request) error {
 	}
 	return download(w, "application/json", "history-"+h.Reading+".json", append(b, '\n'))
 }
-
-func download(w http.ResponseWriter, contentType, name string, b []byte) error {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, err := w.Write(b)
-	return err
-}

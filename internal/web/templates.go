@@ -19,7 +19,7 @@ var pageNames = []string{"overview", "history", "warheads", "escrow", "inspectio
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/download.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing %s page: %w", name, err)
 		}

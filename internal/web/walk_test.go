@@ -40,6 +40,7 @@ var walkPaths = []string{
 	"/factsheet.csv?date=%s", "/factsheet.json?date=%s", "/factsheet.html?date=%s",
 	"/scenarios?date=%s", "/scenarios?party=%s", "/scenarios?date=2020-09-01&change=%s", "/scenarios?date=2020-09-01&example=%s",
 	"/scenarios?date=2020-09-01&rate=%s", "/compare?date=%s", "/compare?treaties=%s", "/compare?treaties=newstart,%s",
+	"/logs?format=%s", "/history?format=csv&table=%s", "/history?format=svg&chart=%s", "/?date=%s&format=json",
 }
 
 // freezeWalkPaths are the pages that read warheads, walked again over the

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"html/template"
 	"math"
 	"slices"
 	"time"
@@ -53,10 +52,10 @@ func (s freezeSpec) points() []freezePoint {
 // shaded band; and each breach as a ring labelled with its entry. It
 // returns "" when the party has no event, and the value the axis starts
 // at.
-func freezeChartSVG(s freezeSpec) (template.HTML, int64, error) {
+func freezeChartSVG(s freezeSpec) (figure, int64, error) {
 	pts := s.points()
 	if len(pts) == 0 {
-		return "", 0, nil
+		return figure{}, 0, nil
 	}
 	f := s.Freeze
 	dates := []treaty.Date{f.Limit.Baseline}
@@ -81,8 +80,8 @@ func freezeChartSVG(s freezeSpec) (template.HTML, int64, error) {
 	for _, d := range ticks {
 		labels = append(labels, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: d.Time().Format("Jan 2006")})
 	}
-	svg, err := renderChart(f.Limit.Name, "Warheads", labels, gridLines(ticks), lo, hi, bottom, top, out)
-	return svg, int64(bottom), err
+	fig, err := drawChart(f.Limit.Name, "Warheads", labels, gridLines(ticks), lo, hi, bottom, top, out)
+	return fig, int64(bottom), err
 }
 
 // valueRange returns the value axis of a freeze chart whose values run

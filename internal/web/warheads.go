@@ -64,6 +64,7 @@ type freezeView struct {
 	SVG      template.HTML
 	Bottom   int64 // the value the chart's axis starts at
 	Breaches []eventView
+	figure   figure
 }
 
 // hasWarheads reports whether the treaty has a warhead category.
@@ -82,10 +83,10 @@ func freezes(t *treaty.Treaty) []treaty.Limit {
 	return out
 }
 
-func (d *Dashboard) warheads(w http.ResponseWriter, r *http.Request) error {
+func (d *Dashboard) warheads(r *http.Request) (*view, error) {
 	t := d.src.Treaty()
 	if !hasWarheads(t) {
-		return &httpError{http.StatusNotFound, fmt.Sprintf("%s declares no warheads: it has no warhead category", t.ID)}
+		return nil, &httpError{http.StatusNotFound, fmt.Sprintf("%s declares no warheads: it has no warhead category", t.ID)}
 	}
 	now := d.src.Now()
 	// By default, today, or the treaty's last day in force if it has
@@ -96,12 +97,12 @@ func (d *Dashboard) warheads(w http.ResponseWriter, r *http.Request) error {
 	}
 	date, err := dateParam(r, "date", def)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	data := warheadsData{Date: date, KnownAt: now, Party: r.URL.Query().Get("party")}
+	data := &warheadsData{Date: date, KnownAt: now, Party: r.URL.Query().Get("party")}
 	if data.Party != "" {
 		if _, err := d.partyParam(data.Party); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, p := range t.Parties {
@@ -110,11 +111,58 @@ func (d *Dashboard) warheads(w http.ResponseWriter, r *http.Request) error {
 		}
 		pw, err := d.partyWarheads(r.Context(), p, date, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		data.Parties = append(data.Parties, pw)
 	}
-	return d.render(w, r, http.StatusOK, "warheads", "Warheads", data)
+	v := &view{Page: "warheads", Title: "Warheads", Query: params("date", date.String(), "party", data.Party), Data: data,
+		Tables: func() []*table { return data.tables(t) }}
+	for _, pw := range data.Parties {
+		for _, f := range pw.Freezes {
+			if f.figure.chart != nil {
+				v.Figures = append(v.Figures, f.figure)
+			}
+		}
+	}
+	return v, nil
+}
+
+// tables are the breakdowns on the page's date, the flows and the
+// findings, of every party shown, a column per party.
+func (wd *warheadsData) tables(t *treaty.Treaty) []*table {
+	st := newTable("by-status", txt("party"), txt("date"), txt("category"), txt("status"), num("warheads"), num("per_item"))
+	si := newTable("by-site", txt("party"), txt("date"), txt("site"), txt("category"), txt("status"), num("warheads"), num("per_item"))
+	fl := newTable("flows", txt("party"), txt("effective"), txt("notification"), txt("effect"), txt("lots"), num("total"))
+	fz := freezes(t)
+	for _, l := range fz {
+		fl.Columns = append(fl.Columns, num(l.ID+" value"), num(l.ID+" baseline"), txt(l.ID+" breach"))
+	}
+	fl.Columns = append(fl.Columns, txt("entry"))
+	fs := newTable("findings", txt("party"), txt("kind"), txt("finding"), txt("effective"), txt("reason"), txt("entry"))
+	for _, pw := range wd.Parties {
+		id := pw.Party.ID
+		for _, b := range pw.Statuses {
+			st.add(id, wd.Date, b.Category, b.Status, b.Count, b.PerItem)
+		}
+		for _, b := range pw.Sites {
+			si.add(id, wd.Date, b.Site, b.Category, b.Status, b.Count, b.PerItem)
+		}
+		for _, ev := range pw.Events {
+			row := []any{id, ev.Effective, ev.Type, ev.Effect, strings.Join(ev.Lots, "; "), ev.Total}
+			for _, l := range fz {
+				if p := pointOf(ev.WarheadEvent, l.ID); p != nil {
+					row = append(row, p.Value, p.Baseline, p.Breach)
+				} else {
+					row = append(row, nil, nil, nil)
+				}
+			}
+			fl.add(append(row, ev.Entry)...)
+		}
+		for _, f := range pw.Findings {
+			fs.add(id, f.Kind, findingKind(f.Kind), f.Effective, f.Reason, f.Entry)
+		}
+	}
+	return []*table{st, si, fl, fs}
 }
 
 // partyWarheads reads one party's warheads as known at now.
@@ -229,11 +277,12 @@ func (d *Dashboard) freezeViews(party string, evs []eventView, date treaty.Date)
 				fv.Value, fv.Verdict = p.Value, freezeVerdict(t, l, *p, date)
 			}
 		}
-		svg, bottom, err := freezeChartSVG(freezeSpec{Freeze: fv, Party: party, Color: partyColors[d.partyIndex(party)%len(partyColors)], Events: evs})
+		fig, bottom, err := freezeChartSVG(freezeSpec{Freeze: fv, Party: party, Color: partyColors[d.partyIndex(party)%len(partyColors)], Events: evs})
 		if err != nil {
 			return nil, err
 		}
-		fv.SVG, fv.Bottom = svg, bottom
+		fig.ID, fig.Title = party+"-"+l.ID, party+": "+l.Name
+		fv.SVG, fv.Bottom, fv.figure = fig.SVG, bottom, fig
 		out = append(out, fv)
 	}
 	return out, nil

@@ -33,6 +33,11 @@
 //	GET|POST /scenarios            one party's holdings under every 2020 option, upload potential (?format=csv|json)
 //	GET /compare                   treaty definitions side by side, clause by clause (?treaties=a,b&date=)
 //	GET /factsheet.{csv,json,html} the public fact sheet (?date=)
+//
+// Every page with a table also answers ?format=csv and ?format=json
+// (&table=), and every page with a chart ?format=svg and ?format=png
+// (&chart=), on its own URL with its own parameters; every page links
+// its permalink (download.go).
 package web
 
 import (
@@ -46,6 +51,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +88,8 @@ type Dashboard struct {
 	counts *counter
 	hist   historyCache
 	mux    *http.ServeMux
+	// headCache keeps the logs' heads for JSON downloads (download.go).
+	headCache headCache
 }
 
 // New returns the dashboard of cfg.View.
@@ -182,19 +190,19 @@ func (d *Dashboard) handlers() []handler {
 		pattern string
 		fn      func(http.ResponseWriter, *http.Request) error
 	}{
-		{"GET /{$}", d.overview},
-		{"GET /history", d.history},
+		{"GET /{$}", d.page(d.overview)},
+		{"GET /history", d.page(d.history)},
 		{"GET /history.csv", d.historyCSV},
 		{"GET /history.json", d.historyJSON},
-		{"GET /warheads", d.warheads},
-		{"GET /escrow", d.escrowPage},
-		{"GET /inspections", d.inspections},
-		{"GET /notifications", d.notifications},
-		{"GET /database", d.database},
-		{"GET /items/{party}/{uid}", d.item},
+		{"GET /warheads", d.page(d.warheads)},
+		{"GET /escrow", d.page(d.escrowPage)},
+		{"GET /inspections", d.page(d.inspections)},
+		{"GET /notifications", d.page(d.notifications)},
+		{"GET /database", d.page(d.database)},
+		{"GET /items/{party}/{uid}", d.page(d.item)},
 		{"GET /entries/{party}/{index}", d.entry},
 		{"GET /proofs/{party}/{index}", d.proof},
-		{"GET /logs", d.logs},
+		{"GET /logs", d.page(d.logs)},
 		{"GET /treaty", d.treaty},
 		{"GET /scenarios", d.scenarios},
 		{"POST /scenarios", d.scenarios},
@@ -275,6 +283,10 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 		msg = "the page could not be shown; the dashboard's log says why"
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if f := r.URL.Query().Get("format"); slices.Contains(tableFormats, f) || slices.Contains(chartFormats, f) {
+		failData(w, status, f, msg) // a download's error is not a page
+		return
+	}
 	d.render(w, r, status, "error", "Error", map[string]any{"Status": status, "StatusText": http.StatusText(status), "Message": msg})
 }
 
@@ -291,13 +303,20 @@ type page struct {
 	Authed   bool
 	Elapsed  func() string
 	Data     any
+
+	view *view  // the page's view: its query, for the permalink and downloads
+	path string // the page's path, escaped
 }
 
 // render executes the page template name with data.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
 	start := time.Now()
 	p := page{Title: title, Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Warheads: hasWarheads(d.src.Treaty()), Now: d.src.Now(), Authed: d.auth(r), Data: data,
-		Elapsed: func() string { return time.Since(start).Round(time.Millisecond).String() }}
+		Elapsed: func() string { return time.Since(start).Round(time.Millisecond).String() }, path: r.URL.EscapedPath()}
+	p.view, _ = r.Context().Value(viewKey{}).(*view)
+	if p.view == nil && status == http.StatusOK {
+		p.view = &view{Page: name} // a page whose path is all its state: /treaty, /entries/USA/12
+	}
 	var b bytes.Buffer
 	if err := d.pages[name].ExecuteTemplate(&b, "base", p); err != nil {
 		return fmt.Errorf("rendering %s: %w", name, err)

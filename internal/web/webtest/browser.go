@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
@@ -155,5 +156,41 @@ func (b *Browser) Media(m string) {
 	b.T.Helper()
 	if _, err := chromedp.Call(b.Ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m}); err != nil {
 		b.T.Fatal(err)
+	}
+}
+
+// SaveDownloads lets the browser save files in a directory of the test,
+// and returns a function that waits for the next download to complete and
+// returns its bytes.
+func SaveDownloads(b *Browser) func() []byte {
+	b.T.Helper()
+	dir := b.T.TempDir()
+	done := make(chan string, 8)
+	err := chromedp.ListenBrowser(b.Ctx, func(ev any) {
+		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
+			done <- e.GUID
+		}
+	})
+	if err != nil {
+		b.T.Fatal(err)
+	}
+	yes := true
+	if _, err := chromedp.CallBrowser(b.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &yes}); err != nil {
+		b.T.Fatal(err)
+	}
+	return func() []byte {
+		b.T.Helper()
+		select {
+		case guid := <-done:
+			data, err := os.ReadFile(filepath.Join(dir, guid))
+			if err != nil {
+				b.T.Fatal(err)
+			}
+			return data
+		case <-b.Ctx.Done():
+			b.T.Fatal("no download completed")
+		}
+		return nil
 	}
 }
