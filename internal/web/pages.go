@@ -71,8 +71,14 @@ func (d *Dashboard) factsheet(w http.ResponseWriter, r *http.Request, format str
 		return
 	}
 	sheet.Simulated = d.src.Simulated()
+	l, carry := langOf(r)
+	sheet.Lang = l.Code
 	for _, f := range factsheet.Formats {
-		sheet.Links = append(sheet.Links, factsheet.Link{Format: strings.ToUpper(f), URL: "/factsheet." + f + "?date=" + sheet.AsOf.String()})
+		u := "/factsheet." + f + "?date=" + sheet.AsOf.String()
+		if carry && f == "html" {
+			u += "&lang=" + l.Code
+		}
+		sheet.Links = append(sheet.Links, factsheet.Link{Format: strings.ToUpper(f), URL: u})
 	}
 	var b bytes.Buffer
 	if err := sheet.Write(&b, format); err != nil {

@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"accord/internal/factsheet"
+	"accord/internal/i18n"
 	"accord/internal/treaty"
 )
 
@@ -76,7 +77,7 @@ type Dashboard struct {
 	src    NodeView
 	auth   func(*http.Request) bool
 	log    *slog.Logger
-	pages  map[string]*template.Template
+	pages  map[string]map[string]*template.Template // by language, by name
 	counts *counter
 	mux    *http.ServeMux
 }
@@ -139,6 +140,10 @@ func SetSecurityHeaders(h http.Header) {
 // ServeHTTP serves the dashboard.
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	SetSecurityHeaders(w.Header())
+	if err := checkLang(r); err != nil {
+		d.fail(w, r, err)
+		return
+	}
 	d.mux.ServeHTTP(w, r)
 }
 
@@ -274,6 +279,8 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // page is what every template receives.
 type page struct {
+	Lang   *i18n.Lang
+	Langs  []langLink // the same page in every language
 	Title  string
 	Nav    string // the current section
 	Banner string // NodeView.Simulated
@@ -290,12 +297,18 @@ type page struct {
 // render executes the page template name with data.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
 	start := time.Now()
-	p := page{Title: title, Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Warheads: hasWarheads(d.src.Treaty()), Now: d.src.Now(), Authed: d.auth(r), Data: data,
+	l, carry := langOf(r)
+	p := page{Lang: l, Langs: langLinks(r, l), Title: translated(l, title), Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Warheads: hasWarheads(d.src.Treaty()), Now: d.src.Now(), Authed: d.auth(r), Data: data,
 		Elapsed: func() string { return time.Since(start).Round(time.Millisecond).String() }}
 	var b bytes.Buffer
-	if err := d.pages[name].ExecuteTemplate(&b, "base", p); err != nil {
+	if err := d.pages[l.Code][name].ExecuteTemplate(&b, "base", p); err != nil {
 		return fmt.Errorf("rendering %s: %w", name, err)
 	}
+	if carry {
+		b = *bytes.NewBuffer(localize(b.Bytes(), l))
+	}
+	w.Header().Set("Content-Language", l.Code)
+	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
