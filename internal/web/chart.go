@@ -204,7 +204,7 @@ func renderChart(l *i18n.Lang, a chartText, yLabel string, ticks []chartdraw.Tic
 			Range: &chartdraw.ContinuousRange{Min: float64(lo.UnixNano()), Max: float64(hi.UnixNano())},
 			Ticks: ticks,
 			Style: chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1,
-				FontStyle: chartdraw.FontStyle{FontSize: 8, FontColor: muteColor}, TextRotationDegrees: 45},
+				FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: muteColor}, TextRotationDegrees: 45},
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
 			GridLines:      grid,
 		},
