@@ -23,6 +23,10 @@ func TestLanguages(t *testing.T) {
 		t.Errorf("?lang=de: status %d\n%s", status, excerpt(body))
 	}
 
+	if status, body := get(t, srv, "/factsheet.csv?lang=de"); status != http.StatusBadRequest || body != "lang \"de\" is not one of en, ru, zh\n" {
+		t.Errorf("/factsheet.csv?lang=de: status %d, %q", status, body)
+	}
+
 	body = mustGet(t, srv, "/?date=2020-09-01&lang=ru")
 	ru, _ := i18n.Get("ru")
 	for _, want := range []string{`<html lang="ru">`, "Развернутые МБР, развернутые БРПЛ и развернутые тяжелые бомбардировщики",

@@ -65,6 +65,10 @@ func (d *Dashboard) treaty(w http.ResponseWriter, r *http.Request) error {
 // data-exchange date), to anyone. Its errors are in its own format: a
 // line of text for CSV, an object for JSON, a page for HTML.
 func (d *Dashboard) factsheet(w http.ResponseWriter, r *http.Request, format string) {
+	if err := checkLang(r); err != nil {
+		d.failSheet(w, r, format, err)
+		return
+	}
 	sheet, err := d.sheet(r)
 	if err != nil {
 		d.failSheet(w, r, format, err)
@@ -86,6 +90,9 @@ func (d *Dashboard) factsheet(w http.ResponseWriter, r *http.Request, format str
 		return
 	}
 	w.Header().Set("Content-Type", factsheet.ContentType(format))
+	if format == "html" {
+		w.Header().Set("Content-Language", l.Code)
+	}
 	w.Write(b.Bytes())
 }
 
