@@ -91,7 +91,7 @@ var htmlTemplates = func() map[string]*template.Template {
 func htmlFuncs(l *i18n.Lang) template.FuncMap {
 	return template.FuncMap{
 		"lang": func() string { return l.Code },
-		"t":    l.T,
+		"t":    func(key string, args ...any) template.HTML { return message(l, key, args) },
 		"term": l.Term,
 		"num":  func(n int) string { return l.Num(int64(n)) },
 		"value": func(r Row, id string) (string, error) {
@@ -117,6 +117,18 @@ func htmlFuncs(l *i18n.Lang) template.FuncMap {
 			return strings.Join(out, "; ")
 		},
 	}
+}
+
+// message prints a message of the catalog, whose text is trusted, with
+// every string argument escaped: as the page's own text, so that the
+// English page reads byte for byte as before it had translations.
+func message(l *i18n.Lang, key string, args []any) template.HTML {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = template.HTMLEscapeString(s)
+		}
+	}
+	return template.HTML(l.T(key, args...))
 }
 
 // StyleHash is the Content-Security-Policy source ('sha256-…') of the
