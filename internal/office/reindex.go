@@ -13,8 +13,9 @@ import (
 )
 
 // Reindex rebuilds the treaty database of the node in dir from the logs it
-// holds: it builds a new database beside the old one and replaces it only
-// when complete, so a failed rebuild changes nothing. It refuses a data
+// holds, through the registry's bulk path: it builds a new database beside
+// the old one and replaces it only when complete, so a failed or killed
+// rebuild changes nothing (the next Reindex starts the new one again). It refuses a data
 // directory a serving node holds (node.ErrBusy). progress, if not
 // nil, is told how many entries were applied and how many there are.
 func Reindex(ctx context.Context, dir string, progress func(done, total uint64)) error {
@@ -39,7 +40,7 @@ func Reindex(ctx context.Context, dir string, progress func(done, total uint64))
 	if err == nil {
 		var done uint64
 		err = o.locked(func() error {
-			return o.syncAll(ctx, func(k uint64) {
+			return o.bulkSync(ctx, func(k uint64) {
 				done += k
 				if progress != nil {
 					progress(done, total)

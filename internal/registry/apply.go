@@ -28,6 +28,7 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 		return err
 	}
 	defer s.end()
+	s.cur, s.pend, s.bulk = &r.cur, newPending(), r.bulk
 	next := map[string]uint64{}
 	for i := range recs {
 		if err := r.apply(s, next, &recs[i]); err != nil {
@@ -40,6 +41,9 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 			return fmt.Errorf("updating log cursor: %w", err)
 		}
 	}
+	if err := s.flushLatest(); err != nil {
+		return err
+	}
 	if err := s.flushHeads(); err != nil {
 		return fmt.Errorf("writing item heads: %w", err)
 	}
@@ -47,6 +51,8 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 		return fmt.Errorf("committing: %w", err)
 	}
 	r.commitBooks(s)
+	r.commitCurrent(s)
+	r.commitBulk(s)
 	return nil
 }
 
@@ -95,6 +101,7 @@ func (r *Registry) apply(s *session, next map[string]uint64, rec *Record) error 
 		return fmt.Errorf("applying %s#%d: %w", rec.Origin, rec.Index, err)
 	}
 	next[rec.Origin] = n + 1
+	s.applied++
 	return nil
 }
 
@@ -134,10 +141,8 @@ func (s *session) write(p *plan, t *treaty.Treaty) error {
 			return err
 		}
 	}
-	for _, f := range p.facilities {
-		if err := s.exec(`INSERT OR IGNORE INTO facilities(party, id, origin, idx) VALUES (?, ?, ?, ?)`, rec.Party, f, rec.Origin, rec.Index); err != nil {
-			return err
-		}
+	if err := s.writeFacilities(p); err != nil {
+		return err
 	}
 	for i := range p.facts {
 		if err := s.writeFact(rec.Party, &p.facts[i]); err != nil {
@@ -186,9 +191,7 @@ func (s *session) writeLatest(p *plan, t *treaty.Treaty) error {
 	for i := range p.facts {
 		f := &p.facts[i]
 		if st := p.next[i]; st != nil {
-			if err := s.putLatest(party, f.uid, &latest{state: *st, effective: f.effective, idx: f.idx}); err != nil {
-				return err
-			}
+			s.putLatest(party, f.uid, &latest{state: *st, effective: f.effective, idx: f.idx})
 			continue
 		}
 		if err := s.refold(t, party, f.uid); err != nil {
@@ -198,7 +201,27 @@ func (s *session) writeLatest(p *plan, t *treaty.Treaty) error {
 	return nil
 }
 
+// writeFacilities records the facilities p names that its party had not
+// named before: a facility the registry remembers is not written again.
+func (s *session) writeFacilities(p *plan) error {
+	rec := p.rec
+	for _, f := range p.facilities {
+		k := itemKey{rec.Party, f}
+		if s.cur.facilities[k] || s.pend.facilities[k] {
+			continue
+		}
+		if err := s.exec(`INSERT OR IGNORE INTO facilities(party, id, origin, idx) VALUES (?, ?, ?, ?)`, rec.Party, f, rec.Origin, rec.Index); err != nil {
+			return err
+		}
+		s.pend.facilities[k] = true
+	}
+	return nil
+}
+
 func (s *session) writeFact(party string, f *fact) error {
+	if s.pend != nil {
+		s.pend.history[itemKey{party, f.uid}] = true
+	}
 	var moved any
 	if f.movedFrom != "" {
 		moved = f.movedFrom

@@ -110,6 +110,9 @@ func levelOf(set *declaration.Set) (string, error) {
 // applied declarations of the same date: item rows, per-type counts and
 // aggregates of one date cannot be added up.
 func (r *Registry) sameLevel(s *session, rec *Record, level string) error {
+	if err := s.need("entries_by_type"); err != nil {
+		return err
+	}
 	var other string
 	found, err := s.row(`SELECT type FROM entries WHERE party = ? AND kind = 'declaration' AND effective = ? AND refused IS NULL AND type <> ? AND idx < ? LIMIT 1`,
 		[]any{rec.Party, rec.Effective.String(), level, rec.Index}, &other)

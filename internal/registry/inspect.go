@@ -67,6 +67,9 @@ func (r *Registry) stepAt(s *session, origin string, idx uint64) (*step, error) 
 // answering returns the applied notifications of log origin, of a type
 // with inspection step stepID, that answer the entry target.
 func (r *Registry) answering(s *session, origin string, target body.Ref, stepID string) ([]*step, error) {
+	if err := s.need("entries_by_answers"); err != nil {
+		return nil, err
+	}
 	rows, err := s.query(`SELECT idx, type FROM entries WHERE origin = ? AND answers_origin = ? AND answers_idx = ?
 		AND kind = 'notification' AND refused IS NULL ORDER BY idx`, origin, target.Origin, target.Index)
 	if err != nil {
@@ -423,6 +426,9 @@ func (r *Registry) resolutions(s *session, origin string) (map[string]*step, err
 	out := map[string]*step{}
 	if len(types) == 0 {
 		return out, nil
+	}
+	if err := s.need("entries_by_origin_type"); err != nil {
+		return nil, err
 	}
 	idxs, err := s.indexes(`SELECT idx FROM entries WHERE origin = ? AND kind = 'notification' AND refused IS NULL
 		AND type IN (`+strings.Repeat("?,", len(types)-1)+`?) ORDER BY idx`, append([]any{origin}, types...)...)

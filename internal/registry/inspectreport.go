@@ -202,6 +202,9 @@ func stepEntry(st *step) StepEntry {
 // designation: the latest notice of intent and arrival of the same
 // inspection type logged before it, and the designation.
 func (r *Registry) before(s *session, des *step, now time.Time) ([]StepEntry, error) {
+	if err := s.need("entries_by_origin_type"); err != nil {
+		return nil, err
+	}
 	var out []StepEntry
 	for _, want := range []string{treaty.StepIntent, treaty.StepArrival} {
 		for _, nt := range r.t.Notifications {

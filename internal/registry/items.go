@@ -140,6 +140,9 @@ func (r *Registry) place(s *session, p *plan, f fact, except int64, initial bool
 		}
 		st = next
 	}
+	if except < 0 && pos == len(all)-1 {
+		return st, nil // f is the item's latest fact
+	}
 	return nil, nil
 }
 

@@ -125,6 +125,8 @@ type Registry struct {
 	books       map[string]*book // each party's warhead book as committed, once read
 	log         *slog.Logger
 	applyMu     sync.Mutex
+	cur         current // Apply's memory of current state; applyMu guards it
+	bulk        *bulk   // bulk mode (bulk.go), nil if not; applyMu guards it
 }
 
 // dsn is the SQLite data source of the database at path: write-ahead
@@ -147,7 +149,8 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, err)
 	}
-	r := &Registry{t: cfg.Treaty, db: db, window: cfg.AckWindow, log: cfg.Logger}
+	r := &Registry{t: cfg.Treaty, db: db, window: cfg.AckWindow, log: cfg.Logger,
+		cur: current{latest: map[itemKey]*latest{}, facilities: map[itemKey]bool{}}}
 	if a := cfg.Treaty.Acknowledgement; r.window <= 0 && a != nil {
 		r.window = a.Within.AddTo(time.Time{}).Sub(time.Time{})
 	}

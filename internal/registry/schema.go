@@ -73,11 +73,12 @@ CREATE TABLE IF NOT EXISTS bodies (
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_type ON entries (party, kind, type, effective);
-CREATE INDEX IF NOT EXISTS entries_by_effect ON entries (party, effect, idx);
+-- only full statements of holdings are looked up by effect
+CREATE INDEX IF NOT EXISTS entries_by_effect ON entries (party, effect, idx) WHERE effect = 'data';
 -- an inspection's steps: the latest step of a type before another, and
 -- the steps answering one
 CREATE INDEX IF NOT EXISTS entries_by_origin_type ON entries (origin, type, idx);
-CREATE INDEX IF NOT EXISTS entries_by_answers ON entries (answers_origin, answers_idx);
+CREATE INDEX IF NOT EXISTS entries_by_answers ON entries (answers_origin, answers_idx) WHERE answers_origin IS NOT NULL;
 
 -- the ids parties gave their notifications (body.Notification.ID): the
 -- first entry of a log with an id holds it.

@@ -18,6 +18,15 @@ type session struct {
 	stmts map[string]*sql.Stmt
 	books map[string]*book // the warhead books this session changed or read
 	heads *headCache       // the item heads this session changed or read
+	// cur and pend, set for an Apply session only, keep current state in
+	// memory (current.go).
+	cur  *current
+	pend *pending
+	// bulk, set for an Apply session in bulk mode (bulk.go): the records
+	// the session applied and the indexes it built.
+	bulk    *bulk
+	applied uint64
+	built   []string
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {
@@ -116,6 +125,9 @@ func (s *session) entry(origin string, idx uint64) (*stored, error) {
 
 // firstDeclared returns the index of the entry that first declared uid.
 func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err error) {
+	if s.absent(party, uid) {
+		return 0, false, nil
+	}
 	found, err = s.row(`SELECT idx FROM items WHERE party = ? AND uid = ?`, []any{party, uid}, &idx)
 	return idx, found, err
 }
@@ -125,6 +137,9 @@ func (s *session) firstDeclared(party, uid string) (idx uint64, found bool, err 
 // declaration recorded in parts is one statement: its parts (declarations
 // effective on partOf) do not count.
 func (s *session) hasData(party string, before uint64, partOf string) (bool, error) {
+	if err := s.need("entries_by_effect"); err != nil {
+		return false, err
+	}
 	var has bool
 	_, err := s.row(`SELECT EXISTS (SELECT 1 FROM entries e WHERE party = ? AND effect = 'data' AND idx < ? AND refused IS NULL
 		AND NOT (kind = 'declaration' AND effective = ?)
@@ -136,6 +151,9 @@ func (s *session) hasData(party string, before uint64, partOf string) (bool, err
 // chain returns the facts about uid as known now (leaving out corrected
 // entries and entry except), in effective-date and log order.
 func (s *session) chain(party, uid string, except int64) ([]fact, error) {
+	if s.absent(party, uid) {
+		return nil, nil
+	}
 	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h WHERE party = ? AND uid = ? AND idx <> ?
 		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = h.origin AND c.idx = h.idx)
 		ORDER BY effective, idx`, party, uid, except)
@@ -147,6 +165,9 @@ func (s *session) chain(party, uid string, except int64) ([]fact, error) {
 
 // factsOf returns the facts entry origin, idx stated.
 func (s *session) factsOf(origin string, idx uint64) ([]fact, error) {
+	if err := s.need("item_history_by_entry"); err != nil {
+		return nil, err
+	}
 	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h WHERE origin = ? AND idx = ? ORDER BY uid`, origin, idx)
 	if err != nil {
 		return nil, err
@@ -185,6 +206,20 @@ func (l *latest) after(effective string, idx uint64) bool {
 
 // latest returns the item's cached latest state, or nil if none is kept.
 func (s *session) latest(party, uid string) (*latest, error) {
+	k := itemKey{party, uid}
+	if s.pend != nil {
+		if l, ok := s.cached(k); ok {
+			return l, nil
+		}
+	}
+	l, err := s.readLatest(party, uid)
+	if err == nil && s.pend != nil {
+		s.pend.latest[k] = l
+	}
+	return l, err
+}
+
+func (s *session) readLatest(party, uid string) (*latest, error) {
 	var l latest
 	ok, err := s.row(`SELECT effective, idx, type, category, status, facility, warheads FROM item_state WHERE party = ? AND uid = ?`,
 		[]any{party, uid}, &l.effective, &l.idx, &l.state.Type, &l.state.Category, &l.state.Status, &l.state.Facility, &l.state.Warheads)
@@ -194,12 +229,12 @@ func (s *session) latest(party, uid string) (*latest, error) {
 	return &l, nil
 }
 
-func (s *session) putLatest(party, uid string, l *latest) error {
-	st := &l.state
-	return s.exec(`INSERT INTO item_state(party, uid, effective, idx, type, category, status, facility, warheads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(party, uid) DO UPDATE SET effective = excluded.effective, idx = excluded.idx, type = excluded.type,
-		category = excluded.category, status = excluded.status, facility = excluded.facility, warheads = excluded.warheads`,
-		party, uid, l.effective, l.idx, st.Type, st.Category, st.Status, st.Facility, st.Warheads)
+// putLatest sets the item's latest state (nil: it has none); item_state
+// is told when the session commits (flushLatest).
+func (s *session) putLatest(party, uid string, l *latest) {
+	k := itemKey{party, uid}
+	s.pend.latest[k] = l
+	s.pend.dirty[k] = true
 }
 
 // refold rebuilds the item's cached latest state from its whole history.
@@ -212,8 +247,10 @@ func (s *session) refold(t *treaty.Treaty, party, uid string) error {
 	if ref != nil || st == nil {
 		// Only valid facts are written, so this is a history emptied by
 		// corrections or one the treaty's rules no longer accept.
-		return s.exec(`DELETE FROM item_state WHERE party = ? AND uid = ?`, party, uid)
+		s.putLatest(party, uid, nil)
+		return nil
 	}
 	last := chain[len(chain)-1]
-	return s.putLatest(party, uid, &latest{state: *st, effective: last.effective, idx: last.idx})
+	s.putLatest(party, uid, &latest{state: *st, effective: last.effective, idx: last.idx})
+	return nil
 }

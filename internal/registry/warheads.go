@@ -194,6 +194,9 @@ func (s *session) weventsAt(party string, except *uint64, known string) ([]*weve
 	if except != nil {
 		skip = int64(*except)
 	}
+	if err := s.need("warhead_lots_by_date"); err != nil {
+		return nil, err
+	}
 	rows, err := s.query(`SELECT origin, idx, effective, recorded, type, effect, site, category, status, to_site, to_category, to_status, count
 		FROM warhead_lots l WHERE party = ? AND idx <> ? AND recorded <= ?
 		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = l.origin AND c.idx = l.idx AND c.recorded <= ?)
@@ -372,6 +375,9 @@ func (r *Registry) warheadItem(s *session, p *plan, i int) (bool, error) {
 // site, category or status while it is, or was, a warhead. It returns
 // the lots of entry idx and how many lots the item has.
 func (r *Registry) rewriteItem(s *session, party, uid string, idx uint64) ([]body.Lot, int, error) {
+	if err := s.need("warhead_lots_by_uid"); err != nil {
+		return nil, 0, err
+	}
 	if err := s.exec(`DELETE FROM warhead_lots WHERE party = ? AND uid = ?`, party, uid); err != nil {
 		return nil, 0, err
 	}
