@@ -56,6 +56,9 @@ type Sheet struct {
 	// Links are the other formats of the same sheet, for the HTML page;
 	// set by whoever serves it.
 	Links []Link `json:"-"`
+	// Lang is the language of the HTML page, one of i18n.Codes; empty
+	// is English. Set by whoever serves it.
+	Lang string `json:"-"`
 }
 
 // Partial reports whether some limit binds only some parties, or some

@@ -12,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"accord/internal/i18n"
+	"accord/internal/treaty"
 )
 
 // Formats Write accepts.
@@ -74,18 +77,59 @@ func (s *Sheet) WriteJSON(w io.Writer) error {
 //go:embed templates/factsheet.html
 var htmlText string
 
-var htmlTemplate = template.Must(template.New("factsheet").Funcs(template.FuncMap{
-	"num": Thousands,
-	"value": func(r Row, id string) (string, error) {
-		v, ok := r.Value(id)
-		if !ok {
-			return "", nil
+// htmlTemplates are the page in each language (i18n.Codes).
+var htmlTemplates = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, code := range i18n.Codes {
+		l, _ := i18n.Get(code)
+		out[code] = template.Must(template.New("factsheet").Funcs(htmlFuncs(l)).Parse(htmlText))
+	}
+	return out
+}()
+
+// htmlFuncs are the page's functions, printing in l.
+func htmlFuncs(l *i18n.Lang) template.FuncMap {
+	return template.FuncMap{
+		"lang": func() string { return l.Code },
+		"t":    func(key string, args ...any) template.HTML { return message(l, key, args) },
+		"term": l.Term,
+		"num":  func(n int) string { return l.Num(int64(n)) },
+		"value": func(r Row, id string) (string, error) {
+			v, ok := r.Value(id)
+			if !ok {
+				return "", nil
+			}
+			return l.Num(int64(v)), nil
+		},
+		"date": func(d treaty.Date) string {
+			if d.IsZero() {
+				return ""
+			}
+			return l.Date(d.Time())
+		},
+		"time": func(t time.Time) string { return l.Date(t.UTC()) + ", " + t.UTC().Format("15:04") + " UTC" },
+		"join": func(s []string) string { return strings.Join(s, ", ") },
+		"effective": func(ls []Limit) string {
+			var out []string
+			for _, x := range ls {
+				out = append(out, l.Date(x.Effective.Time())+" ("+x.Cite+")")
+			}
+			return strings.Join(out, "; ")
+		},
+	}
+}
+
+// message prints a message of the catalog, whose text is trusted, with
+// every string argument escaped: as the page's own text, so that the
+// English page reads byte for byte as before it had translations.
+func message(l *i18n.Lang, key string, args []any) template.HTML {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = template.HTMLEscapeString(s)
 		}
-		return Thousands(v), nil
-	},
-	"date": LongDate,
-	"time": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
-}).Parse(htmlText))
+	}
+	return template.HTML(l.T(key, args...))
+}
 
 // StyleHash is the Content-Security-Policy source ('sha256-…') of the
 // stylesheet the HTML page inlines, for a server that serves the page
@@ -100,10 +144,15 @@ func styleHash(page string) string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
 }
 
-// WriteHTML writes the sheet as a standalone, printable HTML page.
+// WriteHTML writes the sheet as a standalone, printable HTML page, in
+// the language s.Lang (English if empty).
 func (s *Sheet) WriteHTML(w io.Writer) error {
+	tmpl, ok := htmlTemplates[s.Lang]
+	if !ok {
+		tmpl = htmlTemplates[i18n.Codes[0]]
+	}
 	var b bytes.Buffer
-	if err := htmlTemplate.Execute(&b, s); err != nil {
+	if err := tmpl.Execute(&b, s); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())

@@ -15,6 +15,7 @@ import (
 	"github.com/go-analyze/charts/chartdraw/drawing"
 
 	"accord/internal/factsheet"
+	"accord/internal/i18n"
 	"accord/internal/treaty"
 )
 
@@ -33,6 +34,12 @@ var partyColors = []drawing.Color{
 	{R: 0x2e, G: 0x7d, B: 0x32, A: 255},
 	{R: 0x6a, G: 0x1b, B: 0x9a, A: 255},
 }
+
+// partyDashes are the lines of each party, in treaty order, so that they
+// differ in grey print and to a reader who cannot tell the colours
+// apart: solid, long dashes, short dashes, dash-dot. The legend's
+// swatches (style.css, .swatch.party-N) draw the same.
+var partyDashes = [][]float64{nil, {10, 4}, {3, 3}, {10, 3, 2, 3}}
 
 var (
 	inkColor   = drawing.Color{R: 0x1b, G: 0x1f, B: 0x24, A: 255}
@@ -100,10 +107,36 @@ type chartSpec struct {
 	Ceilings   map[string]int
 	Marks      []mark
 	PartyIndex map[string]int
+	Lang       *i18n.Lang
+	Names      map[string]string // each party's name, for the chart's description
 }
 
 func (s chartSpec) color(party string) drawing.Color {
 	return partyColors[s.PartyIndex[party]%len(partyColors)]
+}
+
+func (s chartSpec) dashes(party string) []float64 {
+	return partyDashes[s.PartyIndex[party]%len(partyDashes)]
+}
+
+// text is what a screen reader announces of the chart: what it shows,
+// and for each party its latest and first values.
+func (s chartSpec) text() chartText {
+	l, name := s.Lang, s.Lang.Term(s.Limit.Name)
+	a := chartText{ID: "svg-" + s.Limit.ID, Title: l.T("Chart of %s: %s over time against the limit.", name, translated(l, s.YLabel))}
+	var desc []string
+	for _, sr := range s.Series {
+		n := len(sr.Values) - 1
+		desc = append(desc, l.T("%s: %s on %s, from %s on %s; %d values.", l.Term(s.Names[sr.Party]),
+			l.Num(int64(sr.Values[n])), l.Date(sr.Dates[n].Time()), l.Num(int64(sr.Values[0])), l.Date(sr.Dates[0].Time()), n+1))
+	}
+	if s.Limit.Ceiling != nil {
+		desc = append(desc, l.T("Limit %s from %s.", l.Num(int64(*s.Limit.Ceiling)), l.Date(s.Limit.Effective.Time())))
+	} else {
+		desc = append(desc, l.T("Each party's own freeze baseline."))
+	}
+	a.Desc = strings.Join(desc, " ")
+	return a
 }
 
 // chartSVG draws one limit's values over time (its legend is the page's,
@@ -116,6 +149,9 @@ func (s chartSpec) color(party string) drawing.Color {
 func chartSVG(s chartSpec) (figure, error) {
 	if len(s.Ticks) == 0 {
 		return figure{}, nil
+	}
+	if s.Lang == nil {
+		s.Lang = i18n.English()
 	}
 	last := s.Ticks[len(s.Ticks)-1]
 	if s.Until.After(last) {
@@ -135,21 +171,39 @@ func chartSVG(s chartSpec) (figure, error) {
 	out = append(out, limits...)
 	out = append(out, s.effectiveSeries(top)...)
 	out = append(out, s.markSeries(top)...)
-	return drawChart(s.Limit.Name, s.YLabel, timeTicks(s.Ticks), gridLines(s.Ticks), lo, hi, 0, top, out)
+	return drawChart(s.Lang, s.text(), translated(s.Lang, s.YLabel), timeTicks(s.Lang, s.Ticks), gridLines(s.Ticks), lo, hi, 0, top, out)
+}
+
+// chartText is what a screen reader announces of a chart: the SVG's
+// <title> and <desc>, by which role="img" and aria-labelledby name it.
+// ID is unique on the page.
+type chartText struct{ ID, Title, Desc string }
+
+// accessible gives svg, as the renderer writes it, a role, a title and
+// a description that name it to a screen reader.
+func accessible(svg string, a chartText) string {
+	open, rest, ok := strings.Cut(svg, ">")
+	if !ok {
+		return svg
+	}
+	esc := template.HTMLEscapeString
+	return open + ` role="img" aria-labelledby="` + a.ID + `-title ` + a.ID + `-desc">` +
+		`<title id="` + a.ID + `-title">` + esc(a.Title) + `</title><desc id="` + a.ID + `-desc">` + esc(a.Desc) + `</desc>` + rest
 }
 
 // renderChart draws series over time from lo to hi, with ticks and grid
 // lines (chartdraw spans the time axis over the ticks) and a value axis
-// from bottom to top on the left, and returns the SVG with presentation
-// attributes in place of style attributes.
-func renderChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.GridLine, lo, hi time.Time, bottom, top float64, series []chartdraw.Series) (template.HTML, error) {
-	f, err := drawChart(name, yLabel, ticks, grid, lo, hi, bottom, top, series)
+// from bottom to top on the left, its numbers in l, and returns the SVG
+// with presentation attributes in place of style attributes, named by
+// a to a screen reader.
+func renderChart(l *i18n.Lang, a chartText, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.GridLine, lo, hi time.Time, bottom, top float64, series []chartdraw.Series) (template.HTML, error) {
+	f, err := drawChart(l, a, yLabel, ticks, grid, lo, hi, bottom, top, series)
 	return f.SVG, err
 }
 
 // drawChart draws the chart renderChart does, and keeps it to be drawn
 // again as PNG.
-func drawChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.GridLine, lo, hi time.Time, bottom, top float64, series []chartdraw.Series) (figure, error) {
+func drawChart(l *i18n.Lang, a chartText, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.GridLine, lo, hi time.Time, bottom, top float64, series []chartdraw.Series) (figure, error) {
 	c := &chartdraw.Chart{
 		Width: chartWidth, Height: chartHeight,
 		Background: chartdraw.Style{Padding: chartdraw.Box{Top: 28, Left: 16, Right: 24, Bottom: 12, IsSet: true}},
@@ -157,7 +211,7 @@ func drawChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.Gri
 			Range: &chartdraw.ContinuousRange{Min: float64(lo.UnixNano()), Max: float64(hi.UnixNano())},
 			Ticks: ticks,
 			Style: chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1,
-				FontStyle: chartdraw.FontStyle{FontSize: 8, FontColor: muteColor}, TextRotationDegrees: 45},
+				FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: muteColor}, TextRotationDegrees: 45},
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
 			GridLines:      grid,
 		},
@@ -168,7 +222,7 @@ func drawChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.Gri
 			Name:           yLabel,
 			NameStyle:      chartdraw.Style{FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: inkColor}},
 			Range:          &chartdraw.ContinuousRange{Min: bottom, Max: top},
-			ValueFormatter: func(v any) string { f, _ := v.(float64); return factsheet.Thousands(int(math.Round(f))) },
+			ValueFormatter: func(v any) string { f, _ := v.(float64); return l.Num(int64(math.Round(f))) },
 			Style:          chartdraw.Style{StrokeColor: muteColor, StrokeWidth: 1, FontStyle: chartdraw.FontStyle{FontSize: 9, FontColor: muteColor}},
 			GridMajorStyle: chartdraw.Style{StrokeColor: gridColor, StrokeWidth: 0.5},
 		},
@@ -176,11 +230,11 @@ func drawChart(name, yLabel string, ticks []chartdraw.Tick, grid []chartdraw.Gri
 	}
 	var b bytes.Buffer
 	if err := c.Render(chartdraw.SVG, &b); err != nil {
-		return figure{}, fmt.Errorf("drawing %s: %w", name, err)
+		return figure{}, fmt.Errorf("drawing %s: %w", a.ID, err)
 	}
 	// The SVG is drawn here, from numbers and treaty text that the
-	// renderer escapes.
-	return figure{SVG: template.HTML(presentational(b.String())), chart: c}, nil
+	// renderer escapes, and accessible escapes what it adds.
+	return figure{SVG: template.HTML(accessible(presentational(b.String()), a)), chart: c}, nil
 }
 
 // styleAttr is a style attribute of the renderer's SVG.
@@ -210,7 +264,7 @@ func presentational(svg string) string {
 func (s chartSpec) partySeries(sr series) (line, hollow []chartdraw.Series, top float64) {
 	col := s.color(sr.Party)
 	ts := chartdraw.TimeSeries{Name: sr.Party, YAxis: chartdraw.YAxisSecondary, Style: chartdraw.Style{
-		StrokeColor: col, StrokeWidth: 2.5, DotColor: col, DotWidth: 3,
+		StrokeColor: col, StrokeWidth: 2.5, StrokeDashArray: s.dashes(sr.Party), DotColor: col, DotWidth: 3,
 	}}
 	var outer, inner chartdraw.TimeSeries
 	for i, d := range sr.Dates {
@@ -298,13 +352,13 @@ func (s chartSpec) markSeries(top float64) []chartdraw.Series {
 
 // timeTicks labels each date, except one within 45 days of the next:
 // the day the limits took effect falls just before a data exchange.
-func timeTicks(ds []treaty.Date) []chartdraw.Tick {
+func timeTicks(l *i18n.Lang, ds []treaty.Date) []chartdraw.Tick {
 	var out []chartdraw.Tick
 	for i, d := range ds {
 		if i+1 < len(ds) && ds[i+1].Before(d.AddDays(45)) {
 			continue
 		}
-		out = append(out, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: d.Time().Format("Jan 2006")})
+		out = append(out, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: l.MonthYear(d.Time())})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"accord/internal/engine"
 	"accord/internal/factsheet"
+	"accord/internal/i18n"
 	"accord/internal/treaty"
 )
 
@@ -174,31 +175,33 @@ func (d *Dashboard) computeHistory(r *http.Request, reading string) (*historyDat
 		}
 		data.Rows = append(data.Rows, row)
 	}
-	if err := d.drawCharts(data, dates, until, values, ceilings); err != nil {
+	l, _ := langOf(r)
+	if err := d.drawCharts(l, data, dates, until, values, ceilings); err != nil {
 		return nil, err
 	}
 	slices.Reverse(data.Rows) // the table reads newest first
 	return data, nil
 }
 
-// drawCharts draws one chart per limit, with every party the limit binds.
-func (d *Dashboard) drawCharts(data *historyData, dates []treaty.Date, until treaty.Date, values map[string]map[string]*series, ceilings map[string]map[string]int) error {
+// drawCharts draws one chart per limit, with every party the limit
+// binds, its words in l.
+func (d *Dashboard) drawCharts(l *i18n.Lang, data *historyData, dates []treaty.Date, until treaty.Date, values map[string]map[string]*series, ceilings map[string]map[string]int) error {
 	t := d.src.Treaty()
-	partyIndex := map[string]int{}
+	partyIndex, names := map[string]int{}, map[string]string{}
 	for i, p := range t.Parties {
-		partyIndex[p.ID] = i
+		partyIndex[p.ID], names[p.ID] = i, p.Name
 	}
 	var marks []mark
 	if len(dates) > 0 {
 		marks = marksOf(t, dates[0], until)
 	}
-	for _, l := range data.Limits {
-		if data.Effective.IsZero() || l.Effective.Before(data.Effective) {
-			data.Effective = l.Effective
+	for _, lim := range data.Limits {
+		if data.Effective.IsZero() || lim.Effective.Before(data.Effective) {
+			data.Effective = lim.Effective
 		}
-		spec := chartSpec{Limit: l, Ticks: dates, Marks: marks, Until: lastMark(marks), PartyIndex: partyIndex, YLabel: yLabel(l), Ceilings: ceilings[l.ID]}
+		spec := chartSpec{Limit: lim, Ticks: dates, Marks: marks, Until: lastMark(marks), PartyIndex: partyIndex, YLabel: yLabel(lim), Ceilings: ceilings[lim.ID], Lang: l, Names: names}
 		for _, p := range t.Parties {
-			if s := values[l.ID][p.ID]; s != nil {
+			if s := values[lim.ID][p.ID]; s != nil {
 				spec.Series = append(spec.Series, *s)
 			}
 		}
@@ -206,8 +209,8 @@ func (d *Dashboard) drawCharts(data *historyData, dates []treaty.Date, until tre
 		if err != nil {
 			return err
 		}
-		fig.ID, fig.Title = l.ID, l.Name
-		data.Charts = append(data.Charts, chartView{Limit: l, Anchor: limitAnchor(l.ID), YLabel: spec.YLabel, SVG: fig.SVG, Marks: marks, figure: fig})
+		fig.ID, fig.Title = lim.ID, lim.Name
+		data.Charts = append(data.Charts, chartView{Limit: lim, Anchor: limitAnchor(lim.ID), YLabel: spec.YLabel, SVG: fig.SVG, Marks: marks, figure: fig})
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/go-analyze/charts/chartdraw"
 
 	"accord/internal/confidence"
+	"accord/internal/i18n"
 	"accord/internal/registry"
 	"accord/internal/treaty"
 )
@@ -300,6 +301,7 @@ func misdeclared(n int, pct float64) int {
 func drawConfidence(cs []campaignView, all []registry.Inspection, t *treaty.Treaty, end treaty.Date, pct float64) error {
 	var series []chartdraw.Series
 	var first treaty.Date
+	var desc []string
 	for _, c := range cs {
 		pts, err := cumulative(t, all, c.Party.ID, end, pct)
 		if err != nil {
@@ -313,8 +315,10 @@ func drawConfidence(cs []campaignView, all []registry.Inspection, t *treaty.Trea
 		}
 		color := partyColors[c.Index%len(partyColors)]
 		pts.Name, pts.YAxis = c.Party.ID, chartdraw.YAxisSecondary
-		pts.Style = chartdraw.Style{StrokeColor: color, StrokeWidth: 2, DotColor: color, DotWidth: 2}
+		pts.Style = chartdraw.Style{StrokeColor: color, StrokeWidth: 2, StrokeDashArray: partyDashes[c.Index%len(partyDashes)], DotColor: color, DotWidth: 2}
 		series = append(series, pts)
+		last := pts.YValues[len(pts.YValues)-1]
+		desc = append(desc, fmt.Sprintf("%s: %.1f%% after %d inspections.", c.Party.Name, last, len(pts.YValues)))
 	}
 	if len(series) == 0 {
 		return nil
@@ -325,7 +329,8 @@ func drawConfidence(cs []campaignView, all []registry.Inspection, t *treaty.Trea
 	for _, d := range ticks {
 		labels = append(labels, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: d.Time().Format("Jan 2006")})
 	}
-	fig, err := drawChart("confidence", "Probability of detection (%)", labels, gridLines(ticks), lo, hi, 0, 100, series)
+	a := chartText{ID: "svg-confidence", Title: "Chart of each party's cumulative probability of detection, in percent, over time.", Desc: strings.Join(desc, " ")}
+	fig, err := drawChart(i18n.English(), a, "Probability of detection (%)", labels, gridLines(ticks), lo, hi, 0, 100, series)
 	cs[0].SVG, cs[0].figure = fig.SVG, &fig
 	return err
 }

@@ -94,14 +94,24 @@ func (d *Dashboard) treaty(w http.ResponseWriter, r *http.Request) error {
 // data-exchange date), to anyone. Its errors are in its own format: a
 // line of text for CSV, an object for JSON, a page for HTML.
 func (d *Dashboard) factsheet(w http.ResponseWriter, r *http.Request, format string) {
+	if err := checkLang(r); err != nil {
+		d.failSheet(w, r, format, err)
+		return
+	}
 	sheet, err := d.sheet(r)
 	if err != nil {
 		d.failSheet(w, r, format, err)
 		return
 	}
 	sheet.Simulated = d.src.Simulated()
+	l, carry := langOf(r)
+	sheet.Lang = l.Code
 	for _, f := range factsheet.Formats {
-		sheet.Links = append(sheet.Links, factsheet.Link{Format: strings.ToUpper(f), URL: "/factsheet." + f + "?date=" + sheet.AsOf.String()})
+		u := "/factsheet." + f + "?date=" + sheet.AsOf.String()
+		if carry && f == "html" {
+			u += "&lang=" + l.Code
+		}
+		sheet.Links = append(sheet.Links, factsheet.Link{Format: strings.ToUpper(f), URL: u})
 	}
 	var b bytes.Buffer
 	if err := sheet.Write(&b, format); err != nil {
@@ -109,6 +119,9 @@ func (d *Dashboard) factsheet(w http.ResponseWriter, r *http.Request, format str
 		return
 	}
 	w.Header().Set("Content-Type", factsheet.ContentType(format))
+	if format == "html" {
+		w.Header().Set("Content-Language", l.Code)
+	}
 	w.Write(b.Bytes())
 }
 

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"math"
 
 	"github.com/go-analyze/charts/chartdraw"
 
+	"accord/internal/i18n"
 	"accord/internal/scenario"
 	"accord/internal/treaty"
 )
@@ -34,7 +36,9 @@ func overTimeChart(party string, pts []scenario.Point, index int) (template.HTML
 		top = math.Max(top, float64(p.High))
 	}
 	lo, hi := dates[0].Time().AddDate(0, -2, 0), dates[len(dates)-1].Time().AddDate(0, 2, 0)
-	return renderChart("upload potential", "Warheads", timeTicks(dates), gridLines(dates), lo, hi, 0, niceCeil(top*1.12), []chartdraw.Series{counted, low, high})
+	a := chartText{ID: "svg-upload-" + party, Title: "Chart of " + party + "'s warheads counted and its upload potential, low and high, over time.",
+		Desc: fmt.Sprintf("On %s: %d counted, %d to %d with upload.", pts[len(pts)-1].AsOf, pts[len(pts)-1].Counted, pts[len(pts)-1].Low, pts[len(pts)-1].High)}
+	return renderChart(i18n.English(), a, "Warheads", timeTicks(i18n.English(), dates), gridLines(dates), lo, hi, 0, niceCeil(top*1.12), []chartdraw.Series{counted, low, high})
 }
 
 // UploadChartSVG draws a party's upload potential over time as the

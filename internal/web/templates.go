@@ -10,20 +10,27 @@ import (
 	"accord/entry/body"
 	"accord/internal/engine"
 	"accord/internal/factsheet"
+	"accord/internal/i18n"
 	"accord/internal/treaty"
 )
 
 // pageNames are the page templates, each rendered inside base.html.
 var pageNames = []string{"overview", "history", "warheads", "escrow", "inspections", "notifications", "database", "item", "entry", "logs", "treaty", "scenarios", "compare", "error"}
 
-func parsePages() (map[string]*template.Template, error) {
-	out := map[string]*template.Template{}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/base.html", "templates/download.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("parsing %s page: %w", name, err)
+// parsePages parses every page once per language (i18n.Codes), with
+// the functions that print in that language: pages[lang][name].
+func parsePages() (map[string]map[string]*template.Template, error) {
+	out := map[string]map[string]*template.Template{}
+	for _, code := range i18n.Codes {
+		l, _ := i18n.Get(code)
+		out[code] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(funcs).Funcs(langFuncs(l)).ParseFS(files, "templates/base.html", "templates/download.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("parsing %s page: %w", name, err)
+			}
+			out[code][name] = t
 		}
-		out[name] = t
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/go-analyze/charts/chartdraw"
 	"github.com/go-analyze/charts/chartdraw/drawing"
 
+	"accord/internal/i18n"
 	"accord/internal/treaty"
 )
 
@@ -80,8 +81,28 @@ func freezeChartSVG(s freezeSpec) (figure, int64, error) {
 	for _, d := range ticks {
 		labels = append(labels, chartdraw.Tick{Value: float64(d.Time().UnixNano()), Label: d.Time().Format("Jan 2006")})
 	}
-	fig, err := drawChart(f.Limit.Name, "Warheads", labels, gridLines(ticks), lo, hi, bottom, top, out)
+	fig, err := drawChart(i18n.English(), s.text(pts), "Warheads", labels, gridLines(ticks), lo, hi, bottom, top, out)
 	return fig, int64(bottom), err
+}
+
+// text is what a screen reader announces of the chart.
+func (s freezeSpec) text(pts []freezePoint) chartText {
+	l, f := i18n.English(), s.Freeze
+	first, last := pts[0], pts[len(pts)-1]
+	baseline := l.T("no data")
+	if f.Baseline != nil {
+		baseline = l.Num(*f.Baseline)
+	}
+	breaches := 0
+	for _, p := range pts {
+		if p.Breach {
+			breaches++
+		}
+	}
+	return chartText{ID: "svg-freeze-" + s.Party + "-" + f.Limit.ID,
+		Title: l.T("%s after each warhead event against its freeze baseline.", s.Party+": "+f.Limit.Name),
+		Desc: l.T("%d events, from %s on %s to %s on %s; baseline %s; %d breaches.", len(pts), l.Num(int64(first.Value)), l.Date(first.Date.Time()),
+			l.Num(int64(last.Value)), l.Date(last.Date.Time()), baseline, breaches)}
 }
 
 // valueRange returns the value axis of a freeze chart whose values run

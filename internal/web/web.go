@@ -57,6 +57,7 @@ import (
 	"time"
 
 	"accord/internal/factsheet"
+	"accord/internal/i18n"
 	"accord/internal/treaty"
 )
 
@@ -84,7 +85,7 @@ type Dashboard struct {
 	src    NodeView
 	auth   func(*http.Request) bool
 	log    *slog.Logger
-	pages  map[string]*template.Template
+	pages  map[string]map[string]*template.Template // by language, by name
 	counts *counter
 	hist   historyCache
 	mux    *http.ServeMux
@@ -150,6 +151,11 @@ func SetSecurityHeaders(h http.Header) {
 // ServeHTTP serves the dashboard.
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	SetSecurityHeaders(w.Header())
+	// A fact sheet answers a bad lang in the format asked (pages.go).
+	if err := checkLang(r); err != nil && !strings.HasPrefix(r.URL.Path, "/factsheet.") {
+		d.fail(w, r, err)
+		return
+	}
 	d.mux.ServeHTTP(w, r)
 }
 
@@ -292,6 +298,8 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // page is what every template receives.
 type page struct {
+	Lang   *i18n.Lang
+	Langs  []langLink // the same page in every language
 	Title  string
 	Nav    string // the current section
 	Banner string // NodeView.Simulated
@@ -311,16 +319,22 @@ type page struct {
 // render executes the page template name with data.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
 	start := time.Now()
-	p := page{Title: title, Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Warheads: hasWarheads(d.src.Treaty()), Now: d.src.Now(), Authed: d.auth(r), Data: data,
+	l, carry := langOf(r)
+	p := page{Lang: l, Langs: langLinks(r, l), Title: translated(l, title), Nav: name, Banner: d.src.Simulated(), Treaty: d.src.Treaty(), Warheads: hasWarheads(d.src.Treaty()), Now: d.src.Now(), Authed: d.auth(r), Data: data,
 		Elapsed: func() string { return time.Since(start).Round(time.Millisecond).String() }, path: r.URL.EscapedPath()}
 	p.view, _ = r.Context().Value(viewKey{}).(*view)
 	if p.view == nil && status == http.StatusOK {
 		p.view = &view{Page: name} // a page whose path is all its state: /treaty, /entries/USA/12
 	}
 	var b bytes.Buffer
-	if err := d.pages[name].ExecuteTemplate(&b, "base", p); err != nil {
+	if err := d.pages[l.Code][name].ExecuteTemplate(&b, "base", p); err != nil {
 		return fmt.Errorf("rendering %s: %w", name, err)
 	}
+	if carry {
+		b = *bytes.NewBuffer(localize(b.Bytes(), l))
+	}
+	w.Header().Set("Content-Language", l.Code)
+	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)

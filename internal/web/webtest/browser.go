@@ -151,6 +151,19 @@ func (b *Browser) Shoot(name string) {
 	}
 }
 
+// ShootScreen saves a screenshot of what the screen shows as name.png:
+// for a long page on a narrow screen, whose whole would be too large.
+func (b *Browser) ShootScreen(name string) {
+	b.T.Helper()
+	png, err := chromedp.Run(b.Ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.T.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.Shots, name+".png"), png, 0o644); err != nil {
+		b.T.Fatal(err)
+	}
+}
+
 // Media emulates a CSS media type ("print"; "" for the screen).
 func (b *Browser) Media(m string) {
 	b.T.Helper()
