@@ -14,17 +14,22 @@ import (
 // the records before it.
 type session struct {
 	ctx   context.Context
+	d     *dialect
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 	books map[string]*book // the warhead books this session changed or read
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {
-	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	var opts *sql.TxOptions
+	if readOnly {
+		opts = r.d.readOptions()
+	}
+	tx, err := r.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("beginning transaction: %w", err)
 	}
-	return &session{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return &session{ctx: ctx, d: r.d, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // end rolls the transaction back unless it was committed; it closes the
@@ -40,7 +45,7 @@ func (s *session) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := s.tx.PrepareContext(s.ctx, query)
+	st, err := s.tx.PrepareContext(s.ctx, s.d.rewrite(query))
 	if err != nil {
 		return nil, fmt.Errorf("preparing %q: %w", query, err)
 	}

@@ -1,0 +1,71 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver, registered as "pgx"
+)
+
+// openDB opens the database cfg names: PostgreSQL if cfg.DSN is set,
+// else the SQLite file cfg.Path. where names it for error messages; it
+// never holds the DSN, which may carry a password.
+func openDB(cfg Config) (db *sql.DB, d *dialect, where string, err error) {
+	if cfg.DSN == "" {
+		db, err = sql.Open("sqlite", dsn(cfg.Path))
+		return db, &dialect{}, cfg.Path, err
+	}
+	pc, err := pgconn.ParseConfig(cfg.DSN)
+	if err != nil {
+		return nil, nil, "postgresql", fmt.Errorf("database dsn does not parse: %w", parseReason(err))
+	}
+	where = fmt.Sprintf("postgresql database %s on %s:%d", pc.Database, pc.Host, pc.Port)
+	db, err = sql.Open("pgx", cfg.DSN)
+	if err == nil && cfg.MaxConns > 0 {
+		db.SetMaxOpenConns(cfg.MaxConns)
+	}
+	return db, &dialect{postgres: true}, where, err
+}
+
+// parseReason is why pgconn refused a DSN, without the DSN: pgconn's
+// message quotes it (a password masked), and net/url's, inside it, whole.
+func parseReason(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) && pe.Unwrap() != nil {
+		err = pe.Unwrap()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err
+}
+
+// createSchema creates the registry's tables if they are missing. On
+// PostgreSQL several processes may open one database at once (a writer
+// and its read-only replicas), and concurrent CREATE TABLE IF NOT EXISTS
+// statements can collide in the system catalogs: the schema is created
+// in one transaction holding an advisory lock.
+func (r *Registry) createSchema(ctx context.Context) error {
+	if !r.d.postgres {
+		_, err := r.db.ExecContext(ctx, schema)
+		return err
+	}
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// The key is arbitrary, the same for every accord registry.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7316150372)`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, r.d.schema()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
