@@ -104,7 +104,7 @@ func replay(tb testing.TB, n int) (*Registry, time.Duration) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reg, err := Open(context.Background(), Config{Treaty: tr, Path: filepath.Join(tb.TempDir(), "bench.db")})
+	reg, err := Open(context.Background(), testConfig(tb, Config{Treaty: tr, Path: filepath.Join(tb.TempDir(), "bench.db")}))
 	if err != nil {
 		tb.Fatal(err)
 	}
