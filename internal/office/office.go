@@ -95,7 +95,7 @@ func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 	for _, p := range n.Config.Peers {
 		followed = append(followed, p.Party)
 	}
-	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, Followed: followed, Logger: n.Logger})
+	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, DSN: n.Config.Database, Followed: followed, Logger: n.Logger})
 	if errors.Is(err, registry.ErrSchema) || errors.Is(err, registry.ErrDamaged) {
 		err = fmt.Errorf("%w: rebuild it from the logs with accord reindex --data %s", err, n.Dir)
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver, registered as "pgx"
@@ -68,4 +70,29 @@ func (r *Registry) createSchema(ctx context.Context) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+var tableName = regexp.MustCompile(`CREATE TABLE IF NOT EXISTS (\w+)`)
+
+// Drop drops every table of the registry from the PostgreSQL database
+// cfg.DSN names, in one transaction, so that the next Open starts an
+// empty registry: `accord reindex` on PostgreSQL. A SQLite registry is a
+// file, removed as one.
+func Drop(ctx context.Context, cfg Config) error {
+	if cfg.DSN == "" {
+		return errors.New("registry: drop is for a PostgreSQL database; remove the SQLite file")
+	}
+	db, _, where, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var tables []string
+	for _, m := range tableName.FindAllStringSubmatch(schema, -1) {
+		tables = append(tables, m[1])
+	}
+	if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+strings.Join(tables, ", ")); err != nil {
+		return fmt.Errorf("dropping the registry in %s: %w", where, err)
+	}
+	return nil
 }
