@@ -51,3 +51,8 @@ func testConfig(t testing.TB, cfg Config) Config {
 	testDSNs.Store(cfg.Path, cfg.DSN)
 	return cfg
 }
+
+// SecondPass reports, to the package's external tests, whether this is
+// TestMain's pass on PostgreSQL: a test that itself compares the two
+// databases runs in the first pass only.
+func SecondPass() bool { return onPostgres }
