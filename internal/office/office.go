@@ -81,6 +81,16 @@ func OpenNode(ctx context.Context, n *node.Node) (*Office, error) {
 	return o, nil
 }
 
+// OpenReplica opens the office of a read-only replica of node n: its
+// PostgreSQL database as the writing node keeps it, without bringing it
+// up to date (the writer does) or writing anything.
+func OpenReplica(ctx context.Context, n *node.Node) (*Office, error) {
+	if n.Config.Database == "" {
+		return nil, errors.New("a read-only replica needs a PostgreSQL treaty database (database: in accord.yaml)")
+	}
+	return openAt(ctx, n, "")
+}
+
 // openAt opens the office with its database at path, as it is.
 func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 	t, err := treaty.Builtin(n.Config.Treaty)
