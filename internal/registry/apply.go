@@ -40,7 +40,7 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 			return fmt.Errorf("updating log cursor: %w", err)
 		}
 	}
-	if err := s.tx.Commit(); err != nil {
+	if err := s.commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
 	r.commitBooks(s)

@@ -134,28 +134,28 @@ func answers(t *testing.T, ctx context.Context, reg *registry.Registry, recs []r
 	q.ask("Positions")(reg.Positions(ctx))
 	for _, p := range parties {
 		origin := entry.Origin(tr.ID, p)
-		q.ask("NextIndex "+p)(reg.NextIndex(ctx, origin))
-		q.ask3("NotificationByID of no id "+p)(reg.NotificationByID(ctx, origin, "no-such-id"))
-		q.ask("Facilities "+p)(reg.Facilities(ctx, p))
+		q.ask("NextIndex " + p)(reg.NextIndex(ctx, origin))
+		q.ask3("NotificationByID of no id " + p)(reg.NotificationByID(ctx, origin, "no-such-id"))
+		q.ask("Facilities " + p)(reg.Facilities(ctx, p))
 		for _, d := range dates {
 			at, known := d, d.Time().Add(36*time.Hour)
-			q.ask("Inventory "+p+" "+at.String())(reg.Inventory(ctx, p, at, known))
-			q.ask("Inventory known earlier "+p+" "+at.String())(reg.Inventory(ctx, p, at, at.Time().Add(-90*24*time.Hour)))
-			q.ask("Declaration "+p+" "+at.String())(reg.Declaration(ctx, p, at, known))
-			q.ask("Counts "+p+" "+at.String())(reg.Counts(ctx, p, at, known))
-			q.ask("Balances "+p+" "+at.String())(reg.Balances(ctx, p, at, known))
-			q.ask("Exhibitions "+p+" "+at.String())(reg.Exhibitions(ctx, p, known))
-			q.ask("Notices "+p+" "+at.String())(reg.Notices(ctx, p, known))
-			q.ask("Escrows "+p+" "+at.String())(reg.Escrows(ctx, p, known))
-			q.ask("WarheadEvents "+p+" "+at.String())(reg.WarheadEvents(ctx, p, known))
+			q.ask("Inventory " + p + " " + at.String())(reg.Inventory(ctx, p, at, known))
+			q.ask("Inventory known earlier " + p + " " + at.String())(reg.Inventory(ctx, p, at, at.Time().Add(-90*24*time.Hour)))
+			q.ask("Declaration " + p + " " + at.String())(reg.Declaration(ctx, p, at, known))
+			q.ask("Counts " + p + " " + at.String())(reg.Counts(ctx, p, at, known))
+			q.ask("Balances " + p + " " + at.String())(reg.Balances(ctx, p, at, known))
+			q.ask("Exhibitions " + p + " " + at.String())(reg.Exhibitions(ctx, p, known))
+			q.ask("Notices " + p + " " + at.String())(reg.Notices(ctx, p, known))
+			q.ask("Escrows " + p + " " + at.String())(reg.Escrows(ctx, p, known))
+			q.ask("WarheadEvents " + p + " " + at.String())(reg.WarheadEvents(ctx, p, known))
 		}
 		// The findings, the status and the inspections take seconds
 		// each on the demo world (4 s for a year of it, 20 s for ten on
 		// a loaded two-core machine): they are compared at one date.
 		year := tr.Dates.EntryIntoForce.AddDays(330).Time()
-		q.ask("Findings "+p)(reg.Findings(ctx, p, year))
-		q.ask("Status "+p)(reg.Status(ctx, p, year, ""))
-		q.ask("Inspections "+p)(reg.Inspections(ctx, p, year))
+		q.ask("Findings " + p)(reg.Findings(ctx, p, year))
+		q.ask("Status " + p)(reg.Status(ctx, p, year, ""))
+		q.ask("Inspections " + p)(reg.Inspections(ctx, p, year))
 		askItems(q, ctx, reg, p, dates[len(dates)-1])
 	}
 	askEntries(q, ctx, reg, recs)
@@ -169,9 +169,9 @@ func askItems(q *asker, ctx context.Context, reg *registry.Registry, party strin
 	items, err := reg.Inventory(ctx, party, end, end.Time().Add(24*time.Hour))
 	q.ask("Inventory at the end "+party)(items, err)
 	for i := 0; i < len(items); i += 25 {
-		q.ask("History "+party+" "+items[i].UID)(reg.History(ctx, party, items[i].UID))
+		q.ask("History " + party + " " + items[i].UID)(reg.History(ctx, party, items[i].UID))
 	}
-	q.ask("History of no item "+party)(reg.History(ctx, party, "no-such-uid"))
+	q.ask("History of no item " + party)(reg.History(ctx, party, "no-such-uid"))
 }
 
 // askEntries asks the reference of every 50th record, the notification of
@@ -185,7 +185,7 @@ func askEntries(q *asker, ctx context.Context, reg *registry.Registry, recs []re
 			ID string `json:"id"`
 		}
 		if json.Unmarshal(r.Body, &n) == nil && n.ID != "" {
-			q.ask3("NotificationByID "+r.Origin+" "+n.ID)(reg.NotificationByID(ctx, r.Origin, n.ID))
+			q.ask3("NotificationByID " + r.Origin + " " + n.ID)(reg.NotificationByID(ctx, r.Origin, n.ID))
 		}
 	}
 	for i := 0; i < len(recs); i += 50 {
@@ -202,7 +202,7 @@ func askDraws(q *asker, ctx context.Context, reg *registry.Registry, dates []tre
 		draws, err := reg.Draws(ctx, d.Time())
 		q.ask("Draws "+d.String())(draws, err)
 		for _, jd := range draws {
-			q.ask("Draw "+jd.ID+" "+d.String())(reg.Draw(ctx, jd.ID, d.Time()))
+			q.ask("Draw " + jd.ID + " " + d.String())(reg.Draw(ctx, jd.ID, d.Time()))
 		}
 	}
 	q.ask("Draw of no id")(reg.Draw(ctx, "no-such-draw", dates[len(dates)-1].Time()))

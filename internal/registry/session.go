@@ -13,23 +13,30 @@ import (
 // reads through a session, so that within an Apply batch each record sees
 // the records before it.
 type session struct {
-	ctx   context.Context
-	d     *dialect
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-	books map[string]*book // the warhead books this session changed or read
+	ctx     context.Context
+	d       *dialect
+	tx      *sql.Tx
+	conn    *sql.Conn     // a PostgreSQL write session's connection, else nil
+	pending []pendingExec // writes held back (pipeline.go)
+	stmts   map[string]*sql.Stmt
+	books   map[string]*book // the warhead books this session changed or read
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {
-	var opts *sql.TxOptions
-	if readOnly {
-		opts = r.d.readOptions()
+	s := &session{ctx: ctx, d: r.d, stmts: map[string]*sql.Stmt{}}
+	var err error
+	switch {
+	case readOnly:
+		s.tx, err = r.db.BeginTx(ctx, r.d.readOptions())
+	case r.d.postgres:
+		s.conn, s.tx, err = r.beginConn(ctx)
+	default:
+		s.tx, err = r.db.BeginTx(ctx, nil)
 	}
-	tx, err := r.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("beginning transaction: %w", err)
 	}
-	return &session{ctx: ctx, d: r.d, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return s, nil
 }
 
 // end rolls the transaction back unless it was committed; it closes the
@@ -38,6 +45,9 @@ func (s *session) end() {
 	s.tx.Rollback()
 	for _, st := range s.stmts {
 		st.Close()
+	}
+	if s.conn != nil {
+		s.conn.Close()
 	}
 }
 
@@ -54,6 +64,9 @@ func (s *session) stmt(query string) (*sql.Stmt, error) {
 }
 
 func (s *session) exec(query string, args ...any) error {
+	if s.conn != nil {
+		return s.hold(query, args)
+	}
 	st, err := s.stmt(query)
 	if err != nil {
 		return err
@@ -65,6 +78,9 @@ func (s *session) exec(query string, args ...any) error {
 // row runs a query expected to return at most one row, scanning it into
 // dest; found is false if there was none.
 func (s *session) row(query string, args []any, dest ...any) (found bool, err error) {
+	if err := s.flush(); err != nil {
+		return false, err
+	}
 	st, err := s.stmt(query)
 	if err != nil {
 		return false, err
@@ -77,6 +93,9 @@ func (s *session) row(query string, args []any, dest ...any) (found bool, err er
 }
 
 func (s *session) query(query string, args ...any) (*sql.Rows, error) {
+	if err := s.flush(); err != nil {
+		return nil, err
+	}
 	st, err := s.stmt(query)
 	if err != nil {
 		return nil, err
