@@ -40,6 +40,9 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 			return fmt.Errorf("updating log cursor: %w", err)
 		}
 	}
+	if err := s.flushHeads(); err != nil {
+		return fmt.Errorf("writing item heads: %w", err)
+	}
 	if err := s.commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
@@ -142,6 +145,9 @@ func (s *session) write(p *plan, t *treaty.Treaty) error {
 		}
 	}
 	if err := s.writeLatest(p, t); err != nil {
+		return err
+	}
+	if err := s.writeVersions(p); err != nil {
 		return err
 	}
 	if err := s.writeDeclared(p); err != nil {
@@ -247,8 +253,11 @@ func (s *session) writeEntry(p *plan, refused string) error {
 			typ = n.Type
 		}
 	}
-	return s.exec(`INSERT INTO entries(origin, idx, leaf_hash, party, kind, type, effect, effective, recorded, due, corrects, answers_origin, answers_idx, refused, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := s.exec(`INSERT INTO entries(origin, idx, leaf_hash, party, kind, type, effect, effective, recorded, due, corrects, answers_origin, answers_idx, refused)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		rec.Origin, rec.Index, rec.LeafHash[:], rec.Party, string(rec.Kind), typ, p.effect, rec.Effective.String(),
-		fmtTime(rec.Recorded), due, corrects, answersOrigin, answersIdx, why, rec.Body)
+		fmtTime(rec.Recorded), due, corrects, answersOrigin, answersIdx, why); err != nil {
+		return err
+	}
+	return s.exec(`INSERT INTO bodies(origin, idx, body) VALUES (?, ?, ?)`, rec.Origin, rec.Index, rec.Body)
 }

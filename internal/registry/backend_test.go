@@ -14,7 +14,10 @@ import (
 // every test on SQLite, then every test again on PostgreSQL.
 var onPostgres bool
 
-func TestMain(m *testing.M) {
+// RunBoth runs the package's tests (internal and external: the external
+// package's TestMain calls it) on SQLite, then again on PostgreSQL, and
+// stops the PostgreSQL server; it returns the exit code.
+func RunBoth(m *testing.M) int {
 	code := m.Run()
 	if pgtest.Available() || os.Getenv("CI") == "true" {
 		fmt.Println("registry: every test again, on PostgreSQL")
@@ -28,7 +31,7 @@ func TestMain(m *testing.M) {
 		fmt.Println("registry: initdb is not installed: the tests did not run on PostgreSQL")
 	}
 	pgtest.Stop()
-	os.Exit(code)
+	return code
 }
 
 // testDSNs maps the database paths of the running tests to their

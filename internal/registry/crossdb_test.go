@@ -31,13 +31,9 @@ func TestSameOnBothDatabases(t *testing.T) {
 		t.Skip("compared in the first pass")
 	}
 	for _, scenario := range []string{sim.NewSTART} {
-		t.Run(scenario, func(t *testing.T) {
+		t.Run(scenario, func(t *testing.T) { // demoWorld's
 			ctx := t.Context()
-			w, err := webtest.Build(ctx, scenario, 1, filepath.Join(t.TempDir(), "treaty.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
+			w, _ := demoWorld(t) // demo_bench_test.go
 			recs := records(t, w)
 			var got [2][]string
 			for i, cfg := range []registry.Config{

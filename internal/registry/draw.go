@@ -92,8 +92,8 @@ func (r *Registry) drawReveal(p *plan, rv *draw.Reveal, side *DrawSide) error {
 // logDraws returns the draws of the log origin, by id, from its applied
 // entries before index before and recorded by now.
 func (r *Registry) logDraws(s *session, origin string, before uint64, now time.Time) (map[string]*DrawSide, error) {
-	rows, err := s.query(`SELECT idx, leaf_hash, party, recorded, body FROM entries
-		WHERE origin = ? AND kind = 'commitment' AND refused IS NULL AND idx < ? AND recorded <= ? ORDER BY idx`,
+	rows, err := s.query(`SELECT e.idx, e.leaf_hash, e.party, e.recorded, b.body FROM entries e JOIN bodies b ON b.origin = e.origin AND b.idx = e.idx
+		WHERE e.origin = ? AND e.kind = 'commitment' AND e.refused IS NULL AND e.idx < ? AND e.recorded <= ? ORDER BY e.idx`,
 		origin, before, fmtTime(now))
 	if err != nil {
 		return nil, err

@@ -50,8 +50,8 @@ func (r *Registry) stepAt(s *session, origin string, idx uint64) (*step, error) 
 	st := &step{ref: body.Ref{Origin: origin, Index: idx}}
 	var hash, b []byte
 	var typ string
-	ok, err := s.row(`SELECT leaf_hash, party, type, effective, recorded, body FROM entries
-		WHERE origin = ? AND idx = ? AND kind = 'notification' AND refused IS NULL`,
+	ok, err := s.row(`SELECT e.leaf_hash, e.party, e.type, e.effective, e.recorded, b.body FROM entries e JOIN bodies b ON b.origin = e.origin AND b.idx = e.idx
+		WHERE e.origin = ? AND e.idx = ? AND kind = 'notification' AND refused IS NULL`,
 		[]any{origin, idx}, &hash, &st.party, &typ, &st.effective, &st.recorded, &b)
 	if err != nil || !ok {
 		return nil, err

@@ -54,8 +54,8 @@ func (r *Registry) NotificationByID(ctx context.Context, origin, id string) (*Na
 	var n Named
 	var hash []byte
 	var eff string
-	ok, err := s.row(`SELECT e.idx, e.leaf_hash, e.effective, e.body FROM notification_ids i
-		JOIN entries e ON e.origin = i.origin AND e.idx = i.idx WHERE i.origin = ? AND i.id = ?`,
+	ok, err := s.row(`SELECT e.idx, e.leaf_hash, e.effective, b.body FROM notification_ids i
+		JOIN entries e ON e.origin = i.origin AND e.idx = i.idx JOIN bodies b ON b.origin = e.origin AND b.idx = e.idx WHERE i.origin = ? AND i.id = ?`,
 		[]any{origin, id}, &n.Index, &hash, &eff, &n.Body)
 	if err != nil || !ok {
 		return nil, false, err

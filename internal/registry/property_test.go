@@ -390,6 +390,8 @@ func TestProperty(t *testing.T) {
 			}
 			checkLatest(t, n.reg)
 			checkLatest(t, other)
+			checkVersions(t, n.reg)
+			checkVersions(t, other)
 			if dump(t, other) != dump(t, n.reg) {
 				t.Errorf("rebuilt database differs")
 			}
@@ -504,7 +506,7 @@ func queryResults(t *testing.T, r *Registry, points []point) string {
 	return b.String()
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -28,42 +28,6 @@ func (r *Registry) Inventory(ctx context.Context, party string, asOf treaty.Date
 	return r.inventory(s, party, asOf, knownAt)
 }
 
-func (r *Registry) inventory(s *session, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.Item, error) {
-	k := fmtTime(knownAt)
-	rows, err := s.query(`SELECT `+factColumns+` FROM item_history h
-		WHERE party = ? AND effective <= ? AND recorded <= ?
-		AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.origin = h.origin AND c.idx = h.idx AND c.recorded <= ?)
-		ORDER BY uid, effective, idx`, party, asOf.String(), k, k)
-	if err != nil {
-		return nil, fmt.Errorf("reading inventory: %w", err)
-	}
-	defer rows.Close()
-	var out []declaration.Item
-	var cur []fact
-	flush := func() {
-		if len(cur) == 0 {
-			return
-		}
-		if st := merge(cur); st.Category != "" && st.Status != "" && !isFinal(r.t, st.Status) {
-			out = append(out, declaration.Item{AsOf: asOf, Party: party, UID: cur[0].uid, Type: st.Type,
-				Category: st.Category, Status: st.Status, Facility: st.Facility, Warheads: st.Warheads})
-		}
-		cur = cur[:0]
-	}
-	for rows.Next() {
-		f, err := scanFact(rows)
-		if err != nil {
-			return nil, err
-		}
-		if len(cur) > 0 && cur[0].uid != f.uid {
-			flush()
-		}
-		cur = append(cur, f)
-	}
-	flush()
-	return out, rows.Err()
-}
-
 // Declaration returns what party declared it held on asOf, as known at
 // knownAt, ready for engine.Evaluate: the latest statement of holdings on
 // or before asOf wins. When that is a per-type or aggregate declaration

@@ -51,7 +51,7 @@ import (
 
 // schemaVersion is raised on every change to the schema; a database of
 // another version is rebuilt from the logs, never migrated.
-const schemaVersion = "5"
+const schemaVersion = "7"
 
 // DefaultAckWindow is how long a receiving party has to acknowledge a
 // notification when the registry's Config does not say.

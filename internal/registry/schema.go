@@ -24,9 +24,9 @@ func parseDate(s string) treaty.Date {
 
 // schema is the registry's database. Tables hold what the logs say and
 // are only ever inserted into, except logs.next_index, the ingestion
-// cursor, item_state, a cache derived from item_history, and
-// escrow_regions' reveal columns, set once by the region's reveal. Dates are
-// stored as YYYY-MM-DD, times in timeLayout.
+// cursor, item_state, item_versions and version_heads, derived from
+// item_history, and escrow_regions' reveal columns, set once by the
+// region's reveal. Dates are stored as YYYY-MM-DD, times in timeLayout.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (
 	key   TEXT PRIMARY KEY,
@@ -56,7 +56,20 @@ CREATE TABLE IF NOT EXISTS entries (
 	answers_origin TEXT,
 	answers_idx    INTEGER,
 	refused   TEXT,             -- NULL if applied, else the reason
-	body      BLOB NOT NULL,
+	PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entries_refused ON entries (party, idx) WHERE refused IS NOT NULL;
+-- for the findings that look across parties by kind and type up to a time
+-- (unacknowledged notifications, inspection reports).
+CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, type, recorded);
+
+-- each entry's canonical JSON body, apart from the entries table so that
+-- the queries that scan entries (findings, notices, statements) read
+-- narrow rows: bodies were most of that table's bytes.
+CREATE TABLE IF NOT EXISTS bodies (
+	origin TEXT NOT NULL,
+	idx    INTEGER NOT NULL,
+	body   BLOB NOT NULL,
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_type ON entries (party, kind, type, effective);
@@ -121,6 +134,51 @@ CREATE TABLE IF NOT EXISTS item_history (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS item_history_by_entry ON item_history (origin, idx);
 
+-- each item's versions (docs/database.md, "Time travel"): its state
+-- over a valid interval [valid_from, valid_to) of effective dates as known
+-- over a recorded interval [recorded_from, recorded_to) of recorded
+-- times, derived from item_history and corrections and rewritten
+-- whenever the item's history changes; open ends are 9999-12-31 and
+-- 9999-12-31T23:59:59.999999999Z. On any date and known-at time an item
+-- has at most one version.
+CREATE TABLE IF NOT EXISTS item_versions (
+	party         TEXT NOT NULL,
+	uid           TEXT NOT NULL,
+	valid_from    TEXT NOT NULL,
+	valid_to      TEXT NOT NULL,
+	recorded_from TEXT NOT NULL,
+	recorded_to   TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	category      TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	facility      TEXT NOT NULL,
+	warheads      INTEGER NOT NULL,
+	PRIMARY KEY (party, uid, valid_from, recorded_from)
+) WITHOUT ROWID;
+
+-- each item's head: its open version in item_versions (valid until
+-- further notice, as known now) with its state, the key of the version
+-- before it as known now ('' if none), and changed, the latest recorded
+-- time at which any of the item's versions opened or closed. Derived from
+-- item_versions, so that a fact after everything known about its item
+-- extends the item's versions reading one row. An item whose every fact
+-- is corrected has no head.
+CREATE TABLE IF NOT EXISTS version_heads (
+	party         TEXT NOT NULL,
+	uid           TEXT NOT NULL,
+	valid_from    TEXT NOT NULL,
+	recorded_from TEXT NOT NULL,
+	prev_from     TEXT NOT NULL,
+	prev_recorded TEXT NOT NULL,
+	changed       TEXT NOT NULL,
+	type          TEXT NOT NULL,
+	category      TEXT NOT NULL,
+	status        TEXT NOT NULL,
+	facility      TEXT NOT NULL,
+	warheads      INTEGER NOT NULL,
+	PRIMARY KEY (party, uid)
+) WITHOUT ROWID;
+
 -- each item's state after its latest fact as known now (corrected entries
 -- left out), and that fact's date and index: derived from item_history so
 -- that validating a fact dated after all others reads one row, not the
@@ -150,6 +208,7 @@ CREATE TABLE IF NOT EXISTS acks (
 	PRIMARY KEY (origin, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS acks_by_target ON acks (target_origin, target_idx);
+CREATE INDEX IF NOT EXISTS acks_by_recorded ON acks (recorded);
 
 -- declared counts: one row per per-type row or aggregate value of a
 -- declaration entry. A per-type row has type, category and status and an

@@ -20,6 +20,7 @@ type session struct {
 	pending []pendingExec // writes held back (pipeline.go)
 	stmts   map[string]*sql.Stmt
 	books   map[string]*book // the warhead books this session changed or read
+	heads   *headCache       // the item heads this session changed or read
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {

@@ -142,14 +142,19 @@ func (n *testNode) invariants() {
 			n.t.Fatalf("log of %s: NextIndex %d, %v; want %d", party, next, err, len(log))
 		}
 	}
+	checkVersions(n.t, n.reg)
 }
 
 // dump returns every row of every table, in primary-key order.
 func dump(t testing.TB, r *Registry) string {
 	t.Helper()
 	var b strings.Builder
-	for _, table := range []string{"meta", "logs", "entries", "corrections", "items", "facilities", "item_history", "item_state", "acks", "inspections", "warhead_lots", "warhead_findings"} {
-		rows, err := r.db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2`)
+	for _, table := range []string{"meta", "logs", "entries", "bodies", "corrections", "items", "facilities", "item_history", "item_state", "item_versions", "version_heads", "acks", "inspections", "warhead_lots", "warhead_findings"} {
+		order := "1, 2"
+		if table == "item_versions" {
+			order = "1, 2, 3, 5"
+		}
+		rows, err := r.db.Query(`SELECT * FROM ` + table + ` ORDER BY ` + order)
 		if err != nil {
 			t.Fatal(err)
 		}
