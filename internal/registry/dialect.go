@@ -12,7 +12,8 @@ import (
 // one text of every query and statement, written for SQLite, and the
 // dialect rewrites it for the engine in use:
 //
-//   - PostgreSQL numbers its parameters: ? becomes $1, $2, …
+//   - PostgreSQL numbers its parameters: ? becomes $1, $2, … and ?N
+//     becomes $N;
 //   - INSERT OR IGNORE becomes INSERT … ON CONFLICT DO NOTHING;
 //   - in the schema, INTEGER becomes BIGINT (SQLite's integers are 64-bit),
 //     BLOB becomes BYTEA, TEXT compares byte by byte (COLLATE "C", as
@@ -51,20 +52,32 @@ func (d *dialect) rewrite(q string) string {
 	return out
 }
 
-// numberParams replaces each ? outside quoted text by $1, $2, ….
+// numberParams replaces each ? outside quoted text by $1, $2, …, and
+// each ?NNN (SQLite's numbered parameter) by $NNN; as in SQLite, a ?
+// after a ?NNN takes the number after the largest so far.
 func numberParams(q string) string {
 	var b strings.Builder
 	n, quoted := 0, false
-	for _, c := range q {
+	for i := 0; i < len(q); i++ {
+		c := q[i]
 		switch {
 		case c == '\'':
 			quoted = !quoted
 		case c == '?' && !quoted:
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			k := n + 1
+			if j > i+1 {
+				k, _ = strconv.Atoi(q[i+1 : j])
+			}
+			n = max(n, k)
+			b.WriteString("$" + strconv.Itoa(k))
+			i = j - 1
 			continue
 		}
-		b.WriteRune(c)
+		b.WriteByte(c)
 	}
 	return b.String()
 }
