@@ -96,3 +96,31 @@ func Drop(ctx context.Context, cfg Config) error {
 	}
 	return nil
 }
+
+// postgresVariants are the few queries PostgreSQL is given in another
+// form, by name, each with its reason.
+var postgresVariants = map[string]string{
+	// inventory (versions.go): SQLite runs the join on a row value equal
+	// to a correlated subquery as one probe of item_versions' key per
+	// item; PostgreSQL evaluates that subquery for every pair of rows
+	// the join considers (minutes on the demo world). LATERAL says the
+	// same, one probe per item, in words PostgreSQL plans as such;
+	// SQLite has no LATERAL.
+	"inventory": `SELECT v.uid, v.type, v.category, v.status, v.facility, v.warheads
+		FROM items i CROSS JOIN LATERAL (
+			SELECT w.uid, w.type, w.category, w.status, w.facility, w.warheads FROM item_versions w
+			WHERE w.party = i.party AND w.uid = i.uid
+			AND w.valid_from <= $1 AND w.valid_to > $1 AND w.recorded_from <= $2 AND w.recorded_to > $2
+			ORDER BY w.valid_from DESC, w.recorded_from DESC LIMIT 1) v
+		WHERE i.party = $3 AND v.category <> '' AND v.status <> '' ORDER BY i.uid`,
+}
+
+// variant returns q, or on PostgreSQL the variant of the query named
+// name if it has one. The cross-database test checks that both answer
+// alike.
+func (d *dialect) variant(name, q string) string {
+	if v, ok := postgresVariants[name]; ok && d.postgres {
+		return v
+	}
+	return q
+}
