@@ -102,6 +102,9 @@ func openDatabase(c *cobra.Command, dir string) (*registry.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Database != "" {
+		return registry.Open(c.Context(), registry.Config{Treaty: t, DSN: cfg.Database})
+	}
 	path := filepath.Join(dir, "treaty.db")
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%s has no treaty database (run accord reindex --data %s)", dir, dir)

@@ -21,9 +21,9 @@ func init() { register(newServeCmd) }
 
 func newServeCmd() *cobra.Command {
 	var dir, listen string
-	var paranoid bool
+	var paranoid, readOnly bool
 	c := &cobra.Command{
-		Use:   "serve --data DIR [--listen ADDR] [--paranoid]",
+		Use:   "serve --data DIR [--listen ADDR] [--paranoid] [--read-only]",
 		Short: "Run the node: serve the log, follow and witness the peers, keep the treaty database",
 		Long: `Run the node: serve the log, follow and witness the peers, keep the
 treaty database.
@@ -50,8 +50,16 @@ it starts. With --paranoid it first checks everything as accord fsck does
 (every signature, tile and root of its log and of each peer's copy) and
 refuses to start on a problem (docs/scale.md).
 
+With --read-only, serve is a replica of an office whose treaty database is
+PostgreSQL (database: in accord.yaml): it answers the dashboard and the
+operator API's reads from that database, which the one node serving the
+same database without --read-only keeps up to date, and refuses writes
+(503). It appends, follows, witnesses and writes nothing, so any number
+of replicas may run beside the writer (docs/database.md).
+
 Examples:
   accord serve --data usa
+  accord serve --data usa-replica --read-only
   accord serve --data usa --listen :7380
   accord serve --data usa --paranoid
   accord dashboard-link --data usa
@@ -66,7 +74,11 @@ Examples:
 					return err
 				}
 			}
-			s, err := server.Open(ctx, dir, logger)
+			open, what := server.Open, "serving"
+			if readOnly {
+				open, what = server.OpenReplica, "serving read-only"
+			}
+			s, err := open(ctx, dir, logger)
 			if err != nil {
 				return err
 			}
@@ -79,7 +91,7 @@ Examples:
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "serving %s at %s\n", n.Origin(), server.LogURL(ln.Addr().String()))
+			fmt.Fprintf(c.OutOrStdout(), "%s %s at %s\n", what, n.Origin(), server.LogURL(ln.Addr().String()))
 			fmt.Fprintf(c.OutOrStdout(), "witness %s\n", vkeyFile(n.WitnessVerifier, dir))
 			fmt.Fprintf(c.OutOrStdout(), "dashboard: accord dashboard-link --data %s prints a link that opens it\n", dir)
 			return s.Serve(ctx, ln)
@@ -87,6 +99,7 @@ Examples:
 	}
 	c.Flags().StringVar(&dir, "data", "", "data directory (required)")
 	c.Flags().StringVar(&listen, "listen", "", "address to listen on, host:port (default: listen in accord.yaml)")
+	c.Flags().BoolVar(&readOnly, "read-only", false, "serve the dashboard and the operator API's reads from the PostgreSQL treaty database another node writes; append, follow and write nothing")
 	c.Flags().BoolVar(&paranoid, "paranoid", false, "before serving, verify every signature, tile and root of the log and of the peers' copies, as accord fsck does")
 	c.MarkFlagRequired("data")
 	return c

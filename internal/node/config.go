@@ -75,6 +75,15 @@ type Config struct {
 	// Dashboard says what the dashboard (docs/dashboard.md) tells its
 	// visitors about the data.
 	Dashboard DashboardConfig `yaml:"dashboard"`
+
+	// Database is the treaty database: empty (the default) for the
+	// embedded SQLite file DIR/treaty.db, or the URL of a PostgreSQL
+	// database, postgres://USER@HOST:PORT/DB (docs/database.md,
+	// "PostgreSQL"), which several read-only `accord serve` replicas may
+	// share with the one node that appends. Keep the password out of this
+	// file: PostgreSQL's PGPASSWORD or ~/.pgpass supply it. accord never
+	// prints the URL.
+	Database string `yaml:"database"`
 }
 
 // DashboardConfig says what the dashboard tells its visitors about the
@@ -301,6 +310,9 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls_cert, tls_key: give both or neither")
 	}
+	if d := c.Database; d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") {
+		bad("database: not a PostgreSQL URL (postgres://USER@HOST:PORT/DB); leave it empty for the embedded SQLite file")
+	}
 	if strings.ContainsAny(c.Dashboard.Banner, "\n\r") {
 		bad("dashboard.banner: one line, without line breaks")
 	}
@@ -448,6 +460,13 @@ dashboard:
   # were interpolated, not stated; the history draws them hollow. Empty
   # for a real node.
   interpolated: {{printf "%q" .Dashboard.Interpolated}}
+
+# database is the treaty database: empty for the embedded SQLite file
+# treaty.db in this directory, or the URL of a PostgreSQL database,
+# postgres://USER@HOST:PORT/DB, for an office that outgrows one file
+# (docs/database.md). Give the password in PGPASSWORD or ~/.pgpass, not
+# here.
+database: {{printf "%q" .Database}}
 `))
 
 // Marshal returns the configuration as a documented YAML file.

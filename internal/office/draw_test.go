@@ -12,7 +12,6 @@ import (
 
 	"accord/draw"
 	"accord/internal/ledger"
-	"accord/internal/node"
 	"accord/internal/registry"
 )
 
@@ -21,9 +20,7 @@ func newPartyOffice(t *testing.T, party string) *Office {
 	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), party)
-	if _, err := node.Init(ctx, dir, "newstart", party); err != nil {
-		t.Fatal(err)
-	}
+	initNode(t, ctx, dir, "newstart", party)
 	o, err := Open(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)

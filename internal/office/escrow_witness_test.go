@@ -28,9 +28,7 @@ func newWitnessedOffice(t *testing.T) (*Office, note.Verifier) {
 	root := t.TempDir()
 	usa, rus := filepath.Join(root, "usa"), filepath.Join(root, "rus")
 	for dir, party := range map[string]string{usa: "USA", rus: "RUS"} {
-		if _, err := node.Init(ctx, dir, "us-freeze-2020", party); err != nil {
-			t.Fatal(err)
-		}
+		initNode(t, ctx, dir, "us-freeze-2020", party)
 	}
 	usaLog, err := note.NewVerifier(readKey(t, usa, node.VKeyFile))
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"accord/escrow"
-	"accord/internal/node"
 )
 
 // newFreezeOffice is newTestOffice for a USA node under us-freeze-2020,
@@ -19,9 +18,7 @@ func newFreezeOffice(t *testing.T) *Office {
 	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "usa")
-	if _, err := node.Init(ctx, dir, "us-freeze-2020", "USA"); err != nil {
-		t.Fatal(err)
-	}
+	initNode(t, ctx, dir, "us-freeze-2020", "USA")
 	o, err := Open(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)

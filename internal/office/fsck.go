@@ -22,6 +22,11 @@ func Fsck(ctx context.Context, dir string, ts *ledger.TrustStore) ([]node.Proble
 	probs, res := node.Fsck(ctx, dir, ts)
 	probs = append(probs, escrowModes(dir)...)
 	probs = append(probs, drawModes(dir)...) // draw.go
+	if cfg, err := node.LoadConfig(filepath.Join(dir, node.ConfigFile)); err == nil && cfg.Database != "" {
+		// PostgreSQL checks its own pages (data checksums, amcheck);
+		// there is no file here to check.
+		return probs, res
+	}
 	path := filepath.Join(dir, DatabaseFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return probs, res

@@ -81,6 +81,16 @@ func OpenNode(ctx context.Context, n *node.Node) (*Office, error) {
 	return o, nil
 }
 
+// OpenReplica opens the office of a read-only replica of node n: its
+// PostgreSQL database as the writing node keeps it, without bringing it
+// up to date (the writer does) or writing anything.
+func OpenReplica(ctx context.Context, n *node.Node) (*Office, error) {
+	if n.Config.Database == "" {
+		return nil, errors.New("a read-only replica needs a PostgreSQL treaty database (database: in accord.yaml)")
+	}
+	return openAt(ctx, n, "")
+}
+
 // openAt opens the office with its database at path, as it is.
 func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 	t, err := treaty.Builtin(n.Config.Treaty)
@@ -95,7 +105,7 @@ func openAt(ctx context.Context, n *node.Node, path string) (*Office, error) {
 	for _, p := range n.Config.Peers {
 		followed = append(followed, p.Party)
 	}
-	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, Followed: followed, Logger: n.Logger})
+	reg, err := registry.Open(ctx, registry.Config{Treaty: t, Path: path, DSN: n.Config.Database, Followed: followed, Logger: n.Logger})
 	if errors.Is(err, registry.ErrSchema) || errors.Is(err, registry.ErrDamaged) {
 		err = fmt.Errorf("%w: rebuild it from the logs with accord reindex --data %s", err, n.Dir)
 	}

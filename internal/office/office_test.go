@@ -11,7 +11,6 @@ import (
 
 	"accord/entry"
 	"accord/entry/body"
-	"accord/internal/node"
 	"accord/internal/registry"
 	"accord/internal/treaty"
 )
@@ -23,9 +22,7 @@ func newTestOffice(t *testing.T) *Office {
 	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "usa")
-	if _, err := node.Init(ctx, dir, "newstart", "USA"); err != nil {
-		t.Fatal(err)
-	}
+	initNode(t, ctx, dir, "newstart", "USA")
 	o, err := Open(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 
 	"accord/internal/ledger"
 	"accord/internal/node"
+	"accord/internal/registry"
+	"accord/internal/treaty"
 )
 
 // Reindex rebuilds the treaty database of the node in dir from the logs it
@@ -30,6 +32,9 @@ func Reindex(ctx context.Context, dir string, progress func(done, total uint64))
 		return fmt.Errorf("reindexing: %w (stop accord serve first)", err)
 	}
 	defer lock.Close()
+	if n.Config.Database != "" {
+		return reindexPostgres(ctx, n, progress)
+	}
 	tmp := filepath.Join(dir, DatabaseFile+".new")
 	removeDB(tmp)
 	o, err := openAt(ctx, n, tmp)
@@ -38,15 +43,7 @@ func Reindex(ctx context.Context, dir string, progress func(done, total uint64))
 	}
 	total, err := o.size(ctx)
 	if err == nil {
-		var done uint64
-		err = o.locked(func() error {
-			return o.bulkSync(ctx, func(k uint64) {
-				done += k
-				if progress != nil {
-					progress(done, total)
-				}
-			})
-		})
+		err = o.rebuild(ctx, total, progress)
 	}
 	if cerr := o.Close(ctx); err == nil {
 		err = cerr
@@ -57,6 +54,50 @@ func Reindex(ctx context.Context, dir string, progress func(done, total uint64))
 	}
 	removeDB(filepath.Join(dir, DatabaseFile))
 	return os.Rename(tmp, filepath.Join(dir, DatabaseFile))
+}
+
+// reindexPostgres rebuilds the node's PostgreSQL treaty database in
+// place: it drops the registry's tables and applies the logs again. Unlike
+// the SQLite rebuild beside the old file, a failed rebuild leaves a
+// partial database, which the next reindex, or the serving node's sync,
+// completes: the database is derived from the logs.
+func reindexPostgres(ctx context.Context, n *node.Node, progress func(done, total uint64)) error {
+	t, err := treaty.Builtin(n.Config.Treaty)
+	if err != nil {
+		return err
+	}
+	if err := registry.Drop(ctx, registry.Config{Treaty: t, DSN: n.Config.Database}); err != nil {
+		return fmt.Errorf("reindexing: %w", err)
+	}
+	o, err := openAt(ctx, n, "")
+	if err != nil {
+		return err
+	}
+	total, err := o.size(ctx)
+	if err == nil {
+		err = o.rebuild(ctx, total, progress)
+	}
+	if cerr := o.Close(ctx); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("reindexing: %w", err)
+	}
+	return nil
+}
+
+// rebuild applies every log the node holds through the registry's bulk
+// path, telling progress.
+func (o *Office) rebuild(ctx context.Context, total uint64, progress func(done, total uint64)) error {
+	var done uint64
+	return o.locked(func() error {
+		return o.bulkSync(ctx, func(k uint64) {
+			done += k
+			if progress != nil {
+				progress(done, total)
+			}
+		})
+	})
 }
 
 // size is how many entries the logs the node holds have in all.

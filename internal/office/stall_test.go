@@ -57,12 +57,8 @@ func newStalledOffice(t *testing.T, w *stalledWitness) *Office {
 	ctx := context.Background()
 	root := t.TempDir()
 	usa, rus := filepath.Join(root, "usa"), filepath.Join(root, "rus")
-	if _, err := node.Init(ctx, usa, "newstart", "USA"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := node.Init(ctx, rus, "newstart", "RUS"); err != nil {
-		t.Fatal(err)
-	}
+	initNode(t, ctx, usa, "newstart", "USA")
+	initNode(t, ctx, rus, "newstart", "RUS")
 	path := filepath.Join(usa, node.ConfigFile)
 	c, err := node.LoadConfig(path)
 	if err != nil {

@@ -47,7 +47,7 @@ func (r *Registry) Apply(ctx context.Context, recs ...Record) error {
 	if err := s.flushHeads(); err != nil {
 		return fmt.Errorf("writing item heads: %w", err)
 	}
-	if err := s.tx.Commit(); err != nil {
+	if err := s.commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
 	r.commitBooks(s)

@@ -113,7 +113,7 @@ func replayIn(tb testing.TB, n, batch int, bulk bool, c *clock) *Registry {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reg, err := Open(context.Background(), Config{Treaty: tr, Path: filepath.Join(tb.TempDir(), "bench.db")})
+	reg, err := Open(context.Background(), testConfig(tb, Config{Treaty: tr, Path: filepath.Join(tb.TempDir(), "bench.db")}))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func TestDeclarationRefused(t *testing.T) {
 // logs the node follows.
 func TestFollowed(t *testing.T) {
 	n := newTestNode(t)
-	reg, err := Open(n.ctx, Config{Treaty: n.tr, Path: t.TempDir() + "/f.db", Followed: []string{"USA"}})
+	reg, err := Open(n.ctx, testConfig(t, Config{Treaty: n.tr, Path: t.TempDir() + "/f.db", Followed: []string{"USA"}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"accord/internal/registry"
 	"accord/internal/treaty"
 )
 
@@ -23,7 +24,7 @@ func updating() bool {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := registry.RunBoth(m) // backend_test.go
 	if demoPath != "" {
 		os.RemoveAll(filepath.Dir(demoPath))
 	}

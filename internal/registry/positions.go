@@ -18,7 +18,7 @@ func (r *Registry) Positions(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer s.end()
-	rows, err := s.tx.QueryContext(ctx, `SELECT origin, next_index FROM logs ORDER BY origin`)
+	rows, err := s.query(`SELECT origin, next_index FROM logs ORDER BY origin`)
 	if err != nil {
 		return "", err
 	}

@@ -1,5 +1,6 @@
 // Package registry is the treaty database: a projection of every log a
-// node holds into an embedded SQLite store of parties, facilities, items
+// node holds into an embedded SQLite store (or a PostgreSQL database,
+// Config.DSN) of parties, facilities, items
 // with their full history, notifications with their deadlines, and
 // acknowledgements; and the rules judged on that history.
 //
@@ -76,8 +77,17 @@ var (
 type Config struct {
 	// Treaty is the treaty every log of the registry belongs to.
 	Treaty *treaty.Treaty
-	// Path is the SQLite database file; it is created if missing.
+	// Path is the SQLite database file; it is created if missing. It is
+	// not used when DSN is set.
 	Path string
+	// DSN, if set, is the PostgreSQL database to use instead of a SQLite
+	// file, as a URL (postgres://user:password@host:port/db) or in
+	// keyword/value form (docs/database.md, "PostgreSQL"). The database
+	// must exist; the registry creates its tables. The DSN never appears
+	// in errors or logs.
+	DSN string
+	// MaxConns bounds the open PostgreSQL connections; zero is no bound.
+	MaxConns int
 	// AckWindow is how long after a notification is sent the receiving
 	// parties have to acknowledge it; zero means the treaty's
 	// acknowledgement window, or DefaultAckWindow if it sets none.
@@ -103,7 +113,7 @@ type Config struct {
 // serialised; queries and Check read the last committed state and never
 // block Apply.
 //
-// Durability: each Apply call is one SQLite transaction: its records are
+// Durability: each Apply call is one database transaction: its records are
 // all ingested or none is. A committed Apply survives a crash of the
 // process; after a power loss the last Apply calls may be lost, and the
 // caller resumes from NextIndex (nothing is lost or ingested twice).
@@ -116,6 +126,7 @@ type Config struct {
 type Registry struct {
 	t       *treaty.Treaty
 	db      *sql.DB
+	d       *dialect
 	window  time.Duration
 	entry   map[string]bool // statuses new items may enter in
 	follows map[string]bool // parties whose logs are followed; nil: all
@@ -145,11 +156,11 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if cfg.Treaty == nil {
 		return nil, errors.New("registry: no treaty")
 	}
-	db, err := sql.Open("sqlite", dsn(cfg.Path))
+	db, d, where, err := openDB(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, err)
+		return nil, fmt.Errorf("opening registry %s: %w", where, err)
 	}
-	r := &Registry{t: cfg.Treaty, db: db, window: cfg.AckWindow, log: cfg.Logger,
+	r := &Registry{t: cfg.Treaty, db: db, d: d, window: cfg.AckWindow, log: cfg.Logger,
 		cur: current{latest: map[itemKey]*latest{}, facilities: map[itemKey]bool{}}}
 	if a := cfg.Treaty.Acknowledgement; r.window <= 0 && a != nil {
 		r.window = a.Within.AddTo(time.Time{}).Sub(time.Time{})
@@ -170,7 +181,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	}
 	if err := r.init(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening registry %s: %w", cfg.Path, damaged(cfg.Path, err))
+		return nil, fmt.Errorf("opening registry %s: %w", where, damaged(where, err))
 	}
 	return r, nil
 }
@@ -182,16 +193,16 @@ func (r *Registry) Close() error { return r.db.Close() }
 func (r *Registry) Treaty() *treaty.Treaty { return r.t }
 
 func (r *Registry) init(ctx context.Context) error {
-	if _, err := r.db.ExecContext(ctx, schema); err != nil {
+	if err := r.createSchema(ctx); err != nil {
 		return fmt.Errorf("creating schema: %w", err)
 	}
 	want := map[string]string{"schema": schemaVersion, "treaty": r.t.ID}
 	for k, v := range want {
-		if _, err := r.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)`, k, v); err != nil {
+		if _, err := r.db.ExecContext(ctx, r.d.rewrite(`INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)`), k, v); err != nil {
 			return err
 		}
 		var got string
-		if err := r.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, k).Scan(&got); err != nil {
+		if err := r.db.QueryRowContext(ctx, r.d.rewrite(`SELECT value FROM meta WHERE key = ?`), k).Scan(&got); err != nil {
 			return err
 		}
 		if got != v {

@@ -13,11 +13,14 @@ import (
 // reads through a session, so that within an Apply batch each record sees
 // the records before it.
 type session struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-	books map[string]*book // the warhead books this session changed or read
-	heads *headCache       // the item heads this session changed or read
+	ctx     context.Context
+	d       *dialect
+	tx      *sql.Tx
+	conn    *sql.Conn     // a PostgreSQL write session's connection, else nil
+	pending []pendingExec // writes held back (pipeline.go)
+	stmts   map[string]*sql.Stmt
+	books   map[string]*book // the warhead books this session changed or read
+	heads   *headCache       // the item heads this session changed or read
 	// cur and pend, set for an Apply session only, keep current state in
 	// memory (current.go).
 	cur  *current
@@ -30,11 +33,20 @@ type session struct {
 }
 
 func (r *Registry) begin(ctx context.Context, readOnly bool) (*session, error) {
-	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	s := &session{ctx: ctx, d: r.d, stmts: map[string]*sql.Stmt{}}
+	var err error
+	switch {
+	case readOnly:
+		s.tx, err = r.db.BeginTx(ctx, r.d.readOptions())
+	case r.d.postgres:
+		s.conn, s.tx, err = r.beginConn(ctx)
+	default:
+		s.tx, err = r.db.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("beginning transaction: %w", err)
 	}
-	return &session{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return s, nil
 }
 
 // end rolls the transaction back unless it was committed; it closes the
@@ -44,13 +56,16 @@ func (s *session) end() {
 	for _, st := range s.stmts {
 		st.Close()
 	}
+	if s.conn != nil {
+		s.conn.Close()
+	}
 }
 
 func (s *session) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := s.tx.PrepareContext(s.ctx, query)
+	st, err := s.tx.PrepareContext(s.ctx, s.d.rewrite(query))
 	if err != nil {
 		return nil, fmt.Errorf("preparing %q: %w", query, err)
 	}
@@ -59,6 +74,9 @@ func (s *session) stmt(query string) (*sql.Stmt, error) {
 }
 
 func (s *session) exec(query string, args ...any) error {
+	if s.conn != nil {
+		return s.hold(query, args)
+	}
 	st, err := s.stmt(query)
 	if err != nil {
 		return err
@@ -70,6 +88,9 @@ func (s *session) exec(query string, args ...any) error {
 // row runs a query expected to return at most one row, scanning it into
 // dest; found is false if there was none.
 func (s *session) row(query string, args []any, dest ...any) (found bool, err error) {
+	if err := s.flush(); err != nil {
+		return false, err
+	}
 	st, err := s.stmt(query)
 	if err != nil {
 		return false, err
@@ -82,6 +103,9 @@ func (s *session) row(query string, args []any, dest ...any) (found bool, err er
 }
 
 func (s *session) query(query string, args ...any) (*sql.Rows, error) {
+	if err := s.flush(); err != nil {
+		return nil, err
+	}
 	st, err := s.stmt(query)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func newTestNodeFor(t testing.TB, id string) *testNode {
 
 func (n *testNode) open(path string) *Registry {
 	n.t.Helper()
-	reg, err := Open(n.ctx, Config{Treaty: n.tr, Path: path, AckWindow: 24 * time.Hour})
+	reg, err := Open(n.ctx, testConfig(n.t, Config{Treaty: n.tr, Path: path, AckWindow: 24 * time.Hour}))
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -158,6 +159,9 @@ func dump(t testing.TB, r *Registry) string {
 			t.Fatal(err)
 		}
 		cols, _ := rows.Columns()
+		// Rows are sorted whole: PostgreSQL returns rows that tie on the
+		// first two columns in storage order, not key order.
+		var lines []string
 		for rows.Next() {
 			vals := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
@@ -167,9 +171,11 @@ func dump(t testing.TB, r *Registry) string {
 			if err := rows.Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintf(&b, "%s %q\n", table, vals)
+			lines = append(lines, fmt.Sprintf("%s %q\n", table, vals))
 		}
 		rows.Close()
+		slices.Sort(lines)
+		b.WriteString(strings.Join(lines, ""))
 	}
 	return b.String()
 }

@@ -331,12 +331,12 @@ func (s *session) touched(p *plan) ([]string, error) {
 // asOf as known at knownAt, found by one probe of the table's key.
 func (r *Registry) inventory(s *session, party string, asOf treaty.Date, knownAt time.Time) ([]declaration.Item, error) {
 	d, k := asOf.String(), fmtTime(knownAt)
-	rows, err := s.query(`SELECT v.uid, v.type, v.category, v.status, v.facility, v.warheads
+	rows, err := s.query(s.d.variant("inventory", `SELECT v.uid, v.type, v.category, v.status, v.facility, v.warheads
 		FROM items i JOIN item_versions v ON (v.party, v.uid, v.valid_from, v.recorded_from) = (
 			SELECT w.party, w.uid, w.valid_from, w.recorded_from FROM item_versions w WHERE w.party = i.party AND w.uid = i.uid
 			AND w.valid_from <= ?1 AND w.valid_to > ?1 AND w.recorded_from <= ?2 AND w.recorded_to > ?2
 			ORDER BY w.valid_from DESC, w.recorded_from DESC LIMIT 1)
-		WHERE i.party = ?3 AND v.category <> '' AND v.status <> '' ORDER BY i.uid`, d, k, party)
+		WHERE i.party = ?3 AND v.category <> '' AND v.status <> '' ORDER BY i.uid`), d, k, party)
 	if err != nil {
 		return nil, fmt.Errorf("reading inventory: %w", err)
 	}

@@ -173,7 +173,9 @@ func serveHealth(w http.ResponseWriter, r *http.Request) {
 
 func (n *Server) running(w http.ResponseWriter) *services {
 	s := n.svc.Load()
-	if s == nil {
+	if s == nil && n.readOnly {
+		httpError(w, http.StatusServiceUnavailable, errNoLog)
+	} else if s == nil {
 		httpError(w, http.StatusServiceUnavailable, errors.New("the node is starting"))
 	}
 	return s

@@ -24,6 +24,7 @@ import (
 	"accord/entry/body"
 	"accord/internal/ledger"
 	"accord/internal/node"
+	"accord/internal/pgtest"
 )
 
 // accordBin is the accord binary the network tests run, built once.
@@ -41,6 +42,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -59,6 +61,7 @@ type proc struct {
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	tls      *tls.Config // for a node serving HTTPS, the client's configuration
+	flags    []string    // accord serve's flags besides --data
 }
 
 func (p *proc) url() string {
@@ -162,7 +165,7 @@ func (p *proc) start() {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.cmd = exec.Command(accordBin, "serve", "--data", p.dir)
+	p.cmd = exec.Command(accordBin, append([]string{"serve", "--data", p.dir}, p.flags...)...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)

@@ -32,7 +32,7 @@ const maxRequest = 1 << 17
 
 // office returns the node's treaty office, or answers 503 without one.
 func (n *Server) treatyOffice(w http.ResponseWriter) *office.Office {
-	if n.svc.Load() == nil {
+	if n.svc.Load() == nil && !n.readOnly {
 		httpError(w, http.StatusServiceUnavailable, errors.New("the node is starting"))
 		return nil
 	}
@@ -131,6 +131,9 @@ func (n *Server) synced(w http.ResponseWriter, r *http.Request) *office.Office {
 	o := n.treatyOffice(w)
 	if o == nil {
 		return nil
+	}
+	if n.readOnly {
+		return o // the writer keeps the shared database up to date
 	}
 	if err := o.Sync(r.Context()); err != nil {
 		n.internalError(w, r, "reading the logs into the treaty database", err)

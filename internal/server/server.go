@@ -72,7 +72,7 @@ func (n *Server) Handler() http.Handler {
 	})
 	mux := http.NewServeMux()
 	for _, rt := range n.routes() {
-		mux.HandleFunc(rt.pattern, n.guard(rt.access, rt.handler))
+		mux.HandleFunc(rt.pattern, n.guard(rt.access, n.readOnlyGuard(rt)))
 	}
 	return mux
 }
@@ -148,6 +148,9 @@ func (n *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
 	ln = newLimitListener(ln, n.Config.Limits.ConnsPerClient)
+	if n.readOnly {
+		return n.serveReplica(ctx, srv, ln)
+	}
 	svc, err := n.start(ctx)
 	if err != nil {
 		return err

@@ -24,6 +24,10 @@ type Server struct {
 
 	lock *node.Lock // held by a server Open made
 
+	// readOnly is set on a replica (OpenReplica): it serves reads from a
+	// shared PostgreSQL treaty database and refuses writes.
+	readOnly bool
+
 	// dash is the dashboard of the treaty office, made by Open (nil
 	// otherwise: its routes answer 503); sessions are its operator's.
 	dash     *web.Dashboard
