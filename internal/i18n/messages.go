@@ -32,6 +32,8 @@ var ru = map[string]string{
 	"every number is counted by the treaty's rules from the parties' signed declarations": "каждое число подсчитано по правилам договора из подписанных заявлений сторон",
 	"rendered in %s":        "сформировано за %s",
 	"The public fact sheet": "Открытая справка",
+	"Download":              "Скачать",
+	"permalink":             "постоянная ссылка",
 
 	// Overview.
 	"Date":                      "Дата",

@@ -5,6 +5,8 @@ package i18n
 // hypothetical and has no authentic Chinese text.
 var zh = map[string]string{
 	"Skip to the content":   "跳到正文",
+	"permalink":             "永久链接",
+	"Download":              "下载",
 	"Sections":              "栏目",
 	"Language":              "语言",
 	"Overview":              "概览",
