@@ -148,12 +148,18 @@ func dynamicMessages() []string {
 	out := []string{"not signed", "in force", "signed, not in force", "terminated by withdrawal", "expired",
 		"Warheads", "Missiles, launchers and bombers",
 		"not acknowledged", "pending", "in time",
-		"Overview", "History", "Notifications", "Treaty database", "Error"}
+		"Overview", "History", "Notifications", "Treaty database", "Error", "Compare treaties"}
 	for _, v := range []string{engine.Met, engine.Exceeded, engine.NotInForce, engine.TreatyNotInForce, engine.NoData} {
 		out = append(out, verdictText(v))
 	}
 	for _, k := range findingKinds {
 		out = append(out, k)
+	}
+	for _, tp := range compareTopics(nil) {
+		out = append(out, tp.Name)
+		for _, r := range tp.Rows {
+			out = append(out, r.Item)
+		}
 	}
 	return out
 }

@@ -85,3 +85,20 @@ func TestChinese(t *testing.T) {
 		t.Errorf("the Chinese fact sheet reads\n%s", sheet)
 	}
 }
+
+// TestRussianPages checks that the analysts' pages speak Russian with
+// lang=ru: their headings, ledes and download links, not only the frame.
+func TestRussianPages(t *testing.T) {
+	srv := newServer(t, world.View())
+	for path, wants := range map[string][]string{
+		"/compare?treaties=newstart,trilateral-draft&date=2020-09-01&lang=ru": {"Сравнение договоров", "Определения договоров (2) рядом",
+			">Положение</th>", "<h2>Предельные уровни</h2>", ">Вступление в силу</th>", "<h2 id=\"on-date\">На 1 сентября 2020 г.</h2>", "Скачать:", ">Постоянная ссылка</a>"},
+	} {
+		body := mustGet(t, srv, path)
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q", path, want)
+			}
+		}
+	}
+}
