@@ -93,6 +93,8 @@ func TestRussianPages(t *testing.T) {
 	for path, wants := range map[string][]string{
 		"/compare?treaties=newstart,trilateral-draft&date=2020-09-01&lang=ru": {"Сравнение договоров", "Определения договоров (2) рядом",
 			">Положение</th>", "<h2>Предельные уровни</h2>", ">Вступление в силу</th>", "<h2 id=\"on-date\">На 1 сентября 2020 г.</h2>", "Скачать:", ">Постоянная ссылка</a>"},
+		"/scenarios?date=2020-09-01&party=USA&lang=ru": {"Наличие у USA на <strong>2020-09-01</strong>", "<h2>Варианты</h2>", "можно добавить <strong class=\"can-add\">",
+			"<h2>Возвратный потенциал без договора</h2>", ">Потенциал</th>", "Скачать:", ">Постоянная ссылка</a>"},
 	} {
 		body := mustGet(t, srv, path)
 		for _, want := range wants {
