@@ -148,7 +148,8 @@ func dynamicMessages() []string {
 	out := []string{"not signed", "in force", "signed, not in force", "terminated by withdrawal", "expired",
 		"Warheads", "Missiles, launchers and bombers",
 		"not acknowledged", "pending", "in time",
-		"Overview", "History", "Notifications", "Treaty database", "Error", "Compare treaties"}
+		"Overview", "History", "Notifications", "Treaty database", "Error", "Compare treaties",
+		"legally binding", "politically binding"}
 	for _, v := range []string{engine.Met, engine.Exceeded, engine.NotInForce, engine.TreatyNotInForce, engine.NoData} {
 		out = append(out, verdictText(v))
 	}
