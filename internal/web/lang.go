@@ -149,7 +149,7 @@ func dynamicMessages() []string {
 		"Warheads", "Missiles, launchers and bombers",
 		"not acknowledged", "pending", "in time",
 		"Overview", "History", "Notifications", "Treaty database", "Error", "Compare treaties",
-		"legally binding", "politically binding"}
+		"legally binding", "politically binding", "Escrowed declarations"}
 	for _, v := range []string{engine.Met, engine.Exceeded, engine.NotInForce, engine.TreatyNotInForce, engine.NoData} {
 		out = append(out, verdictText(v))
 	}

@@ -98,11 +98,18 @@ func TestRussianPages(t *testing.T) {
 		"/treaty?lang=ru": {"Договор между Российской Федерацией и Соединенными Штатами Америки", "юридически обязывающее", "<h2>Предельные уровни</h2>",
 			"Развернутые МБР, развернутые БРПЛ и развернутые тяжелые бомбардировщики", "<h2>Категории единиц</h2>", "Действует с 5 февраля 2018 г."},
 	} {
-		body := mustGet(t, srv, path)
-		for _, want := range wants {
-			if !strings.Contains(body, want) {
-				t.Errorf("%s lacks %q", path, want)
-			}
+		mustContain(t, mustGet(t, srv, path), path, wants)
+	}
+	escrow := newServer(t, escrowWorld(t).View())
+	mustContain(t, mustGet(t, escrow, "/escrow?lang=ru"), "/escrow?lang=ru", []string{"Депонированные заявления", "Депонированные заявления каждой стороны",
+		"Обязательство от ", "Открыто областей: ", ">Область</th>", "<h4>Достоверность на сегодня</h4>", "Скачать"})
+}
+
+func mustContain(t *testing.T, body, path string, wants []string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s lacks %q", path, want)
 		}
 	}
 }
