@@ -104,7 +104,7 @@ func TestRussianPages(t *testing.T) {
 	}
 	warheads := newServer(t, freeze(t).View())
 	mustContain(t, mustGet(t, warheads, "/warheads?date=2021-05-01&lang=ru"), "/warheads?lang=ru", []string{"Боезаряды каждой стороны по данным на",
-		"1 мая 2021 г.", "<h3>Движения</h3>", ">На единицу</th>", "<h3>Выводы по боезарядам</h3>", "Скачать"})
+		"1 мая 2021 г.", "<h3>Движения</h3>", ">На единицу</th>", "<h3>Выводы по боезарядам</h3>", "Скачать", "после каждого события с боезарядами в сравнении"})
 	escrow := newServer(t, escrowWorld(t).View())
 	mustContain(t, mustGet(t, escrow, "/escrow?lang=ru"), "/escrow?lang=ru", []string{"Депонированные заявления", "Депонированные заявления каждой стороны",
 		"Обязательство от ", "Открыто областей: ", ">Область</th>", "<h4>Достоверность на сегодня</h4>", "Скачать"})

@@ -21,6 +21,7 @@ var (
 
 // A freezeSpec is everything one party's freeze chart shows.
 type freezeSpec struct {
+	Lang   *i18n.Lang // the language of its title and description; nil: English
 	Freeze freezeView
 	Party  string
 	Color  drawing.Color
@@ -87,7 +88,10 @@ func freezeChartSVG(s freezeSpec) (figure, int64, error) {
 
 // text is what a screen reader announces of the chart.
 func (s freezeSpec) text(pts []freezePoint) chartText {
-	l, f := i18n.English(), s.Freeze
+	l, f := s.Lang, s.Freeze
+	if l == nil {
+		l = i18n.English()
+	}
 	first, last := pts[0], pts[len(pts)-1]
 	baseline := l.T("no data")
 	if f.Baseline != nil {
@@ -100,7 +104,7 @@ func (s freezeSpec) text(pts []freezePoint) chartText {
 		}
 	}
 	return chartText{ID: "svg-freeze-" + s.Party + "-" + f.Limit.ID,
-		Title: l.T("%s after each warhead event against its freeze baseline.", s.Party+": "+f.Limit.Name),
+		Title: l.T("%s after each warhead event against its freeze baseline.", s.Party+": "+l.Term(f.Limit.Name)),
 		Desc: l.T("%d events, from %s on %s to %s on %s; baseline %s; %d breaches.", len(pts), l.Num(int64(first.Value)), l.Date(first.Date.Time()),
 			l.Num(int64(last.Value)), l.Date(last.Date.Time()), baseline, breaches)}
 }

@@ -11,6 +11,7 @@ import (
 
 	"accord/entry/body"
 	"accord/internal/engine"
+	"accord/internal/i18n"
 	"accord/internal/registry"
 	"accord/internal/treaty"
 )
@@ -109,7 +110,8 @@ func (d *Dashboard) warheads(r *http.Request) (*view, error) {
 		if data.Party != "" && p.ID != data.Party {
 			continue
 		}
-		pw, err := d.partyWarheads(r.Context(), p, date, now)
+		lang, _ := langOf(r)
+		pw, err := d.partyWarheads(r.Context(), lang, p, date, now)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +168,7 @@ func (wd *warheadsData) tables(t *treaty.Treaty) []*table {
 }
 
 // partyWarheads reads one party's warheads as known at now.
-func (d *Dashboard) partyWarheads(ctx context.Context, p treaty.Party, date treaty.Date, now time.Time) (partyWarheads, error) {
+func (d *Dashboard) partyWarheads(ctx context.Context, lang *i18n.Lang, p treaty.Party, date treaty.Date, now time.Time) (partyWarheads, error) {
 	reg := d.src.Registry()
 	pw := partyWarheads{Party: p, Index: d.partyIndex(p.ID) % len(partyColors)}
 	evs, err := reg.WarheadEvents(ctx, p.ID, now)
@@ -182,7 +184,7 @@ func (d *Dashboard) partyWarheads(ctx context.Context, p treaty.Party, date trea
 		pw.Declared = pw.Declared || !ev.Effective.After(date)
 		pw.Events = append(pw.Events, eventOf(ev))
 	}
-	if pw.Freezes, err = d.freezeViews(p.ID, pw.Events, date); err != nil {
+	if pw.Freezes, err = d.freezeViews(lang, p.ID, pw.Events, date); err != nil {
 		return pw, err
 	}
 	fs, err := reg.Findings(ctx, p.ID, now)
@@ -251,7 +253,7 @@ func lotText(effect string, l body.Lot) string {
 
 // freezeViews lays out each freeze for a party: its chart over every
 // event, its baseline and its state on date.
-func (d *Dashboard) freezeViews(party string, evs []eventView, date treaty.Date) ([]freezeView, error) {
+func (d *Dashboard) freezeViews(lang *i18n.Lang, party string, evs []eventView, date treaty.Date) ([]freezeView, error) {
 	t := d.src.Treaty()
 	var out []freezeView
 	for _, l := range freezes(t) {
@@ -277,7 +279,7 @@ func (d *Dashboard) freezeViews(party string, evs []eventView, date treaty.Date)
 				fv.Value, fv.Verdict = p.Value, freezeVerdict(t, l, *p, date)
 			}
 		}
-		fig, bottom, err := freezeChartSVG(freezeSpec{Freeze: fv, Party: party, Color: partyColors[d.partyIndex(party)%len(partyColors)], Events: evs})
+		fig, bottom, err := freezeChartSVG(freezeSpec{Lang: lang, Freeze: fv, Party: party, Color: partyColors[d.partyIndex(party)%len(partyColors)], Events: evs})
 		if err != nil {
 			return nil, err
 		}
