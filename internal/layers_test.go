@@ -24,7 +24,7 @@ import (
 // listed before it. A new package goes in this list, in its layer.
 var layers = [][]string{
 	{"entry", "entry/body", "escrow/internal/indep", "escrow", "evidence", "draw"}, // public formats and their offline checks
-	{"internal/durable", "internal/notetest", "internal/i18n", "internal/pgtest"}, // support
+	{"internal/durable", "internal/notetest", "internal/i18n", "internal/pgtest"},  // support
 	{"internal/treaty", "internal/confidence", "internal/declaration", "internal/engine", "internal/scenario", "internal/sim"},
 	{"internal/evidencedir", "internal/ledger", "internal/witness", "internal/peer", "internal/node"},
 	{"internal/registry", "internal/factsheet"},

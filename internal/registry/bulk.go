@@ -84,7 +84,7 @@ func (r *Registry) EndBulk(ctx context.Context) error {
 	if r.bulk == nil {
 		return nil
 	}
-	if _, err := r.db.ExecContext(ctx, schema); err != nil {
+	if _, err := r.db.ExecContext(ctx, r.d.schema()); err != nil {
 		return fmt.Errorf("building indexes: %w", err)
 	}
 	r.bulk = nil

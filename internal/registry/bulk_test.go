@@ -100,7 +100,11 @@ func compareBuilt(t *testing.T, want, got *Registry, points []point) {
 // definitions.
 func indexNames(t *testing.T, r *Registry) string {
 	t.Helper()
-	rows, err := r.db.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`
+	if r.d.postgres {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname` // those a constraint does not own, as sqlite_master's with sql
+	}
+	rows, err := r.db.Query(q)
 	must(t, err)
 	defer rows.Close()
 	var out []string

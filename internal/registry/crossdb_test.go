@@ -120,8 +120,9 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // notQueries are the methods of Registry that are not compared: they
-// write, close, or return what the registry was opened with.
-var notQueries = []string{"Apply", "Close", "Treaty"}
+// write, close, return what the registry was opened with, or are the
+// reference a test keeps of an algorithm replaced (OldInventory).
+var notQueries = []string{"Apply", "Close", "Treaty", "StartBulk", "EndBulk", "OldInventory"}
 
 // answers asks reg every query at sampled points and returns each answer
 // (or error) as one line of JSON, in a fixed order.
@@ -135,6 +136,7 @@ func answers(t *testing.T, ctx context.Context, reg *registry.Registry, recs []r
 	}
 	dates := sampleDates(tr)
 	q.ask("Positions")(reg.Positions(ctx))
+	q.ask("Heads")(reg.Heads(ctx))
 	for _, p := range parties {
 		origin := entry.Origin(tr.ID, p)
 		q.ask("NextIndex " + p)(reg.NextIndex(ctx, origin))

@@ -45,12 +45,18 @@ func (d *dialect) rewrite(q string) string {
 		return v.(string)
 	}
 	out := numberParams(q)
+	// SQLite reads CROSS JOIN … ON as an inner join in the order written
+	// (a hint to its planner); PostgreSQL allows ON only after JOIN.
+	out = crossJoinOn.ReplaceAllString(out, "JOIN $1 ON")
 	if strings.Contains(out, "INSERT OR IGNORE INTO") {
 		out = strings.Replace(out, "INSERT OR IGNORE INTO", "INSERT INTO", 1) + " ON CONFLICT DO NOTHING"
 	}
 	d.cache.Store(q, out)
 	return out
 }
+
+// crossJoinOn is a CROSS JOIN of a table with an alias, followed by ON.
+var crossJoinOn = regexp.MustCompile(`CROSS JOIN (\w+ \w+) ON`)
 
 // numberParams replaces each ? outside quoted text by $1, $2, …, and
 // each ?NNN (SQLite's numbered parameter) by $NNN; as in SQLite, a ?

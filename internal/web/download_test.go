@@ -536,7 +536,9 @@ var permalinkRe = regexp.MustCompile(`<a id="permalink" rel="bookmark" href="([^
 // of its view, the defaults resolved, and shows the same page.
 func TestPermalinks(t *testing.T) {
 	srv := newServer(t, world.View())
-	rendered := regexp.MustCompile(`rendered in [^<]*`)
+	// The time to render, and the language switch, which links to the
+	// page as requested.
+	rendered := regexp.MustCompile(`rendered in [^<]*|<ul class="langs"(?s:.*?)</ul>`)
 	for _, c := range []struct{ path, want string }{
 		{"/", "/?date=2023-03-01"},
 		{"/?reading=default", "/?date=2023-03-01&reading=default"},

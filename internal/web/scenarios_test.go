@@ -224,7 +224,7 @@ func TestScenariosBadInput(t *testing.T) {
 		{"date=2020-02-30", "date 2020-02-30: no such day"},
 		{"rate=0", "rate &#34;0&#34; is not a number"},
 		{"example=nosuch", "example &#34;nosuch&#34;: no such example change file"},
-		{"table=nosuch&format=csv", "table &#34;nosuch&#34; is not options, upload or overtime"},
+		{"table=nosuch&format=csv", `table "nosuch" is not options, upload or overtime`},
 		{"format=xml", "format &#34;xml&#34; is not csv or json"},
 		{"change=" + url.QueryEscape("# "+strings.Repeat("x", scenario.MaxChangeSize)), "change: larger than 65536 bytes"},
 	} {
