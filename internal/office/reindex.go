@@ -37,18 +37,7 @@ func Reindex(ctx context.Context, dir string, progress func(done, total uint64))
 	}
 	tmp := filepath.Join(dir, DatabaseFile+".new")
 	removeDB(tmp)
-	o, err := openAt(ctx, n, tmp)
-	if err != nil {
-		return err
-	}
-	total, err := o.size(ctx)
-	if err == nil {
-		err = o.rebuild(ctx, total, progress)
-	}
-	if cerr := o.Close(ctx); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := rebuildAt(ctx, n, tmp, progress); err != nil {
 		removeDB(tmp)
 		return fmt.Errorf("reindexing: %w", err)
 	}
@@ -69,7 +58,17 @@ func reindexPostgres(ctx context.Context, n *node.Node, progress func(done, tota
 	if err := registry.Drop(ctx, registry.Config{Treaty: t, DSN: n.Config.Database}); err != nil {
 		return fmt.Errorf("reindexing: %w", err)
 	}
-	o, err := openAt(ctx, n, "")
+	if err := rebuildAt(ctx, n, "", progress); err != nil {
+		return fmt.Errorf("reindexing: %w", err)
+	}
+	return nil
+}
+
+// rebuildAt opens the node's treaty database at path ("" for the
+// PostgreSQL database its configuration names), applies every log the
+// node holds to it, and closes it.
+func rebuildAt(ctx context.Context, n *node.Node, path string, progress func(done, total uint64)) error {
+	o, err := openAt(ctx, n, path)
 	if err != nil {
 		return err
 	}
@@ -80,10 +79,7 @@ func reindexPostgres(ctx context.Context, n *node.Node, progress func(done, tota
 	if cerr := o.Close(ctx); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return fmt.Errorf("reindexing: %w", err)
-	}
-	return nil
+	return err
 }
 
 // rebuild applies every log the node holds through the registry's bulk
